@@ -1,0 +1,21 @@
+"""The Celery application: configuration from Django settings, and the beat schedule."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dsar.settings")
+
+app = Celery("dsar")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "close-unverified-requests": {
+        "task": "requests_app.tasks.close_unverified_requests",
+        "schedule": crontab(minute="*/15"),
+    },
+}

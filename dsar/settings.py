@@ -1,0 +1,255 @@
+"""Settings for the DSAR workflow application.
+
+Every value comes from an environment variable (see README "Configuration" and
+``.env.example``). With nothing set, the application runs on its embedded defaults: SQLite,
+a file-system Celery broker, file storage and file email, all under ``var/``. With
+``DSAR_ENV=production`` it refuses to start unless a secret key, a server database, a
+server broker and the allowed host names are given, and it turns on the HTTPS settings.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from dsar.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DSAR_ENV = env_choice("DSAR_ENV", "development", ("development", "production"))
+PRODUCTION = DSAR_ENV == "production"
+
+# Everything the embedded defaults write (database, broker queue, files, mail) lives here.
+VAR_DIR = Path(env_str("DSAR_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+
+DEBUG = env_bool("DSAR_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DSAR_DEBUG must be off when DSAR_ENV=production")
+
+
+def _development_secret_key() -> str:
+    """Keep one random key per checkout so sessions survive restarts of the quick start."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = env_secret("SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required when DSAR_ENV=production")
+    SECRET_KEY = _development_secret_key()
+if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters")
+
+ALLOWED_HOSTS = env_list("DSAR_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DSAR_ALLOWED_HOSTS is required when DSAR_ENV=production")
+CSRF_TRUSTED_ORIGINS = env_list("DSAR_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "requests_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dsar.urls"
+WSGI_APPLICATION = "dsar.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+
+DATABASE_URL = env_secret("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dsar.sqlite3'}")
+_database = dj_database_url.parse(
+    DATABASE_URL,
+    conn_max_age=env_int("DSAR_DB_CONN_MAX_AGE", 60, minimum=0),
+    conn_health_checks=True,
+)
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    if PRODUCTION:
+        raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL server when DSAR_ENV=production")
+    Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # The web server, the worker and beat share the file: WAL lets readers work while one
+    # writes, and IMMEDIATE transactions take the write lock up front instead of failing
+    # half-way when two writers meet.
+    _database["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    _database["CONN_MAX_AGE"] = 0
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Celery ---------------------------------------------------------------------------------
+
+CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    if PRODUCTION:
+        raise ImproperlyConfigured("CELERY_BROKER_URL must name a Redis server when DSAR_ENV=production")
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "processed", "control"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+else:
+    # With acks_late, Redis hands an unacknowledged message to another worker after this
+    # many seconds; it must outlast the longest task or work would run twice at once.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("DSAR_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+    }
+CELERY_TASK_DEFAULT_QUEUE = env_str("DSAR_CELERY_QUEUE", "dsar")
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it ends, not when it starts, and a worker that dies mid-task
+# hands its message back: the work runs again (tasks are idempotent) instead of being lost.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env_int("DSAR_TASK_TIME_LIMIT", 900, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30 if CELERY_TASK_TIME_LIMIT > 60 else CELERY_TASK_TIME_LIMIT
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Files, static, email -------------------------------------------------------------------
+
+MEDIA_ROOT = Path(env_str("DSAR_MEDIA_ROOT", str(VAR_DIR / "media")))
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_URL = "/static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Outside production WhiteNoise serves straight from the apps, so the quick start needs no
+# collectstatic step.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+EMAIL_BACKEND_NAME = env_choice("DSAR_EMAIL_BACKEND", "smtp" if PRODUCTION else "file", ("smtp", "file", "console"))
+EMAIL_BACKEND = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}[EMAIL_BACKEND_NAME]
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+EMAIL_HOST = env_str("DSAR_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DSAR_EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("DSAR_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_secret("DSAR_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("DSAR_EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("DSAR_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("DSAR_EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DSAR_FROM_EMAIL", "privacy@example.com")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("DSAR_EMAIL_USE_TLS and DSAR_EMAIL_USE_SSL cannot both be on")
+
+# --- Security -------------------------------------------------------------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("DSAR_SECURE_SSL_REDIRECT", True)
+    # Load balancers probe over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("DSAR_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DSAR_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DSAR_HSTS_PRELOAD", True)
+if env_bool("DSAR_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Locale ---------------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+# Deadlines are counted in calendar days of the company's own time zone.
+TIME_ZONE = env_str("DSAR_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# --- The application's own settings ---------------------------------------------------------
+
+DSAR_COMPANY_NAME = env_str("DSAR_COMPANY_NAME", "Example Company")
+# Jurisdiction applied when the request does not say where the subject lives.
+DSAR_DEFAULT_JURISDICTION = env_str("DSAR_DEFAULT_JURISDICTION", "gdpr").lower()
+# Public holidays that move a deadline to the next working day (holidays package codes,
+# e.g. "DE" and "BY"); empty means weekends only.
+DSAR_HOLIDAY_COUNTRY = env_str("DSAR_HOLIDAY_COUNTRY").upper()
+DSAR_HOLIDAY_SUBDIVISION = env_str("DSAR_HOLIDAY_SUBDIVISION").upper()
+# The "default" jurisdiction rule, for requests under a law the application has no rule for.
+DSAR_DEFAULT_DEADLINE_DAYS = env_int("DSAR_DEFAULT_DEADLINE_DAYS", 30, minimum=1)
+DSAR_DEFAULT_EXTENSION_DAYS = env_int("DSAR_DEFAULT_EXTENSION_DAYS", 30, minimum=0)
+DSAR_DEFAULT_PAUSE_ALLOWED = env_bool("DSAR_DEFAULT_PAUSE_ALLOWED", True)
+# How long a request may wait for its subject to verify before it is closed.
+DSAR_VERIFICATION_WINDOW_DAYS = env_int("DSAR_VERIFICATION_WINDOW_DAYS", 14, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": env_str("DSAR_LOG_LEVEL", "INFO").upper()},
+}

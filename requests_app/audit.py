@@ -1,0 +1,163 @@
+"""The tamper-evident audit trail: append events to the hash chain, and verify it.
+
+Each event's hash is ``sha256(prev_hash + canonical_json(event))``. The canonical form is
+JSON with sorted keys and no spaces over the stored values, so anyone holding a database
+dump can recompute the chain with a few lines of code and no knowledge of Django.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from requests_app.errors import AuditChainBroken
+from requests_app.models import AuditChainHead, AuditEvent, DataSubjectRequest
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a staff member, the data subject, or a part of the system."""
+
+    label: str
+    user: AbstractBaseUser | None = None
+
+    @classmethod
+    def staff(cls, user: AbstractBaseUser) -> Actor:
+        return cls(label=f"staff:{user.get_username()}", user=user)
+
+    @classmethod
+    def subject(cls) -> Actor:
+        return cls(label="subject")
+
+    @classmethod
+    def system(cls, part: str) -> Actor:
+        return cls(label=f"system:{part}")
+
+
+def _canonical_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_content(event: AuditEvent) -> bytes:
+    """The bytes that the event's hash covers (everything but the hashes themselves)."""
+    content = {
+        "seq": event.seq,
+        "request_id": event.request_id,
+        "created_at": _canonical_time(event.created_at),
+        "actor": event.actor,
+        "actor_user_id": event.actor_user_id,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "reason": event.reason,
+        "data": event.data,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical_content(event)).hexdigest()
+
+
+def _json_safe(data: dict[str, Any] | None) -> dict[str, Any]:
+    """Turn dates and decimals into the JSON the database will hand back, before hashing."""
+    result: dict[str, Any] = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+    return result
+
+
+def audit_append(
+    *,
+    actor: Actor,
+    action: str,
+    request: DataSubjectRequest | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain, inside the caller's transaction.
+
+    The chain head row is locked for the rest of the transaction, so concurrent appends
+    queue up instead of forking the chain; the unique ``seq`` would reject a fork anyway.
+    """
+    with transaction.atomic():
+        head = _lock_head()
+        event = AuditEvent(
+            seq=head.seq + 1,
+            request=request,
+            created_at=timezone.now(),
+            actor=actor.label,
+            actor_user_id=actor.user.pk if actor.user is not None else None,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            data=_json_safe(data),
+            prev_hash=head.hash,
+        )
+        event.hash = chain_hash(head.hash, event)
+        event.save(force_insert=True)
+        AuditChainHead.objects.filter(pk=head.pk).update(seq=event.seq, hash=event.hash)
+    return event
+
+
+def _lock_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    if AuditEvent.objects.exists():
+        # Events without a head: the head row was removed. Refuse to write rather than
+        # start a second chain that would hide what happened.
+        raise AuditChainBroken("The audit chain head is missing while events exist; run verify_audit")
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"hash": GENESIS_HASH})
+    return head
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    events: int
+    problem: str = ""
+    broken_seq: int | None = None
+
+
+def audit_verify(events: Iterable[AuditEvent] | None = None) -> ChainReport:
+    """Walk the whole chain in order and report the first event that does not verify."""
+    if events is None:
+        events = AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
+    prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
+    for event in events:
+        if event.seq != expected_seq:
+            return ChainReport(False, count, f"event #{expected_seq} is missing (found #{event.seq})", expected_seq)
+        if event.prev_hash != prev_hash:
+            return ChainReport(False, count, f"event #{event.seq} does not link to the event before it", event.seq)
+        if chain_hash(prev_hash, event) != event.hash:
+            return ChainReport(False, count, f"event #{event.seq} was changed after it was written", event.seq)
+        prev_hash, expected_seq, count = event.hash, expected_seq + 1, count + 1
+    return _check_head(count, prev_hash)
+
+
+def _check_head(count: int, last_hash: str) -> ChainReport:
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None:
+        if count == 0:
+            return ChainReport(True, 0)
+        return ChainReport(False, count, "the chain head is missing", count)
+    if head.seq != count or head.hash != last_hash:
+        return ChainReport(
+            False, count, f"the chain head says #{head.seq} but the last event is #{count}: events were removed", count
+        )
+    return ChainReport(True, count)

@@ -1,0 +1,112 @@
+"""``python manage.py load_demo``: a staff login and sample requests for the quick start.
+
+Refuses to run in production: it creates a superuser whose password it prints.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from requests_app.audit import Actor
+from requests_app.models import Channel, DataSubjectRequest, RequestType, State
+from requests_app.workflow import request_assign, request_create, request_extend, transition
+
+DEMO_USERNAME = "admin"
+
+# (type, channel, jurisdiction, days ago, name, path of states after "received")
+SAMPLES: list[tuple[str, str, str, int, str, list[str]]] = [
+    (RequestType.ACCESS, Channel.WEB, "gdpr", 1, "Ada Lovelace", []),
+    (RequestType.DELETION, Channel.EMAIL, "ccpa", 3, "Grace Hopper", [State.VERIFIED]),
+    (RequestType.ACCESS, Channel.API, "gdpr", 9, "Alan Turing", [State.VERIFIED, State.IN_PROGRESS]),
+    (
+        RequestType.CORRECTION,
+        Channel.WEB,
+        "pipeda",
+        12,
+        "Katherine Johnson",
+        [State.VERIFIED, State.AWAITING_REQUESTER],
+    ),
+    (
+        RequestType.DELETION,
+        Channel.WEB,
+        "gdpr",
+        20,
+        "Edsger Dijkstra",
+        [State.VERIFIED, State.AWAITING_APPROVAL, State.IN_PROGRESS, State.NEEDS_ATTENTION],
+    ),
+    (
+        RequestType.ACCESS,
+        Channel.EMAIL,
+        "lgpd",
+        25,
+        "Barbara Liskov",
+        [State.VERIFIED, State.IN_PROGRESS, State.COMPLETED],
+    ),
+    (RequestType.ACCESS, Channel.WEB, "gdpr", 6, "Mallory Example", [State.REJECTED]),
+    (RequestType.DELETION, Channel.EMAIL, "gdpr", 30, "Unverified Person", [State.CLOSED_UNVERIFIED]),
+]
+
+REASONS: dict[str, str] = {
+    State.AWAITING_REQUESTER: "Please confirm the account email you used to sign up.",
+    State.REJECTED: "We could not confirm that the request came from the account holder.",
+}
+
+
+class Command(BaseCommand):
+    help = "Create a demo staff login and sample requests (not in production)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("load_demo creates a superuser with a printed password: not in production")
+        password = self._demo_superuser()
+        created = self._samples()
+        self.stdout.write(f"Demo data: {created} sample requests added ({DataSubjectRequest.objects.count()} in all).")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Staff login: http://127.0.0.1:8000/admin/  user: {DEMO_USERNAME}  password: {password}"
+            )
+        )
+
+    def _demo_superuser(self) -> str:
+        """Create the demo superuser, or give it a new password, and return the password."""
+        password = secrets.token_urlsafe(12)
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=DEMO_USERNAME).first()
+        if user is None:
+            user = user_model.objects.create_superuser(DEMO_USERNAME, "admin@example.com", password)
+        else:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        return password
+
+    @transaction.atomic
+    def _samples(self) -> int:
+        if DataSubjectRequest.objects.exists():
+            return 0
+        staff = get_user_model().objects.get(username=DEMO_USERNAME)
+        actor = Actor.staff(staff)
+        for index, (kind, channel, law, days_ago, name, path) in enumerate(SAMPLES):
+            request = request_create(
+                actor=Actor.subject(),
+                request_type=kind,
+                channel=channel,
+                subject_email=f"{name.split()[0].lower()}@example.org",
+                subject_name=name,
+                jurisdiction=law,
+                details="Please send me everything you hold about me.",
+                received_at=timezone.now() - timedelta(days=days_ago),
+            )
+            for state in path:
+                transition(request, state, actor, reason=REASONS.get(state, ""))
+            if index == 2:
+                request_assign(request=request, actor=actor, assignee=staff)
+                request_extend(request=request, actor=actor, reason="Your data is spread over many systems.")
+        return len(SAMPLES)

@@ -1,0 +1,322 @@
+"""The request workflow: states, the transitions allowed between them, and the writes.
+
+This module alone assigns ``DataSubjectRequest.state``. Every change locks the request row,
+checks the transition table and its guards, saves, and appends the audit event, all in one
+database transaction: either the change and its record both happen, or neither does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from requests_app import deadlines
+from requests_app.audit import Actor, audit_append
+from requests_app.errors import ExtensionNotAllowed, GuardFailed, TransitionNotAllowed
+from requests_app.models import Channel, DataSubjectRequest, RequestType, State
+from requests_app.references import reference_generate
+
+TERMINAL_STATES = frozenset({State.COMPLETED, State.REJECTED, State.CANCELLED, State.CLOSED_UNVERIFIED})
+OPEN_STATES = frozenset(set(State) - TERMINAL_STATES)
+
+# Any open state may be rejected (with a reason the subject is told) or cancelled, and may
+# pause to wait for the requester; a paused request goes back to the state it paused from.
+_ALWAYS_FROM_OPEN = frozenset({State.REJECTED, State.CANCELLED})
+
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.PENDING_VERIFICATION: frozenset({State.VERIFIED, State.CLOSED_UNVERIFIED, State.AWAITING_REQUESTER}),
+    State.VERIFIED: frozenset({State.AWAITING_APPROVAL, State.IN_PROGRESS, State.AWAITING_REQUESTER}),
+    State.AWAITING_APPROVAL: frozenset({State.IN_PROGRESS, State.AWAITING_REQUESTER}),
+    State.IN_PROGRESS: frozenset({State.NEEDS_ATTENTION, State.COMPLETED, State.AWAITING_REQUESTER}),
+    State.NEEDS_ATTENTION: frozenset({State.IN_PROGRESS, State.COMPLETED, State.AWAITING_REQUESTER}),
+    # Back to where it paused (checked by a guard), or closed unverified if it paused
+    # before the subject verified.
+    State.AWAITING_REQUESTER: frozenset(
+        {
+            State.PENDING_VERIFICATION,
+            State.VERIFIED,
+            State.AWAITING_APPROVAL,
+            State.IN_PROGRESS,
+            State.NEEDS_ATTENTION,
+            State.CLOSED_UNVERIFIED,
+        }
+    ),
+    State.COMPLETED: frozenset(),
+    State.REJECTED: frozenset(),
+    State.CANCELLED: frozenset(),
+    State.CLOSED_UNVERIFIED: frozenset(),
+}
+for _state in OPEN_STATES:
+    TRANSITIONS[_state] = TRANSITIONS[_state] | _ALWAYS_FROM_OPEN
+
+# The subject is told why (GDPR Art. 12(4)); staff are told what information is missing.
+REASON_REQUIRED = frozenset({State.REJECTED, State.AWAITING_REQUESTER})
+
+
+def allowed_transitions(state: str) -> frozenset[State]:
+    return TRANSITIONS[State(state)]
+
+
+def request_create(
+    *,
+    actor: Actor,
+    request_type: str,
+    channel: str,
+    subject_email: str,
+    subject_name: str = "",
+    subject_identifiers: dict[str, str] | None = None,
+    details: str = "",
+    jurisdiction: str | None = None,
+    portability: bool = False,
+    received_at: datetime | None = None,
+) -> DataSubjectRequest:
+    """Record a new request, waiting for verification, with its due date and audit event."""
+    _validate_new_request(request_type, channel, subject_email, subject_identifiers)
+    code = deadlines.get_rule(jurisdiction or settings.DSAR_DEFAULT_JURISDICTION).code
+    received_at = received_at or timezone.now()
+    due = deadlines.due_date(code, timezone.localdate(received_at)).due
+    with transaction.atomic():
+        request = _insert_with_fresh_reference(
+            request_type=request_type,
+            portability=portability and request_type == RequestType.ACCESS,
+            channel=channel,
+            subject_email=_normalize_email(subject_email),
+            subject_name=subject_name.strip(),
+            subject_identifiers=subject_identifiers or {},
+            details=details,
+            jurisdiction=code,
+            received_at=received_at,
+            due_at=due,
+        )
+        audit_append(
+            request=request,
+            actor=actor,
+            action="request.received",
+            to_state=request.state,
+            data={"type": request_type, "channel": channel, "jurisdiction": code, "due_at": due},
+        )
+    return request
+
+
+def _validate_new_request(
+    request_type: str, channel: str, subject_email: str, identifiers: dict[str, str] | None
+) -> None:
+    if request_type not in RequestType.values:
+        raise GuardFailed(f"Unknown request type {request_type!r}; expected one of {RequestType.values}")
+    if channel not in Channel.values:
+        raise GuardFailed(f"Unknown channel {channel!r}; expected one of {Channel.values}")
+    try:
+        validate_email(subject_email)
+    except ValidationError:
+        raise GuardFailed("The subject's email address is not valid") from None
+    if identifiers is not None and not (
+        isinstance(identifiers, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in identifiers.items())
+    ):
+        raise GuardFailed("Subject identifiers must map names to text values")
+
+
+def _normalize_email(address: str) -> str:
+    """Lower-case the domain (case-insensitive by RFC 5321); keep the local part as given."""
+    local, _, domain = address.strip().rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def _insert_with_fresh_reference(**fields: Any) -> DataSubjectRequest:
+    # 2**40 references make a collision rare, not impossible: the unique constraint decides.
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return DataSubjectRequest.objects.create(reference=reference_generate(), **fields)
+        except IntegrityError:
+            continue
+    raise IntegrityError("Could not find a free request reference after 5 attempts")
+
+
+def transition(
+    request: DataSubjectRequest,
+    to: str,
+    actor: Actor,
+    reason: str = "",
+    *,
+    data: dict[str, Any] | None = None,
+) -> DataSubjectRequest:
+    """Move a request to state ``to``, or raise ``TransitionNotAllowed`` / ``GuardFailed``.
+
+    The row is locked first and the check is made against the state in the database, not
+    the caller's copy, so two staff members acting at once cannot both win. The caller's
+    instance is refreshed with the result.
+    """
+    target = State(to)
+    with transaction.atomic():
+        locked = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
+        source = State(locked.state)
+        if target not in TRANSITIONS[source]:
+            raise TransitionNotAllowed(
+                f"Request {locked.reference} is {source.label.lower()} and cannot move to {target.label.lower()}",
+                extra={"from": source.value, "to": target.value},
+            )
+        _check_guards(locked, source, target, reason)
+        changes = _apply(locked, source, target, timezone.now())
+        locked.save(update_fields=[*changes, "state", "updated_at"])
+        audit_append(
+            request=locked,
+            actor=actor,
+            action="request.transition",
+            from_state=source.value,
+            to_state=target.value,
+            reason=reason,
+            data={**(data or {}), **changes},
+        )
+    request.refresh_from_db()
+    return request
+
+
+def _check_guards(request: DataSubjectRequest, source: State, target: State, reason: str) -> None:
+    if target in REASON_REQUIRED and not reason.strip():
+        raise GuardFailed(f"Moving a request to {target.label.lower()} needs a reason")
+    if source == State.AWAITING_REQUESTER and target not in _ALWAYS_FROM_OPEN:
+        paused_from = State(request.paused_from_state)
+        if target == State.CLOSED_UNVERIFIED and paused_from != State.PENDING_VERIFICATION:
+            raise GuardFailed("Only a request that was never verified can be closed as unverified")
+        if target != State.CLOSED_UNVERIFIED and target != paused_from:
+            raise GuardFailed(f"A paused request goes back to {paused_from.label.lower()}, where it paused")
+    if target == State.CLOSED_UNVERIFIED and not verification_window_passed(request, timezone.now()):
+        raise GuardFailed("The verification window has not ended yet")
+
+
+def verification_window_passed(request: DataSubjectRequest, now: datetime) -> bool:
+    return request.received_at + timedelta(days=settings.DSAR_VERIFICATION_WINDOW_DAYS) <= now
+
+
+def _apply(request: DataSubjectRequest, source: State, target: State, now: datetime) -> dict[str, Any]:
+    """Set the new state and what follows from it; return the changed fields for the audit."""
+    changes: dict[str, Any] = {}
+    if source == State.AWAITING_REQUESTER:
+        changes.update(_resume_clock(request, now))
+    if target == State.AWAITING_REQUESTER:
+        request.paused_at, request.paused_from_state = now, source.value
+        changes.update(paused_at=now, paused_from_state=source.value)
+    if target in TERMINAL_STATES:
+        request.closed_at = now
+        changes["closed_at"] = now
+    request.state = target.value
+    return changes
+
+
+def _resume_clock(request: DataSubjectRequest, now: datetime) -> dict[str, Any]:
+    """Add the paused days to the deadline where the request's law lets the clock stop."""
+    changes: dict[str, Any] = {"paused_at": None, "paused_from_state": ""}
+    request.paused_at, paused_since = None, request.paused_at
+    request.paused_from_state = ""
+    if paused_since is None or not deadlines.get_rule(request.jurisdiction).pause_allowed:
+        return changes
+    days = (timezone.localdate(now) - timezone.localdate(paused_since)).days
+    if days > 0:
+        request.paused_days += days
+        request.due_at = _due_for(request)
+        changes.update(paused_days=request.paused_days, due_at=request.due_at)
+    return changes
+
+
+def _due_for(request: DataSubjectRequest) -> date:
+    return deadlines.due_date(
+        request.jurisdiction,
+        timezone.localdate(request.received_at),
+        paused_days=request.paused_days,
+        extended=request.is_extended,
+    ).due
+
+
+def request_extend(*, request: DataSubjectRequest, actor: Actor, reason: str) -> DataSubjectRequest:
+    """Extend the deadline once, as the request's law allows, with a reason the subject is told.
+
+    The law requires the subject to hear of the extension within the first period (GDPR
+    Art. 12(3), CCPA §1798.130(a)(2)), so an extension after the original due date is refused.
+    """
+    if not reason.strip():
+        raise GuardFailed("An extension needs a reason; the subject is told it")
+    with transaction.atomic():
+        locked = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
+        _check_extension_allowed(locked)
+        old_due = locked.due_at
+        locked.extended_at = timezone.now()
+        locked.extension_reason = reason
+        locked.due_at = _due_for(locked)
+        locked.save(update_fields=["extended_at", "extension_reason", "due_at", "updated_at"])
+        audit_append(
+            request=locked,
+            actor=actor,
+            action="request.extended",
+            reason=reason,
+            data={"from_due_at": old_due, "to_due_at": locked.due_at},
+        )
+    request.refresh_from_db()
+    return request
+
+
+def _check_extension_allowed(request: DataSubjectRequest) -> None:
+    if request.state not in OPEN_STATES:
+        raise ExtensionNotAllowed(f"Request {request.reference} is closed")
+    if request.is_extended:
+        raise ExtensionNotAllowed(f"Request {request.reference} has already been extended")
+    rule = deadlines.get_rule(request.jurisdiction)
+    if rule.extension is None:
+        raise ExtensionNotAllowed(f"{rule.name} does not allow extending the deadline")
+    notice_by = deadlines.extension_notice_by(
+        request.jurisdiction, timezone.localdate(request.received_at), paused_days=request.paused_days
+    )
+    if timezone.localdate() > notice_by:
+        raise ExtensionNotAllowed(f"Too late: {rule.name} requires telling the subject by {notice_by.isoformat()}")
+
+
+def request_assign(*, request: DataSubjectRequest, actor: Actor, assignee: Any | None) -> DataSubjectRequest:
+    """Give the request to a staff member (or to nobody), on the record."""
+    with transaction.atomic():
+        locked = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
+        previous = locked.assignee.get_username() if locked.assignee else None
+        locked.assignee = assignee
+        locked.save(update_fields=["assignee", "updated_at"])
+        audit_append(
+            request=locked,
+            actor=actor,
+            action="request.assigned",
+            data={"from": previous, "to": assignee.get_username() if assignee else None},
+        )
+    request.refresh_from_db()
+    return request
+
+
+def requests_close_unverified(*, now: datetime | None = None) -> int:
+    """Close every request whose verification window ended; return how many were closed.
+
+    Each request is closed in its own transaction, so one failure does not hold back the
+    rest, and a request verified in the meantime is left alone (the transition re-checks
+    the state under the row lock).
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.DSAR_VERIFICATION_WINDOW_DAYS)
+    candidates = DataSubjectRequest.objects.filter(
+        state=State.PENDING_VERIFICATION, received_at__lte=cutoff
+    ).values_list("pk", flat=True)
+    closed = 0
+    for pk in list(candidates):
+        request = DataSubjectRequest.objects.filter(pk=pk).first()
+        if request is None:
+            continue
+        try:
+            transition(
+                request,
+                State.CLOSED_UNVERIFIED,
+                Actor.system("verification-window"),
+                reason=f"Identity not verified within {settings.DSAR_VERIFICATION_WINDOW_DAYS} days",
+            )
+        except (TransitionNotAllowed, GuardFailed):
+            continue
+        closed += 1
+    return closed

@@ -1,0 +1,76 @@
+"""Factories for the test suite. Requests are made through the workflow, as in real life."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import factory
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from requests_app.audit import Actor
+from requests_app.models import Channel, DataSubjectRequest, RequestType, State
+from requests_app.workflow import request_create, transition
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    is_staff = True
+    password = factory.django.Password("correct horse battery staple")
+
+
+class DataSubjectRequestFactory(factory.Factory[DataSubjectRequest]):
+    """Build a request through ``workflow.request_create`` (so its audit event exists)."""
+
+    class Meta:
+        model = DataSubjectRequest
+
+    request_type = RequestType.ACCESS
+    channel = Channel.WEB
+    subject_email = factory.Sequence(lambda n: f"subject{n}@example.org")
+    subject_name = factory.Faker("name")
+    jurisdiction = "gdpr"
+    received_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class: type[DataSubjectRequest], *args: Any, **kwargs: Any) -> DataSubjectRequest:
+        return request_create(actor=Actor.subject(), **kwargs)
+
+
+# A valid path from "received" to every state, used to put a request where a test needs it.
+PATH_TO: dict[State, list[State]] = {
+    State.PENDING_VERIFICATION: [],
+    State.VERIFIED: [State.VERIFIED],
+    State.AWAITING_APPROVAL: [State.VERIFIED, State.AWAITING_APPROVAL],
+    State.IN_PROGRESS: [State.VERIFIED, State.IN_PROGRESS],
+    State.NEEDS_ATTENTION: [State.VERIFIED, State.IN_PROGRESS, State.NEEDS_ATTENTION],
+    State.AWAITING_REQUESTER: [State.AWAITING_REQUESTER],
+    State.COMPLETED: [State.VERIFIED, State.IN_PROGRESS, State.COMPLETED],
+    State.REJECTED: [State.REJECTED],
+    State.CANCELLED: [State.CANCELLED],
+    State.CLOSED_UNVERIFIED: [State.CLOSED_UNVERIFIED],
+}
+
+REASON = "Reason given for the record."
+
+
+def request_in_state(state: State, *, paused_from: State | None = None, **kwargs: Any) -> DataSubjectRequest:
+    """A request (received long enough ago for every guard) moved to ``state`` through the workflow.
+
+    ``paused_from`` puts an ``awaiting_requester`` request on hold from that state instead.
+    """
+    kwargs.setdefault("received_at", timezone.now() - timedelta(days=20))
+    request = DataSubjectRequestFactory.create(**kwargs)
+    path = PATH_TO[state]
+    if paused_from is not None:
+        path = [*PATH_TO[paused_from], State.AWAITING_REQUESTER]
+    actor = Actor.system("tests")
+    for step in path:
+        transition(request, step, actor, reason=REASON)
+    return request
