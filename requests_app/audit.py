@@ -93,7 +93,8 @@ def audit_append(
     The chain head row is locked for the rest of the transaction, so concurrent appends
     queue up instead of forking the chain; the unique ``seq`` would reject a fork anyway.
     """
-    with transaction.atomic():
+    # No savepoint: the event belongs to the caller's transaction and fails with it.
+    with transaction.atomic(savepoint=False):
         head = _lock_head()
         event = AuditEvent(
             seq=head.seq + 1,

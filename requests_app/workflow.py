@@ -81,27 +81,34 @@ def request_create(
     code = deadlines.get_rule(jurisdiction or settings.DSAR_DEFAULT_JURISDICTION).code
     received_at = received_at or timezone.now()
     due = deadlines.due_date(code, timezone.localdate(received_at)).due
-    with transaction.atomic():
-        request = _insert_with_fresh_reference(
-            request_type=request_type,
-            portability=portability and request_type == RequestType.ACCESS,
-            channel=channel,
-            subject_email=_normalize_email(subject_email),
-            subject_name=subject_name.strip(),
-            subject_identifiers=subject_identifiers or {},
-            details=details,
-            jurisdiction=code,
-            received_at=received_at,
-            due_at=due,
-        )
-        audit_append(
-            request=request,
-            actor=actor,
-            action="request.received",
-            to_state=request.state,
-            data={"type": request_type, "channel": channel, "jurisdiction": code, "due_at": due},
-        )
-    return request
+    fields = {
+        "request_type": request_type,
+        "portability": portability and request_type == RequestType.ACCESS,
+        "channel": channel,
+        "subject_email": _normalize_email(subject_email),
+        "subject_name": subject_name.strip(),
+        "subject_identifiers": subject_identifiers or {},
+        "details": details,
+        "jurisdiction": code,
+        "received_at": received_at,
+        "due_at": due,
+    }
+    audit_data = {"type": request_type, "channel": channel, "jurisdiction": code, "due_at": due}
+    # 2**40 references make a collision rare, not impossible: the unique constraint decides,
+    # and the whole insert is tried again with a new reference.
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                request = DataSubjectRequest.objects.create(reference=reference_generate(), **fields)
+                audit_append(
+                    request=request, actor=actor, action="request.received", to_state=request.state, data=audit_data
+                )
+        except IntegrityError as exc:
+            if "reference" not in str(exc):
+                raise
+            continue
+        return request
+    raise IntegrityError("Could not find a free request reference after 5 attempts")
 
 
 def _validate_new_request(
@@ -125,17 +132,6 @@ def _normalize_email(address: str) -> str:
     """Lower-case the domain (case-insensitive by RFC 5321); keep the local part as given."""
     local, _, domain = address.strip().rpartition("@")
     return f"{local}@{domain.lower()}"
-
-
-def _insert_with_fresh_reference(**fields: Any) -> DataSubjectRequest:
-    # 2**40 references make a collision rare, not impossible: the unique constraint decides.
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return DataSubjectRequest.objects.create(reference=reference_generate(), **fields)
-        except IntegrityError:
-            continue
-    raise IntegrityError("Could not find a free request reference after 5 attempts")
 
 
 def transition(
