@@ -45,7 +45,7 @@ def test_with_nothing_set_the_embedded_defaults_need_no_server(tmp_path: Path) -
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "django.db.backends.sqlite3 filesystem:// False django.core.mail.backends.filebased.EmailBackend"
+        "django.db.backends.sqlite3 filesystem://localhost// False django.core.mail.backends.filebased.EmailBackend"
     )
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o777 == 0o600
 
