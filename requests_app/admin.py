@@ -54,6 +54,18 @@ class DataSubjectRequestAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "subject_email", "subject_name"]
     date_hierarchy = "received_at"
     list_select_related = ["assignee"]
+    readonly_fields = [
+        "reference",
+        "state",
+        "paused_at",
+        "paused_from_state",
+        "paused_days",
+        "extended_at",
+        "extension_reason",
+        "closed_at",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [AuditEventInline]
 
 
