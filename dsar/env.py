@@ -74,3 +74,18 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if raw not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {list(choices)}, not {raw!r}")
     return raw
+
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """Read a rate limit written as ``COUNT/PERIOD`` (``10/h``, ``5/d``, ``30/m``).
+
+    Returns (count, period in seconds).
+    """
+    raw = env_str(name, default).strip().lower()
+    count, _, unit = raw.partition("/")
+    if not count.isdigit() or int(count) < 1 or unit not in _PERIODS:
+        raise ImproperlyConfigured(f"{name} must look like 10/h (a count per s, m, h or d), not {raw!r}")
+    return int(count), _PERIODS[unit]

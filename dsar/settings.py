@@ -15,7 +15,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from dsar.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
+from dsar.env import env_bool, env_choice, env_int, env_list, env_rate, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -156,6 +156,24 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- Cache (rate limits) ----------------------------------------------------------------
+
+# Rate limits must be shared by every web process, so production keeps them in Redis (by
+# default the broker's); the quick start keeps them in each process's memory.
+_cache_url = env_secret("DSAR_CACHE_URL", CELERY_BROKER_URL if PRODUCTION else "locmem://")
+if _cache_url.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "dsar",
+        }
+    }
+elif _cache_url == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured("DSAR_CACHE_URL must be a redis:// URL or locmem://")
+
 # --- Files, static, email -------------------------------------------------------------------
 
 MEDIA_ROOT = Path(env_str("DSAR_MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -246,6 +264,39 @@ DSAR_DEFAULT_EXTENSION_DAYS = env_int("DSAR_DEFAULT_EXTENSION_DAYS", 30, minimum
 DSAR_DEFAULT_PAUSE_ALLOWED = env_bool("DSAR_DEFAULT_PAUSE_ALLOWED", True)
 # How long a request may wait for its subject to verify before it is closed.
 DSAR_VERIFICATION_WINDOW_DAYS = env_int("DSAR_VERIFICATION_WINDOW_DAYS", 14, minimum=1)
+# How long one verification link and code stay valid, and how many wrong codes they allow.
+DSAR_VERIFICATION_TOKEN_HOURS = env_int("DSAR_VERIFICATION_TOKEN_HOURS", 72, minimum=1)
+DSAR_VERIFICATION_CODE_ATTEMPTS = env_int("DSAR_VERIFICATION_CODE_ATTEMPTS", 5, minimum=1)
+# How long the link to a subject's status page works.
+DSAR_STATUS_LINK_DAYS = env_int("DSAR_STATUS_LINK_DAYS", 90, minimum=1)
+# What verifying each type of request takes: email, email+fact or email+staff.
+_POLICIES = ("email", "email+fact", "email+staff")
+DSAR_VERIFY_POLICY = {
+    "access": env_choice("DSAR_VERIFY_ACCESS", "email", _POLICIES),
+    "correction": env_choice("DSAR_VERIFY_CORRECTION", "email", _POLICIES),
+    "deletion": env_choice("DSAR_VERIFY_DELETION", "email+staff", _POLICIES),
+}
+# Rate limits, as COUNT/PERIOD (s, m, h, d).
+DSAR_RATE_LIMITS = {
+    "form_ip": env_rate("DSAR_RATE_FORM_PER_IP", "10/h"),
+    "form_email": env_rate("DSAR_RATE_FORM_PER_EMAIL", "5/d"),
+    "verify_ip": env_rate("DSAR_RATE_VERIFY_PER_IP", "20/h"),
+    "resend": env_rate("DSAR_RATE_RESEND", "3/h"),
+}
+# How many proxies in front append to X-Forwarded-For; 0 trusts none (REMOTE_ADDR is used).
+DSAR_TRUSTED_PROXY_COUNT = env_int("DSAR_TRUSTED_PROXY_COUNT", 0, minimum=0)
+DSAR_MAX_UPLOAD_BYTES = env_int("DSAR_MAX_UPLOAD_MB", 10, minimum=1) * 1024 * 1024
+# Where links in emails point: the public address of this application.
+DSAR_PUBLIC_BASE_URL = env_str("DSAR_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and SECURE_SSL_REDIRECT and not DSAR_PUBLIC_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("DSAR_PUBLIC_BASE_URL must be an https:// address when DSAR_ENV=production")
+DSAR_REPLY_TO_EMAIL = env_str("DSAR_REPLY_TO_EMAIL", DEFAULT_FROM_EMAIL)
+# Named in rejection emails: where the subject may complain (GDPR Art. 77).
+DSAR_SUPERVISORY_AUTHORITY = env_str(
+    "DSAR_SUPERVISORY_AUTHORITY",
+    "the data protection authority of the country where you live or work "
+    "(https://www.edpb.europa.eu/about-edpb/about-edpb/members_en)",
+)
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from requests_app import deadlines
 from requests_app.audit import Actor, audit_append
 from requests_app.errors import ExtensionNotAllowed, GuardFailed, TransitionNotAllowed
-from requests_app.models import Channel, DataSubjectRequest, RequestType, State
+from requests_app.models import Channel, DataSubjectRequest, RequestType, State, VerificationPolicy
 from requests_app.references import reference_generate
 
 TERMINAL_STATES = frozenset({State.COMPLETED, State.REJECTED, State.CANCELLED, State.CLOSED_UNVERIFIED})
@@ -75,9 +75,18 @@ def request_create(
     jurisdiction: str | None = None,
     portability: bool = False,
     received_at: datetime | None = None,
+    agent_name: str = "",
+    agent_email: str = "",
+    verification_policy: str = VerificationPolicy.EMAIL,
+    fraud_signals: list[dict[str, str]] | None = None,
+    source_ip_hash: str = "",
 ) -> DataSubjectRequest:
     """Record a new request, waiting for verification, with its due date and audit event."""
     _validate_new_request(request_type, channel, subject_email, subject_identifiers)
+    if agent_email:
+        _validate_address(agent_email, "The agent's email address is not valid")
+    if verification_policy not in VerificationPolicy.values:
+        raise GuardFailed(f"Unknown verification policy {verification_policy!r}")
     code = deadlines.get_rule(jurisdiction or settings.DSAR_DEFAULT_JURISDICTION).code
     received_at = received_at or timezone.now()
     due = deadlines.due_date(code, timezone.localdate(received_at)).due
@@ -92,6 +101,11 @@ def request_create(
         "jurisdiction": code,
         "received_at": received_at,
         "due_at": due,
+        "agent_name": agent_name.strip(),
+        "agent_email": _normalize_email(agent_email) if agent_email else "",
+        "verification_policy": verification_policy,
+        "fraud_signals": fraud_signals or [],
+        "source_ip_hash": source_ip_hash,
     }
     audit_data = {"type": request_type, "channel": channel, "jurisdiction": code, "due_at": due}
     # 2**40 references make a collision rare, not impossible: the unique constraint decides,
@@ -118,14 +132,18 @@ def _validate_new_request(
         raise GuardFailed(f"Unknown request type {request_type!r}; expected one of {RequestType.values}")
     if channel not in Channel.values:
         raise GuardFailed(f"Unknown channel {channel!r}; expected one of {Channel.values}")
-    try:
-        validate_email(subject_email)
-    except ValidationError:
-        raise GuardFailed("The subject's email address is not valid") from None
+    _validate_address(subject_email, "The subject's email address is not valid")
     if identifiers is not None and not (
         isinstance(identifiers, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in identifiers.items())
     ):
         raise GuardFailed("Subject identifiers must map names to text values")
+
+
+def _validate_address(address: str, message: str) -> None:
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise GuardFailed(message) from None
 
 
 def _normalize_email(address: str) -> str:
@@ -182,8 +200,11 @@ def _check_guards(request: DataSubjectRequest, source: State, target: State, rea
             raise GuardFailed("Only a request that was never verified can be closed as unverified")
         if target != State.CLOSED_UNVERIFIED and target != paused_from:
             raise GuardFailed(f"A paused request goes back to {paused_from.label.lower()}, where it paused")
-    if target == State.CLOSED_UNVERIFIED and not verification_window_passed(request, timezone.now()):
-        raise GuardFailed("The verification window has not ended yet")
+    if target == State.CLOSED_UNVERIFIED:
+        if not verification_window_passed(request, timezone.now()):
+            raise GuardFailed("The verification window has not ended yet")
+        if request.email_verified_at is not None:
+            raise GuardFailed("The subject confirmed their email address: the privacy team decides")
 
 
 def verification_window_passed(request: DataSubjectRequest, now: datetime) -> bool:
@@ -286,33 +307,3 @@ def request_assign(*, request: DataSubjectRequest, actor: Actor, assignee: Any |
         )
     request.refresh_from_db()
     return request
-
-
-def requests_close_unverified(*, now: datetime | None = None) -> int:
-    """Close every request whose verification window ended; return how many were closed.
-
-    Each request is closed in its own transaction, so one failure does not hold back the
-    rest, and a request verified in the meantime is left alone (the transition re-checks
-    the state under the row lock).
-    """
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.DSAR_VERIFICATION_WINDOW_DAYS)
-    candidates = DataSubjectRequest.objects.filter(
-        state=State.PENDING_VERIFICATION, received_at__lte=cutoff
-    ).values_list("pk", flat=True)
-    closed = 0
-    for pk in list(candidates):
-        request = DataSubjectRequest.objects.filter(pk=pk).first()
-        if request is None:
-            continue
-        try:
-            transition(
-                request,
-                State.CLOSED_UNVERIFIED,
-                Actor.system("verification-window"),
-                reason=f"Identity not verified within {settings.DSAR_VERIFICATION_WINDOW_DAYS} days",
-            )
-        except (TransitionNotAllowed, GuardFailed):
-            continue
-        closed += 1
-    return closed

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL and Redis servers on loopback, for the test suite and the benchmarks.
+# Throwaway PostgreSQL and Redis servers on loopback, for the test suite and the benchmarks
+# (and Debian's Chromium for the browser tests, installed when missing).
 #
 #   scripts/services.sh start         install (Debian packages) if missing, start both
 #   scripts/services.sh stop          stop both
@@ -30,6 +31,8 @@ install_missing() {
   local need=()
   pg_bin >/dev/null || need+=(postgresql)
   command -v redis-server >/dev/null || need+=(redis-server)
+  # The browser tests drive Debian's Chromium (never a downloaded browser).
+  command -v chromium >/dev/null || need+=(chromium)
   [ ${#need[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     say "missing ${need[*]}: install them with 'sudo apt-get install ${need[*]}' and run again"
@@ -125,6 +128,7 @@ print_env() {
   echo "export DATABASE_URL=postgres://dsar@127.0.0.1:$pg_port/dsar"
   echo "export CELERY_BROKER_URL=redis://127.0.0.1:$redis_port/0"
   echo "export DSAR_TEST_REDIS_URL=redis://127.0.0.1:$redis_port"
+  echo "export DSAR_CACHE_URL=redis://127.0.0.1:$redis_port/0"
 }
 
 case "${1:-}" in

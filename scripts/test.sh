@@ -22,6 +22,7 @@ step "check --deploy under production settings"
 DSAR_ENV=production \
   SECRET_KEY="$($bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
   DSAR_ALLOWED_HOSTS=privacy.example.com \
+  DSAR_PUBLIC_BASE_URL=https://privacy.example.com \
   DSAR_EMAIL_HOST=smtp.example.com \
   $bin/python manage.py check --deploy --fail-level WARNING
 
@@ -32,4 +33,6 @@ if docker compose version >/dev/null 2>&1; then
 fi
 
 step "pytest"
+# Files the tests write (media, mail, the development key) stay out of the demo's var/.
+export DSAR_VAR_DIR="$PWD/var/test"
 $bin/python -m pytest -n "${DSAR_TEST_WORKERS:-auto}" --dist loadfile "$@"

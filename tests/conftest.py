@@ -3,6 +3,10 @@
 The suite runs on the real servers `make test` starts (PostgreSQL and Redis on loopback);
 the embedded SQLite default is for the quick start only, so a test session that would touch
 the database anywhere else stops at once with a message saying how to run it.
+
+Each pytest-xdist process gets its own Redis database as Celery broker, so the real worker
+it starts never takes another process's tasks, and each test its own cache key prefix, so
+rate limits never leak from one test into the next.
 """
 
 from __future__ import annotations
@@ -11,11 +15,19 @@ import os
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
+
+from dsar.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +41,29 @@ def django_db_setup(django_db_setup, django_db_blocker):
     return django_db_setup
 
 
+@pytest.fixture(scope="session")
+def broker_url(worker_id: str) -> str:
+    """This test process's own Redis database on the test Redis server."""
+    base = os.environ.get("DSAR_TEST_REDIS_URL", "")
+    if not base.startswith("redis://"):
+        pytest.exit("The tests need DSAR_TEST_REDIS_URL (use `make test`)", returncode=2)
+    index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+    return f"{base.rstrip('/')}/{10 + index}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_broker_of_this_process(broker_url: str) -> Iterator[None]:
+    original = {key: celery_app.conf[key] for key in ("broker_url", "broker_write_url", "broker_read_url")}
+    celery_app.conf.update(broker_url=broker_url, broker_write_url=broker_url, broker_read_url=broker_url)
+    yield
+    celery_app.conf.update(original)
+
+
+@pytest.fixture(autouse=True)
+def _cache_of_this_test(settings: Any) -> None:
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+
+
 def _database_url(settings_dict: dict[str, object]) -> str:
     user, host, port, name = (settings_dict.get(k) or "" for k in ("USER", "HOST", "PORT", "NAME"))
     password = settings_dict.get("PASSWORD") or ""
@@ -36,53 +71,44 @@ def _database_url(settings_dict: dict[str, object]) -> str:
     return f"postgres://{credentials}{host}:{port}/{name}"
 
 
-@pytest.fixture(scope="session")
-def celery_worker_queue(worker_id: str) -> str:
-    """A queue of this test process's own, so parallel test processes never take each other's tasks."""
-    return f"dsar-test-{worker_id}-{os.getpid()}"
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    var_dir: Path
+    log: Path
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the worker's file email backend writes what it sends."""
+        return self.var_dir / "mail"
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup: None, celery_worker_queue: str) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker(django_db_setup: None, broker_url: str) -> Iterator[Worker]:
     """A real Celery worker, in its own process, on the real Redis and the test database."""
-    broker = os.environ.get("CELERY_BROKER_URL", "")
-    if not broker.startswith("redis://"):
-        pytest.fail("The Celery integration tests need CELERY_BROKER_URL to name the test Redis (use `make test`)")
+    var_dir = Path(tempfile.mkdtemp(prefix="dsar-worker-"))
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
-        "DSAR_CELERY_QUEUE": celery_worker_queue,
-        "DSAR_VAR_DIR": str(Path(tempfile.mkdtemp(prefix="dsar-worker-"))),
+        "CELERY_BROKER_URL": broker_url,
+        "DSAR_VAR_DIR": str(var_dir),
+        # Files are shared with the test process, as web and worker share storage for real.
+        "DSAR_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DSAR_EMAIL_BACKEND": "file",
     }
-    log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "dsar",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "INFO",
-            "--without-mingle",
-            "--without-gossip",
-            "-Q",
-            celery_worker_queue,
-            "-n",
-            f"{celery_worker_queue}@%h",
-        ],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield process
+    log = var_dir / "worker.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "dsar", "worker", "--pool", "solo", "--loglevel", "INFO",
+             "--without-mingle", "--without-gossip", "-n", f"test-{uuid.uuid4().hex[:8]}@%h"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    yield Worker(process=process, var_dir=var_dir, log=log)
     process.terminate()
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
-    log.close()

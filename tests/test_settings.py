@@ -34,6 +34,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://dsar@db.internal:5432/dsar",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "DSAR_ALLOWED_HOSTS": "privacy.example.com",
+    "DSAR_PUBLIC_BASE_URL": "https://privacy.example.com",
 }
 
 

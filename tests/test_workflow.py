@@ -10,6 +10,7 @@ from requests_app import deadlines, workflow
 from requests_app.audit import Actor
 from requests_app.errors import ExtensionNotAllowed, GuardFailed, TransitionNotAllowed, UnknownJurisdiction
 from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State
+from requests_app.services import requests_close_unverified
 from requests_app.workflow import (
     OPEN_STATES,
     TERMINAL_STATES,
@@ -17,7 +18,6 @@ from requests_app.workflow import (
     request_assign,
     request_create,
     request_extend,
-    requests_close_unverified,
     transition,
 )
 from tests.factories import REASON, DataSubjectRequestFactory, UserFactory, request_in_state

@@ -1,8 +1,6 @@
-"""Data and invariants. Writes live in workflow.py and audit.py, never in views or signals."""
+"""The request itself: its kinds, its states, and the request row."""
 
 from __future__ import annotations
-
-from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
@@ -38,6 +36,12 @@ class Channel(models.TextChoices):
     STAFF = "staff", _("Entered by staff")
 
 
+class VerificationPolicy(models.TextChoices):
+    EMAIL = "email", _("A link or code sent to the subject's email address")
+    EMAIL_AND_FACT = "email+fact", _("Email, and a detail the company already holds (phone or organisation)")
+    EMAIL_AND_STAFF = "email+staff", _("Email, and a decision by the privacy team")
+
+
 class DataSubjectRequest(models.Model):
     """One request from one data subject.
 
@@ -62,6 +66,30 @@ class DataSubjectRequest(models.Model):
         help_text=_("Other identifiers the subject gave, such as a phone number or account id."),
     )
     details = models.TextField(blank=True)
+
+    # An authorised agent acting for the subject (CCPA regulations §7063): the subject is
+    # still verified directly, and staff review the signed authorisation.
+    agent_name = models.CharField(max_length=200, blank=True)
+    agent_email = models.EmailField(max_length=254, blank=True)
+    agent_authorisation = models.FileField(upload_to="authorisations/", blank=True, max_length=200)
+
+    verification_policy = models.CharField(
+        max_length=16,
+        choices=VerificationPolicy.choices,
+        default=VerificationPolicy.EMAIL,
+        help_text=_("What verifying this request takes, fixed when it arrives."),
+    )
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verification_note = models.TextField(blank=True, editable=False)
+    fraud_signals = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("Warnings for staff, e.g. a disposable email domain or many requests from one address."),
+    )
+    # A keyed hash of the submitter's IP address: enough to count requests from one address
+    # without keeping the address itself.
+    source_ip_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
 
     jurisdiction = models.CharField(max_length=16, choices=jurisdiction_choices)
     state = models.CharField(max_length=24, choices=State.choices, default=State.PENDING_VERIFICATION, editable=False)
@@ -117,78 +145,6 @@ class DataSubjectRequest(models.Model):
     def is_extended(self) -> bool:
         return self.extended_at is not None
 
-
-class AuditEventImmutable(Exception):
-    """Audit events are written once and never changed or removed."""
-
-
-class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise AuditEventImmutable("Audit events cannot be updated")
-
-    def delete(self) -> NoReturn:
-        raise AuditEventImmutable("Audit events cannot be deleted")
-
-
-class AuditEvent(models.Model):
-    """One thing that happened, in an append-only hash chain.
-
-    ``hash`` is the SHA-256 of ``prev_hash`` followed by the event's canonical content
-    (see ``requests_app.audit``), so changing, removing or reordering any event breaks every
-    hash after it. ``seq`` numbers the chain without gaps. On PostgreSQL a trigger rejects
-    UPDATE and DELETE on the table; the ORM refuses them everywhere.
-    """
-
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
-    request = models.ForeignKey(
-        DataSubjectRequest,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="audit_events",
-    )
-    created_at = models.DateTimeField(editable=False)
-    actor = models.CharField(max_length=200, help_text=_("Who acted: staff:<username>, subject, or system:<part>."))
-    # PROTECT: a user who appears in the audit trail is deactivated, never deleted.
-    actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    action = models.CharField(max_length=64)
-    from_state = models.CharField(max_length=24, blank=True)
-    to_state = models.CharField(max_length=24, blank=True)
-    reason = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, unique=True, editable=False)
-
-    objects = AuditEventQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["request", "seq"], name="audit_request_seq")]
-
-    def __str__(self) -> str:
-        return f"#{self.seq} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AuditEventImmutable("Audit events cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AuditEventImmutable("Audit events cannot be deleted")
-
-
-class AuditChainHead(models.Model):
-    """The last link of the audit chain: one row, locked by every append.
-
-    The lock serialises appends so the chain never forks, and the row lets verification
-    notice events removed from the end of the chain, which no hash inside the chain can show.
-    """
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64)
-
-    def __str__(self) -> str:
-        return f"audit chain at #{self.seq}"
+    @property
+    def is_agent_request(self) -> bool:
+        return bool(self.agent_email)

@@ -1,0 +1,176 @@
+"""Public forms. Every field is hostile until checked; errors say what to fix."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+from requests_app import regions
+from requests_app.models import RequestType, VerificationPolicy
+
+MAX_DETAILS = 5000
+
+# What each allowed upload starts with. The declared name and Content-Type are ignored.
+_SIGNATURES = {b"%PDF-": ".pdf", b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
+
+
+def _detect_upload(upload: UploadedFile) -> str:
+    """Return the file's real extension from its content, or raise ValidationError."""
+    if upload.size is None or upload.size > settings.DSAR_MAX_UPLOAD_BYTES:
+        limit = settings.DSAR_MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise forms.ValidationError(_("The file is larger than %(limit)s MB.") % {"limit": limit}, code="too_large")
+    upload.seek(0)
+    head = upload.read(16)
+    suffix = next((ext for magic, ext in _SIGNATURES.items() if head.startswith(magic)), None)
+    if suffix is None:
+        raise forms.ValidationError(_("The file must be a PDF, PNG or JPEG document."), code="file_type")
+    upload.seek(0)
+    if suffix == ".pdf":
+        upload.seek(max(0, upload.size - 2048))
+        if b"%%EOF" not in upload.read():
+            raise forms.ValidationError(_("The PDF file is damaged or incomplete."), code="file_damaged")
+    else:
+        try:
+            with Image.open(BytesIO(upload.read())) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise forms.ValidationError(_("The image file is damaged or incomplete."), code="file_damaged") from None
+    upload.seek(0)
+    return suffix
+
+
+class PublicForm(forms.Form):
+    """Labels without Django's trailing colon: screen readers read the label as written."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def policy_needs_fact() -> bool:
+    return VerificationPolicy.EMAIL_AND_FACT in settings.DSAR_VERIFY_POLICY.values()
+
+
+class RequestForm(PublicForm):
+    request_type = forms.ChoiceField(
+        label=_("What would you like us to do?"), choices=RequestType.choices, widget=forms.RadioSelect
+    )
+    portability = forms.BooleanField(
+        label=_("Send my data in a machine-readable format, so I can take it to another service"),
+        required=False,
+    )
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("We send a link to this address to confirm that it is yours."),
+    )
+    region = forms.ChoiceField(
+        label=_("Where do you live?"),
+        choices=regions.region_choices,
+        help_text=_("Your country or state decides which law applies and how long we have to answer."),
+    )
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=MAX_DETAILS,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("For a correction: what is wrong, and what it should say."),
+    )
+    phone = forms.CharField(
+        label=_("Phone number on your account"),
+        required=False,
+        max_length=40,
+        help_text=_("Needed for some requests, to check that they come from the account holder."),
+    )
+    organisation = forms.CharField(label=_("Organisation on your account"), required=False, max_length=200)
+    is_agent = forms.BooleanField(
+        label=_("I am an authorised agent making this request for someone else"), required=False
+    )
+    agent_name = forms.CharField(label=_("Agent's full name"), required=False, max_length=200)
+    agent_email = forms.EmailField(label=_("Agent's email address"), required=False, max_length=254)
+    authorisation = forms.FileField(
+        label=_("Signed authorisation"),
+        required=False,
+        help_text=_("A PDF, PNG or JPEG file of at most 10 MB, signed by the person you act for."),
+    )
+    declaration = forms.BooleanField(
+        label=_(
+            "I confirm that the information I have given is true, and that I am the person named "
+            "or act with their written permission."
+        )
+    )
+    # A field people never see or fill in: only robots do. Hidden with CSS, not type=hidden,
+    # because robots skip hidden inputs.
+    website = forms.CharField(label=_("Leave this field empty"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not policy_needs_fact():
+            del self.fields["phone"]
+            del self.fields["organisation"]
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.data.get("website"))
+
+    def clean_region(self) -> str:
+        region: str = self.cleaned_data["region"]
+        if not regions.is_known(region):
+            raise forms.ValidationError(_("Choose where you live from the list."), code="invalid_choice")
+        return region
+
+    def clean_authorisation(self) -> UploadedFile | None:
+        upload: UploadedFile | None = self.cleaned_data.get("authorisation")
+        if upload is None:
+            return None
+        upload.name = f"authorisation{_detect_upload(upload)}"
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("request_type", "")
+        if kind == RequestType.CORRECTION and not data.get("details", "").strip():
+            self.add_error("details", _("Tell us what is wrong and what it should say."))
+        needs_fact = (
+            "phone" in self.fields and settings.DSAR_VERIFY_POLICY.get(kind) == VerificationPolicy.EMAIL_AND_FACT
+        )
+        if needs_fact and not (data.get("phone", "").strip() or data.get("organisation", "").strip()):
+            self.add_error("phone", _("For this request, give the phone number or organisation on your account."))
+        if data.get("is_agent"):
+            self._clean_agent(data)
+        return data
+
+    def _clean_agent(self, data: dict[str, Any]) -> None:
+        if not data.get("agent_name", "").strip():
+            self.add_error("agent_name", _("Give your name as the agent."))
+        if not data.get("agent_email"):
+            self.add_error("agent_email", _("Give your email address as the agent."))
+        elif data.get("email") and data["agent_email"].lower() == data["email"].lower():
+            self.add_error(
+                "agent_email", _("The agent's address must differ from the address of the person you act for.")
+            )
+        if not data.get("authorisation") and "authorisation" not in self.errors:
+            self.add_error("authorisation", _("Upload the signed authorisation."))
+
+    def identifiers(self) -> dict[str, str]:
+        found = {key: self.cleaned_data.get(key, "").strip() for key in ("phone", "organisation")}
+        return {key: value for key, value in found.items() if value}
+
+
+class VerifyCodeForm(PublicForm):
+    reference = forms.CharField(
+        label=_("Request reference"), max_length=40, help_text=_("It looks like DSR-7KQ2-M9XD and is in our email.")
+    )
+    code = forms.CharField(label=_("Code"), max_length=20, help_text=_("Eight digits, from the same email."))
+
+
+class ResendForm(PublicForm):
+    reference = forms.CharField(label=_("Request reference"), max_length=40)
+    email = forms.EmailField(label=_("Email address"), max_length=254)

@@ -1,0 +1,24 @@
+"""Data and invariants, one module per concern. Writes live in the services (workflow.py,
+audit.py, verification.py, notifications.py, ...), never in views or signal receivers."""
+
+from requests_app.models.audit import AuditChainHead, AuditEvent, AuditEventImmutable, AuditEventQuerySet
+from requests_app.models.email import Direction, EmailMessage, EmailStatus
+from requests_app.models.requests import Channel, DataSubjectRequest, RequestType, State, VerificationPolicy
+from requests_app.models.verification import ChallengePurpose, VerificationChallenge
+
+__all__ = [
+    "AuditChainHead",
+    "AuditEvent",
+    "AuditEventImmutable",
+    "AuditEventQuerySet",
+    "ChallengePurpose",
+    "Channel",
+    "DataSubjectRequest",
+    "Direction",
+    "EmailMessage",
+    "EmailStatus",
+    "RequestType",
+    "State",
+    "VerificationChallenge",
+    "VerificationPolicy",
+]

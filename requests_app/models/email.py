@@ -1,0 +1,78 @@
+"""Emails in and out, kept as sent or received, and threaded to their request."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from requests_app.models.requests import DataSubjectRequest
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", _("Received")
+    OUTBOUND = "out", _("Sent")
+
+
+class EmailStatus(models.TextChoices):
+    # Outbound
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    # Inbound
+    RECEIVED = "received", _("Received")
+    ATTACHED = "attached", _("Attached to a request")
+    TRIAGE = "triage", _("Waiting for triage")
+    IGNORED = "ignored", _("Not a request")
+
+
+class EmailMessage(models.Model):
+    """One email, in or out.
+
+    The raw message is kept in file storage (``raw``) with its SHA-256, so what was sent or
+    received can be shown exactly as it was. Outbound mail is sent by a Celery task after
+    the transaction that queued it commits; its ``message_id`` lets replies thread back.
+    """
+
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    status = models.CharField(max_length=10, choices=EmailStatus.choices)
+    kind = models.CharField(max_length=32, blank=True, help_text=_("For sent mail: which notification."))
+    request = models.ForeignKey(
+        DataSubjectRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="emails"
+    )
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    from_address = models.EmailField(max_length=254, blank=True)
+    to_addresses = models.JSONField(default=list, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    raw = models.FileField(upload_to="email/", blank=True, max_length=200)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["request", "created_at"], name="email_request_created"),
+            models.Index(fields=["direction", "status"], name="email_direction_status"),
+        ]
+        constraints = [
+            # The same message received twice (same Message-ID and same bytes) is one row.
+            models.UniqueConstraint(
+                fields=["direction", "message_id", "sha256"],
+                condition=models.Q(direction="in"),
+                name="email_inbound_once",
+            ),
+            models.UniqueConstraint(
+                fields=["message_id"],
+                condition=models.Q(direction="out"),
+                name="email_outbound_message_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.kind or self.subject[:40]}"

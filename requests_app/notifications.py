@@ -1,0 +1,150 @@
+"""Emails to requesters: rendered from templates, recorded, and sent by Celery after commit.
+
+Each notification is an ``EmailMessage`` row (its text, its HTML, its Message-ID) written in
+the caller's transaction together with an audit event, so the record of what the subject
+was told exists exactly when the change that caused it does. A Celery task sends it once
+the transaction commits; SMTP failures are retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from email.utils import make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from requests_app.audit import Actor, audit_append
+from requests_app.models import DataSubjectRequest, Direction, EmailMessage, EmailStatus
+
+logger = logging.getLogger(__name__)
+
+KINDS = frozenset(
+    {
+        "acknowledgement",  # reference, what happens next, due date (and, for the subject, how to verify)
+        "verification",  # the link and code, to the subject (re-sends, and agent requests)
+        "status_link",  # identity confirmed: the link to the status page
+        "more_information",  # the privacy team needs something from the requester
+        "extension",  # the deadline moved, and why
+        "completion",  # the request is done: see the status page
+        "rejection",  # refused, why, and the right to complain
+        "closed_unverified",  # closed because nobody verified in time
+    }
+)
+
+# Marks our mail as machine-sent (RFC 3834) so auto-responders do not answer it, and
+# Exchange suppresses its out-of-office replies: no mail loops.
+LOOP_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.DSAR_PUBLIC_BASE_URL}{path}"
+
+
+def _base_context(request: DataSubjectRequest) -> dict[str, Any]:
+    return {
+        "request": request,
+        "company_name": settings.DSAR_COMPANY_NAME,
+        "reply_to": settings.DSAR_REPLY_TO_EMAIL,
+        "supervisory_authority": settings.DSAR_SUPERVISORY_AUTHORITY,
+        "verify_code_url": absolute_url("/request/verify/"),
+    }
+
+
+def _render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
+    return subject, render_to_string(f"emails/{kind}.txt", context), render_to_string(f"emails/{kind}.html", context)
+
+
+def notify(*, request: DataSubjectRequest, kind: str, to: str, context: dict[str, Any] | None = None) -> EmailMessage:
+    """Record a notification to ``to`` and send it once the caller's transaction commits."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown notification kind {kind!r}")
+    subject, text, html = _render(kind, {**_base_context(request), **(context or {})})
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    message_id = make_msgid(domain=domain).strip("<>")
+    with transaction.atomic():
+        message = EmailMessage.objects.create(
+            direction=Direction.OUTBOUND,
+            status=EmailStatus.QUEUED,
+            kind=kind,
+            request=request,
+            message_id=message_id,
+            subject=subject,
+            from_address=settings.DEFAULT_FROM_EMAIL,
+            to_addresses=[to],
+            body_text=text,
+            body_html=html,
+        )
+        audit_append(
+            request=request,
+            actor=Actor.system("notifications"),
+            action="email.queued",
+            data={"kind": kind, "message_id": message_id},
+        )
+        transaction.on_commit(lambda: _enqueue_send(message.pk))
+    return message
+
+
+def _enqueue_send(message_pk: int) -> None:
+    from requests_app.tasks import send_email_message
+
+    send_email_message.delay(message_pk)
+
+
+def email_send(message_pk: int) -> bool:
+    """Send one queued email; return False when there is nothing (more) to send.
+
+    The claim is a conditional update. A message left in ``sending`` by a worker that died
+    is sent again when the task is redelivered: a duplicate notice is better than a lost one.
+    """
+    claimed = EmailMessage.objects.filter(
+        Q(status=EmailStatus.QUEUED) | Q(status=EmailStatus.SENDING),
+        pk=message_pk,
+        direction=Direction.OUTBOUND,
+    ).update(status=EmailStatus.SENDING, attempts=F("attempts") + 1)
+    if claimed != 1:
+        return False
+    message = EmailMessage.objects.get(pk=message_pk)
+    mail = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=message.from_address,
+        to=message.to_addresses,
+        reply_to=[settings.DSAR_REPLY_TO_EMAIL],
+        headers={"Message-ID": f"<{message.message_id}>", **LOOP_HEADERS},
+    )
+    mail.attach_alternative(message.body_html, "text/html")
+    raw = mail.message().as_bytes()
+    mail.send(fail_silently=False)
+    name = f"out/{hashlib.sha256(message.message_id.encode()).hexdigest()}.eml"
+    message.raw.save(name, ContentFile(raw), save=False)
+    message.sha256 = hashlib.sha256(raw).hexdigest()
+    message.status, message.sent_at, message.error = EmailStatus.SENT, timezone.now(), ""
+    message.save(update_fields=["raw", "sha256", "status", "sent_at", "error"])
+    return True
+
+
+def email_failed(message_pk: int, error: str) -> None:
+    """Record that an email could not be sent after every retry, on the request's record."""
+    with transaction.atomic():
+        message = EmailMessage.objects.select_for_update().filter(pk=message_pk).first()
+        if message is None or message.status == EmailStatus.SENT:
+            return
+        message.status, message.error = EmailStatus.FAILED, error[:2000]
+        message.save(update_fields=["status", "error"])
+        audit_append(
+            request=message.request,
+            actor=Actor.system("notifications"),
+            action="email.failed",
+            reason=error[:500],
+            data={"kind": message.kind, "message_id": message.message_id},
+        )
+    logger.error("email %s (%s) could not be sent: %s", message.pk, message.kind, error)

@@ -1,0 +1,187 @@
+"""Pages for the people who ask: the request form, verification and the status page.
+
+Thin views: parse input, check limits, call one service, render. No page says whether an
+address belongs to a customer, and nothing about a request shows before its subject has
+proved control of their email address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from requests_app import ratelimit, regions, services, verification
+from requests_app.forms import RequestForm, ResendForm, VerifyCodeForm
+from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction, State
+from requests_app.verification import VerificationFailed
+
+# Messages from the privacy team that the status page shows (never links or codes).
+STATUS_PAGE_KINDS = ("more_information", "extension", "rejection", "completion", "closed_unverified")
+
+STATE_EXPLANATIONS = {
+    State.PENDING_VERIFICATION: _("We are waiting to confirm your identity."),
+    State.VERIFIED: _("Your identity is confirmed. We will start work on your request shortly."),
+    State.AWAITING_APPROVAL: _(
+        "Your identity is confirmed. Your request is waiting for a decision by our privacy team."
+    ),
+    State.IN_PROGRESS: _("We are working on your request."),
+    State.NEEDS_ATTENTION: _("We are working on your request."),
+    State.AWAITING_REQUESTER: _("We have asked you for more information. Please see our message below."),
+    State.COMPLETED: _("Your request is complete."),
+    State.REJECTED: _("We could not carry out your request. Please see our message below."),
+    State.CANCELLED: _("Your request was cancelled."),
+    State.CLOSED_UNVERIFIED: _("Your request was closed because your identity was not confirmed in time."),
+}
+
+
+def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Pages whose address holds a secret: never cached, never indexed, and never sent on as
+    a Referer to another site. (``no-referrer`` would be stricter, but then browsers send
+    ``Origin: null`` with the page's own form and the CSRF check refuses it.)"""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        response["Referrer-Policy"] = "same-origin"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapped
+
+
+def rate_limited(request: HttpRequest, limited: ratelimit.Limited) -> HttpResponse:
+    minutes = max(1, (limited.retry_after + 59) // 60)
+    retry_at = timezone.localtime() + timedelta(seconds=limited.retry_after)
+    response = render(request, "public/rate_limited.html", {"minutes": minutes, "retry_at": retry_at}, status=429)
+    response["Retry-After"] = str(limited.retry_after)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def request_form(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "public/request_form.html", {"form": RequestForm()})
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DSAR_MAX_UPLOAD_BYTES + 1024 * 1024:
+        return render(request, "public/too_large.html", status=413)
+    ip = ratelimit.client_ip(request)
+    if limited := ratelimit.hit("form_ip", ip):
+        return rate_limited(request, limited)
+    form = RequestForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "public/request_form.html", {"form": form}, status=400)
+    if form.is_robot:
+        return HttpResponseRedirect(reverse("request_sent"))
+    if limited := ratelimit.hit("form_email", form.cleaned_data["email"]):
+        return rate_limited(request, limited)
+    data = form.cleaned_data
+    is_agent = bool(data.get("is_agent"))
+    services.request_submit(
+        channel=Channel.WEB,
+        request_type=data["request_type"],
+        subject_email=data["email"],
+        subject_name=data["full_name"],
+        jurisdiction=regions.jurisdiction_for(data["region"]),
+        details=data.get("details", ""),
+        identifiers=form.identifiers(),
+        portability=bool(data.get("portability")),
+        agent_name=data.get("agent_name", "") if is_agent else "",
+        agent_email=data.get("agent_email", "") if is_agent else "",
+        agent_authorisation=data.get("authorisation") if is_agent else None,
+        source_ip=ip,
+    )
+    return HttpResponseRedirect(reverse("request_sent"))
+
+
+def request_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/request_sent.html")
+
+
+@private_page
+@require_http_methods(["GET", "POST"])
+def verify_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; only the POST uses the link.
+
+    Mail scanners open links to check them: if opening the link used it up, the person
+    would find it already used when they click.
+    """
+    try:
+        challenge = verification.challenge_from_link(token, purpose=ChallengePurpose.VERIFY_REQUEST)
+    except VerificationFailed as failure:
+        return render(request, "public/verify_failed.html", {"failure": failure}, status=400)
+    if request.method == "GET":
+        return render(request, "public/verify_confirm.html")
+    if limited := ratelimit.hit("verify_ip", ratelimit.client_ip(request)):
+        return rate_limited(request, limited)
+    try:
+        subject_request = services.request_confirm_email(challenge, method="link")
+    except VerificationFailed as failure:
+        return render(request, "public/verify_failed.html", {"failure": failure}, status=400)
+    return HttpResponseRedirect(reverse("request_status", args=[verification.status_token(subject_request)]))
+
+
+@private_page
+@require_http_methods(["GET", "POST"])
+def verify_code(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "public/verify_code.html", {"form": VerifyCodeForm()})
+    if limited := ratelimit.hit("verify_ip", ratelimit.client_ip(request)):
+        return rate_limited(request, limited)
+    form = VerifyCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            challenge = verification.challenge_from_code(
+                form.cleaned_data["reference"], form.cleaned_data["code"], purpose=ChallengePurpose.VERIFY_REQUEST
+            )
+            subject_request = services.request_confirm_email(challenge, method="code")
+        except VerificationFailed as failure:
+            form.add_error(None, failure.message)
+        else:
+            return HttpResponseRedirect(reverse("request_status", args=[verification.status_token(subject_request)]))
+    return render(request, "public/verify_code.html", {"form": form}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def verify_resend(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "public/verify_resend.html", {"form": ResendForm()})
+    form = ResendForm(request.POST)
+    if not form.is_valid():
+        return render(request, "public/verify_resend.html", {"form": form}, status=400)
+    identity = f"{ratelimit.client_ip(request)}:{form.cleaned_data['reference'].upper()}"
+    if limited := ratelimit.hit("resend", identity):
+        return rate_limited(request, limited)
+    services.request_resend_verification(reference=form.cleaned_data["reference"], email=form.cleaned_data["email"])
+    return render(request, "public/verify_resent.html")
+
+
+@private_page
+def request_status(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        subject_request = verification.request_from_status_token(token)
+    except VerificationFailed as failure:
+        return render(request, "public/verify_failed.html", {"failure": failure}, status=400)
+    return render(request, "public/status.html", _status_context(subject_request))
+
+
+def _status_context(subject_request: DataSubjectRequest) -> dict[str, Any]:
+    messages = subject_request.emails.filter(direction=Direction.OUTBOUND, kind__in=STATUS_PAGE_KINDS).order_by(
+        "created_at"
+    )
+    return {
+        "subject_request": subject_request,
+        "state_label": State(subject_request.state).label,
+        "state_explanation": STATE_EXPLANATIONS[State(subject_request.state)],
+        "messages": messages,
+    }

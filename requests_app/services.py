@@ -1,0 +1,238 @@
+"""Use cases that change a request and tell the requester, in one transaction.
+
+Views, the API, email intake and tasks call these; each is one thing a person or the system
+does. The state change itself is always ``workflow``'s, the message always ``notifications``'.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from requests_app import fraud, verification
+from requests_app.audit import Actor, audit_append
+from requests_app.errors import GuardFailed, TransitionNotAllowed
+from requests_app.models import (
+    ChallengePurpose,
+    DataSubjectRequest,
+    State,
+    VerificationChallenge,
+    VerificationPolicy,
+)
+from requests_app.notifications import absolute_url, notify
+from requests_app.workflow import request_create, request_extend, transition
+
+
+def requester_email(request: DataSubjectRequest) -> str:
+    """Who made the request: the agent where there is one, else the subject."""
+    return request.agent_email or request.subject_email
+
+
+def status_url(request: DataSubjectRequest) -> str:
+    return absolute_url(reverse("request_status", args=[verification.status_token(request)]))
+
+
+def _verification_context(request: DataSubjectRequest) -> dict[str, str]:
+    issued = verification.challenge_issue(
+        request=request, purpose=ChallengePurpose.VERIFY_REQUEST, email=request.subject_email
+    )
+    return {"verify_url": absolute_url(reverse("verify_link", args=[issued.link_token])), "code": issued.code}
+
+
+def request_submit(
+    *,
+    channel: str,
+    request_type: str,
+    subject_email: str,
+    subject_name: str,
+    jurisdiction: str | None,
+    details: str = "",
+    identifiers: dict[str, str] | None = None,
+    portability: bool = False,
+    agent_name: str = "",
+    agent_email: str = "",
+    agent_authorisation: File | None = None,
+    source_ip: str = "",
+    other_name: str = "",
+    received_at: datetime | None = None,
+    actor: Actor | None = None,
+) -> DataSubjectRequest:
+    """Take in a new request: record it, note fraud signals, and send the verification.
+
+    Whoever the address belongs to, the same things happen and the same emails go to the
+    address given, so nothing here tells a stranger whether someone is a customer. An
+    agent's request is verified with the subject directly (CCPA regulations §7063) and
+    always waits for a staff decision on the signed authorisation.
+    """
+    policy = VerificationPolicy.EMAIL_AND_STAFF if agent_email else settings.DSAR_VERIFY_POLICY[request_type]
+    ip_hash = fraud.ip_hash(source_ip)
+    signals = fraud.signals_for_new_request(
+        email=subject_email,
+        name=subject_name,
+        source_ip_hash=ip_hash,
+        is_agent=bool(agent_email),
+        other_name=other_name,
+    )
+    with transaction.atomic():
+        request = request_create(
+            actor=actor or Actor.subject(),
+            request_type=request_type,
+            channel=channel,
+            subject_email=subject_email,
+            subject_name=subject_name,
+            subject_identifiers=identifiers,
+            details=details,
+            jurisdiction=jurisdiction,
+            portability=portability,
+            received_at=received_at,
+            agent_name=agent_name,
+            agent_email=agent_email,
+            verification_policy=policy,
+            fraud_signals=signals,
+            source_ip_hash=ip_hash,
+        )
+        if agent_authorisation is not None:
+            suffix = PurePath(agent_authorisation.name or "").suffix.lower()
+            request.agent_authorisation.save(f"{uuid.uuid4().hex}{suffix}", agent_authorisation, save=True)
+        links = _verification_context(request)
+        if request.is_agent_request:
+            notify(request=request, kind="acknowledgement", to=request.agent_email, context={"to_agent": True})
+            notify(request=request, kind="verification", to=request.subject_email, context=links)
+        else:
+            notify(request=request, kind="acknowledgement", to=request.subject_email, context=links)
+    return request
+
+
+def request_resend_verification(*, reference: str, email: str) -> None:
+    """Send a fresh link and code, if ``reference`` and ``email`` name a request still waiting.
+
+    Says nothing either way: the caller shows the same page whatever happened.
+    """
+    from requests_app.references import reference_normalize
+
+    normalized = reference_normalize(reference)
+    if not normalized:
+        return
+    with transaction.atomic():
+        request = (
+            DataSubjectRequest.objects.select_for_update()
+            .filter(
+                reference=normalized,
+                subject_email__iexact=email.strip(),
+                state=State.PENDING_VERIFICATION,
+                email_verified_at__isnull=True,
+            )
+            .first()
+        )
+        if request is not None:
+            notify(
+                request=request, kind="verification", to=request.subject_email, context=_verification_context(request)
+            )
+
+
+def request_confirm_email(challenge: VerificationChallenge, *, method: str) -> DataSubjectRequest:
+    """The subject proved they control their address: record it and move on per the policy."""
+    with transaction.atomic():
+        verification.challenge_consume(challenge)
+        request = DataSubjectRequest.objects.select_for_update().get(pk=challenge.request_id)
+        if request.email_verified_at is not None:
+            return request
+        request.email_verified_at = timezone.now()
+        request.save(update_fields=["email_verified_at", "updated_at"])
+        audit_append(
+            request=request, actor=Actor.subject(), action="verification.email_confirmed", data={"method": method}
+        )
+        if request.state == State.PENDING_VERIFICATION and request.verification_policy == VerificationPolicy.EMAIL:
+            transition(request, State.VERIFIED, Actor.subject(), reason="The subject confirmed their email address.")
+        notify(
+            request=request, kind="status_link", to=request.subject_email, context={"status_url": status_url(request)}
+        )
+    return request
+
+
+def request_verify_manually(*, request: DataSubjectRequest, actor: Actor, note: str) -> DataSubjectRequest:
+    """Staff verified the subject another way (or reviewed an agent's authorisation)."""
+    if not note.strip():
+        raise GuardFailed("Say how the identity was verified")
+    with transaction.atomic():
+        transition(request, State.VERIFIED, actor, reason=note)
+        DataSubjectRequest.objects.filter(pk=request.pk).update(verification_note=note)
+        notify(
+            request=request, kind="status_link", to=request.subject_email, context={"status_url": status_url(request)}
+        )
+    request.refresh_from_db()
+    return request
+
+
+def request_ask_requester(*, request: DataSubjectRequest, actor: Actor, question: str) -> DataSubjectRequest:
+    """Pause the request and ask the requester for what is missing."""
+    with transaction.atomic():
+        transition(request, State.AWAITING_REQUESTER, actor, reason=question)
+        notify(request=request, kind="more_information", to=requester_email(request), context={"question": question})
+    return request
+
+
+def request_reject(*, request: DataSubjectRequest, actor: Actor, reason: str) -> DataSubjectRequest:
+    """Refuse the request, telling the requester why and where they may complain."""
+    with transaction.atomic():
+        transition(request, State.REJECTED, actor, reason=reason)
+        notify(request=request, kind="rejection", to=requester_email(request), context={"reason": reason})
+    return request
+
+
+def request_extend_with_notice(*, request: DataSubjectRequest, actor: Actor, reason: str) -> DataSubjectRequest:
+    """Extend the deadline and tell the requester the new date and why (GDPR Art. 12(3))."""
+    with transaction.atomic():
+        request_extend(request=request, actor=actor, reason=reason)
+        notify(request=request, kind="extension", to=requester_email(request), context={"reason": reason})
+    return request
+
+
+def request_complete(*, request: DataSubjectRequest, actor: Actor) -> DataSubjectRequest:
+    """Close a fulfilled request and point the subject to the result on their status page."""
+    with transaction.atomic():
+        transition(request, State.COMPLETED, actor)
+        notify(
+            request=request, kind="completion", to=request.subject_email, context={"status_url": status_url(request)}
+        )
+    return request
+
+
+def requests_close_unverified(*, now: datetime | None = None) -> int:
+    """Close every request whose subject did not verify in time, with a notice; return how many.
+
+    Each request is closed in its own transaction, so one failure does not hold back the
+    rest; a request verified meanwhile is left alone (the transition re-checks under lock).
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.DSAR_VERIFICATION_WINDOW_DAYS)
+    candidates = list(
+        DataSubjectRequest.objects.filter(
+            state=State.PENDING_VERIFICATION, received_at__lte=cutoff, email_verified_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    closed = 0
+    for pk in candidates:
+        request = DataSubjectRequest.objects.filter(pk=pk).first()
+        if request is None:
+            continue
+        try:
+            with transaction.atomic():
+                transition(
+                    request,
+                    State.CLOSED_UNVERIFIED,
+                    Actor.system("verification-window"),
+                    reason=f"Identity not verified within {settings.DSAR_VERIFICATION_WINDOW_DAYS} days",
+                )
+                notify(request=request, kind="closed_unverified", to=requester_email(request))
+        except (TransitionNotAllowed, GuardFailed):
+            continue
+        closed += 1
+    return closed

@@ -1,0 +1,14 @@
+from django.urls import path
+from django.views.generic import RedirectView
+
+from requests_app import public_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="request_form", permanent=False)),
+    path("request/", public_views.request_form, name="request_form"),
+    path("request/sent/", public_views.request_sent, name="request_sent"),
+    path("request/verify/", public_views.verify_code, name="verify_code"),
+    path("request/verify/resend/", public_views.verify_resend, name="verify_resend"),
+    path("request/verify/<str:token>/", public_views.verify_link, name="verify_link"),
+    path("request/status/<str:token>/", public_views.request_status, name="request_status"),
+]

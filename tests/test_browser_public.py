@@ -1,0 +1,140 @@
+"""A person asks, confirms and follows their request, in Debian's Chromium driven by Playwright.
+
+The emails come from the real Celery worker through the file email backend, as a person
+would receive them; the links in them point at the live test server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import Worker
+from tests.waiting import mail_to, plain_text, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("DSAR_TEST_CHROMIUM", "/usr/bin/chromium")
+# Without these Chromium tries to reach Google's services at every start, and this
+# machine's closed network refuses it noisily.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    # Playwright's synchronous API runs an event loop in this thread; the test's own ORM
+    # calls are synchronous and safe, so Django's async guard is relaxed for these tests.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: Any, settings: Any) -> Iterator[Page]:
+    settings.DSAR_PUBLIC_BASE_URL = live_server.url
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def fill_request_form(page: Page, *, name: str, email: str) -> None:
+    page.goto("/request/")
+    page.get_by_label("Access (a copy of my data)").check()
+    page.get_by_label("Full name", exact=True).fill(name)
+    page.get_by_label("Email address", exact=True).fill(email)
+    page.get_by_label("Where do you live?").select_option("DE")
+    page.get_by_label("I confirm that the information").check()
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+
+
+def received_email_text(worker: Worker, address: str) -> str:
+    wait_for(lambda: bool(mail_to(worker.mail_dir, address)), worker)
+    return plain_text(mail_to(worker.mail_dir, address)[-1])
+
+
+def test_a_person_asks_confirms_with_the_link_and_sees_the_status_page(page: Page, celery_worker: Worker) -> None:
+    fill_request_form(page, name="Grace Hopper", email="grace@example.org")
+
+    text = received_email_text(celery_worker, "grace@example.org")
+    link = re.search(r"(http://\S+/request/verify/\S+/)", text)
+    assert link is not None
+    page.goto(link.group(1))
+    page.get_by_role("button", name="Confirm my email address").click()
+
+    expect(page.get_by_role("heading", name=re.compile(r"Your request DSR-\w{4}-\w{4}"))).to_be_visible()
+    expect(page.get_by_text("Identity verified")).to_be_visible()
+    expect(page.get_by_text("No messages yet")).to_be_visible()
+
+
+def test_a_person_confirms_with_the_code_instead(page: Page, celery_worker: Worker) -> None:
+    fill_request_form(page, name="Katherine Johnson", email="katherine@example.org")
+
+    text = received_email_text(celery_worker, "katherine@example.org")
+    reference = re.search(r"DSR-\w{4}-\w{4}", text)
+    code = re.search(r"\b\d{4}-\d{4}\b", text)
+    assert reference and code
+    page.goto("/request/verify/")
+    page.get_by_label("Request reference").fill(reference.group(0).lower())
+    page.get_by_label("Code").fill(code.group(0))
+    page.get_by_role("button", name="Confirm").click()
+
+    expect(page.get_by_role("heading", name=f"Your request {reference.group(0)}")).to_be_visible()
+    expect(page.get_by_text("Identity verified")).to_be_visible()
+
+
+def test_errors_are_announced_and_link_to_their_fields(page: Page) -> None:
+    page.goto("/request/")
+    page.get_by_role("button", name="Send request").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("There is a problem")
+    summary.get_by_role("link", name=re.compile("^Full name")).click()
+    expect(page.get_by_label("Full name", exact=True)).to_be_focused()
+    expect(page.get_by_label("Full name", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page).to_have_title(re.compile("^Error:"))
+
+
+def test_the_form_works_from_the_keyboard_alone(page: Page, celery_worker: Worker) -> None:
+    page.goto("/request/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.get_by_label("Deletion").focus()
+    page.keyboard.press("Space")
+    expect(page.get_by_label("Deletion")).to_be_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past the portability box
+    page.keyboard.type("Alan Turing")
+    page.keyboard.press("Tab")
+    page.keyboard.type("alan@example.org")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Germany")
+    page.get_by_label("I confirm that the information").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+
+
+def test_requester_text_with_html_is_shown_escaped_in_the_browser(page: Page) -> None:
+    page.goto("/request/")
+    page.get_by_label("Full name", exact=True).fill('<img src=x onerror="document.title=1">')
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_label("Full name", exact=True)).to_have_value('<img src=x onerror="document.title=1">')
+    expect(page).not_to_have_title("1")
+    assert page.locator("img[src=x]").count() == 0
