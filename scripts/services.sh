@@ -79,9 +79,13 @@ start_pg() {
     as_pg "$bin/initdb" -D "$home/data" -U dsar --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   fi
   # fsync and friends are off: this server holds throwaway test data and should be fast.
-  as_pg "$bin/pg_ctl" -D "$home/data" -l "$home/server.log" -w -t 60 \
+  if ! as_pg "$bin/pg_ctl" -D "$home/data" -l "$home/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null
+    start >/dev/null; then
+    say "PostgreSQL did not start on 127.0.0.1:$pg_port (another server there? set DSAR_TEST_PG_PORT):"
+    tail -n 5 "$home/server.log" >&2
+    exit 1
+  fi
   as_pg "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U dsar -d postgres -qtAc \
     "SELECT 1 FROM pg_database WHERE datname = 'dsar'" | grep -q 1 ||
     as_pg "$bin/createdb" -h 127.0.0.1 -p "$pg_port" -U dsar dsar
