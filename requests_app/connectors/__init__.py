@@ -1,0 +1,34 @@
+"""Connectors: one module per kind of data store, one small interface (see `base`).
+
+Use `connector_for(system)` to get the connector for a system of the data map.
+"""
+
+from __future__ import annotations
+
+from requests_app.connectors.base import (
+    ActionCounts,
+    Checkpoint,
+    Connector,
+    ConnectorError,
+    ConnectorPending,
+    CorrectionRefused,
+    DatasetCounts,
+    MemoryCheckpoint,
+    Subject,
+    connector_for,
+    hash_value,
+)
+
+__all__ = [
+    "ActionCounts",
+    "Checkpoint",
+    "Connector",
+    "ConnectorError",
+    "ConnectorPending",
+    "CorrectionRefused",
+    "DatasetCounts",
+    "MemoryCheckpoint",
+    "Subject",
+    "connector_for",
+    "hash_value",
+]

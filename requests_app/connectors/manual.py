@@ -1,0 +1,52 @@
+"""A manual step: a store no program can reach (a vendor's console), done by a person.
+
+Export yields nothing and erasure changes nothing here: they return the dataset's
+instructions with status "manual", which the lead turns into a staff task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from requests_app.connectors.base import ActionCounts, Checkpoint, Connector, Subject
+
+
+class ManualConnector(Connector):
+    def resolve(self, subject: Subject) -> dict[str, tuple[str, ...]]:
+        return {}
+
+    def export(self, subject: Subject, checkpoint: Checkpoint | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        yield from ()
+
+    def count(self, subject: Subject) -> dict[str, int]:
+        return {}
+
+    def erase(
+        self,
+        subject: Subject,
+        checkpoint: Checkpoint,
+        *,
+        batch_size: int = 5000,
+        heartbeat: Callable[[], None] = lambda: None,
+    ) -> ActionCounts:
+        return self.instructions(subject)
+
+    def correct(self, subject: Subject, changes: dict[str, dict[str, Any]], checkpoint: Checkpoint) -> ActionCounts:
+        self.check_correction(changes)
+        return self.instructions(subject, only=set(changes))
+
+    def instructions(self, subject: Subject, *, only: set[str] | None = None) -> ActionCounts:
+        """Return status "manual" with each dataset's instructions and the identifiers to use."""
+        identifiers = "; ".join(
+            f"{name}: {', '.join(subject.values(name))}" for name in self.system.searched_by if subject.values(name)
+        )
+        counts = ActionCounts(status="manual")
+        for dataset in self.system.datasets:
+            if only is not None and dataset.name not in only:
+                continue
+            entry = counts.dataset(dataset.name)
+            entry.status = "manual"
+            entry.instructions = dataset.instructions + (f"\nIdentifiers: {identifiers}" if identifiers else "")
+            entry.retained_reasons = {f.name: f.erasure_reason for f in dataset.fields if f.erasure == "retain"}
+        return counts

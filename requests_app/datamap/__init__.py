@@ -1,0 +1,59 @@
+"""The data map: which systems hold personal data, how a subject is found, what erasure does.
+
+Public interface: `load_datamap(dict)`, `load_datamap_file(path)`, `dump_datamap`, `waves`,
+`datamap_digest` (also `DataMap.digest`), the dataclasses and `DataMapError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from requests_app.datamap.schema import (
+    CATEGORIES,
+    ERASURE_ACTIONS,
+    KINDS,
+    DataMap,
+    DataMapError,
+    Dataset,
+    Derivation,
+    Field,
+    System,
+    datamap_digest,
+    dump_datamap,
+    waves,
+)
+from requests_app.datamap.validate import load_datamap
+
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+DEMO_DATAMAP_PATH = EXAMPLES_DIR / "demo.yaml"
+
+
+def load_datamap_file(path: str | Path) -> DataMap:
+    """Return the data map in the YAML file at `path` (PyYAML's safe loader)."""
+    import yaml  # Imported here: only reading a map from a file needs PyYAML.
+
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DataMapError([f"(file {Path(path).name}): not valid YAML: {exc}"]) from exc
+    return load_datamap(data)
+
+
+__all__ = [
+    "CATEGORIES",
+    "DEMO_DATAMAP_PATH",
+    "ERASURE_ACTIONS",
+    "KINDS",
+    "DataMap",
+    "DataMapError",
+    "Dataset",
+    "Derivation",
+    "Field",
+    "System",
+    "datamap_digest",
+    "dump_datamap",
+    "load_datamap",
+    "load_datamap_file",
+    "waves",
+]

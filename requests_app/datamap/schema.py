@@ -1,0 +1,214 @@
+"""The data map as data: systems, their datasets and fields, in frozen dataclasses.
+
+A data map says where a company keeps personal data, how one subject is found in each
+store, and what erasure does to every field. Connectors read it; the export report explains
+it to the subject; its digest stamps every export so a bundle names the map it was made with.
+`load_datamap` (in `validate.py`) builds these objects from parsed YAML and refuses a map
+with any problem; `dump_datamap` turns them back into the same plain data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("sql", "redis", "http", "manual")
+ERASURE_ACTIONS = ("delete_row", "null", "mask", "hash", "retain")
+REDIS_TYPES = ("hash", "string", "set")
+
+# One vocabulary, so reports and exports name the same kind of data the same way. The
+# privacy policy's categories: registration data, content submitted through the API,
+# tracking/usage/device data and cookies; plus billing and authentication.
+CATEGORIES = (
+    "contact",
+    "identifier",
+    "online identifier",
+    "account",
+    "authentication",
+    "usage content",
+    "usage data",
+    "device data",
+    "location",
+    "billing",
+    "communications",
+)
+
+# Identifiers every request carries: the subject's email address.
+DEFAULT_SUBJECT_IDENTIFIERS = ("email",)
+
+
+class DataMapError(ValueError):
+    """The data map has problems; `problems` lists every one, each starting with its path."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"The data map has {len(self.problems)} problem(s):\n{lines}")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One piece of personal data, with what the law asks a controller to tell about it."""
+
+    name: str
+    category: str
+    purpose: str
+    legal_basis: str
+    recipients: tuple[str, ...]
+    retention: str
+    source: str
+    correctable: bool
+    erasure: str
+    erasure_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A table, a family of keys or a processor's collection; `locator` says how to find it.
+
+    sql: {table, primary_key, match: {identifier: column}}; redis: {keys: [templates such as
+    "session:{user_id}:*"], type: hash | string | set}; http: {}; manual: {instructions}.
+    """
+
+    name: str
+    description: str
+    locator: dict[str, Any] = field(hash=False)
+    fields: tuple[Field, ...] = ()
+
+    def get_field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def instructions(self) -> str:
+        return str(self.locator.get("instructions", ""))
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """This system turns the identifiers it is searched by into `identifier`.
+
+    The values are `column` of the rows of `dataset` that match the subject (sql), or the
+    values of the dataset's keys (redis: set members, string value, or hash field `column`).
+    """
+
+    identifier: str
+    dataset: str
+    column: str = ""
+
+
+@dataclass(frozen=True)
+class System:
+    """One data store; `connection` names environment variables, never holds secrets."""
+
+    name: str
+    kind: str
+    description: str
+    connection: dict[str, Any] = field(hash=False)
+    searched_by: tuple[str, ...] = ()
+    provides: tuple[Derivation, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    datasets: tuple[Dataset, ...] = ()
+
+    def get_dataset(self, name: str) -> Dataset | None:
+        return next((d for d in self.datasets if d.name == name), None)
+
+    @property
+    def provided_identifiers(self) -> tuple[str, ...]:
+        return tuple(d.identifier for d in self.provides)
+
+
+@dataclass(frozen=True)
+class DataMap:
+    version: str
+    systems: tuple[System, ...]
+    subject_identifiers: tuple[str, ...] = DEFAULT_SUBJECT_IDENTIFIERS
+
+    def get_system(self, name: str) -> System | None:
+        return next((s for s in self.systems if s.name == name), None)
+
+    @property
+    def digest(self) -> str:
+        """Return the sha256 of the canonical dump: the same map always gives the same digest."""
+        return datamap_digest(self)
+
+
+def dump_datamap(datamap: DataMap) -> dict[str, Any]:
+    """Return the map as plain data; `load_datamap(dump_datamap(m)) == m`."""
+    return {
+        "version": datamap.version,
+        "subject_identifiers": list(datamap.subject_identifiers),
+        "systems": [_dump_system(system) for system in datamap.systems],
+    }
+
+
+def _dump_system(system: System) -> dict[str, Any]:
+    provides: dict[str, Any] = {}
+    for derivation in system.provides:
+        spec = {"dataset": derivation.dataset}
+        if derivation.column:
+            spec["column" if system.kind == "sql" else "field"] = derivation.column
+        provides[derivation.identifier] = spec
+    return {
+        "name": system.name,
+        "kind": system.kind,
+        "description": system.description,
+        "connection": dict(system.connection),
+        "identifiers": {"searched_by": list(system.searched_by), "provides": provides},
+        "depends_on": list(system.depends_on),
+        "datasets": [_dump_dataset(dataset) for dataset in system.datasets],
+    }
+
+
+def _dump_dataset(dataset: Dataset) -> dict[str, Any]:
+    return {
+        "name": dataset.name,
+        "description": dataset.description,
+        "locator": json.loads(json.dumps(dataset.locator)),
+        "fields": [_dump_field(f) for f in dataset.fields],
+    }
+
+
+def _dump_field(f: Field) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": f.name,
+        "category": f.category,
+        "purpose": f.purpose,
+        "legal_basis": f.legal_basis,
+        "recipients": list(f.recipients),
+        "retention": f.retention,
+        "source": f.source,
+        "correctable": f.correctable,
+        "erasure": f.erasure,
+    }
+    if f.erasure_reason:
+        data["erasure_reason"] = f.erasure_reason
+    return data
+
+
+def datamap_digest(datamap: DataMap) -> str:
+    """Return the sha256 hex of the canonical JSON dump (sorted keys, no spaces)."""
+    canonical = json.dumps(dump_datamap(datamap), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def waves(datamap: DataMap) -> list[list[System]]:
+    """Group the systems so each runs after every system it depends on, in declaration order.
+
+    The first wave holds the systems searched only by the subject's own identifiers (the
+    email); a system searched by user_id comes in a wave after the one that resolves it.
+    `load_datamap` refuses cycles, so every system lands in a wave.
+    """
+    placed: set[str] = set()
+    remaining = list(datamap.systems)
+    result: list[list[System]] = []
+    while remaining:
+        wave = [s for s in remaining if all(dep in placed for dep in s.depends_on)]
+        if not wave:
+            names = ", ".join(s.name for s in remaining)
+            raise DataMapError([f"systems: cycle in the derivation order among {names}"])
+        result.append(wave)
+        placed.update(s.name for s in wave)
+        remaining = [s for s in remaining if s.name not in placed]
+    return result
