@@ -14,6 +14,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "sweep-store-tasks": {
+        "task": "requests_app.tasks.sweep_store_tasks",
+        "schedule": 60.0,
+    },
     "close-unverified-requests": {
         "task": "requests_app.tasks.close_unverified_requests",
         "schedule": crontab(minute="*/15"),

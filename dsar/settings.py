@@ -286,6 +286,15 @@ DSAR_RATE_LIMITS = {
 # How many proxies in front append to X-Forwarded-For; 0 trusts none (REMOTE_ADDR is used).
 DSAR_TRUSTED_PROXY_COUNT = env_int("DSAR_TRUSTED_PROXY_COUNT", 0, minimum=0)
 DSAR_MAX_UPLOAD_BYTES = env_int("DSAR_MAX_UPLOAD_MB", 10, minimum=1) * 1024 * 1024
+# Request types that wait for a staff decision before any store is touched.
+DSAR_APPROVAL_REQUIRED = env_list("DSAR_APPROVAL_REQUIRED", ["correction", "deletion"])
+# Store tasks: how long a worker's claim lasts without renewal, how often a transient
+# failure is retried (with exponential backoff from the base delay), and after how long a
+# queued task nobody took is sent again.
+DSAR_STORE_TASK_LEASE_SECONDS = env_int("DSAR_STORE_TASK_LEASE_SECONDS", 300, minimum=5)
+DSAR_STORE_TASK_MAX_ATTEMPTS = env_int("DSAR_STORE_TASK_MAX_ATTEMPTS", 5, minimum=1)
+DSAR_STORE_TASK_RETRY_SECONDS = env_int("DSAR_STORE_TASK_RETRY_SECONDS", 30, minimum=0)
+DSAR_STORE_TASK_REQUEUE_SECONDS = env_int("DSAR_STORE_TASK_REQUEUE_SECONDS", 300, minimum=1)
 # Where links in emails point: the public address of this application.
 DSAR_PUBLIC_BASE_URL = env_str("DSAR_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 if PRODUCTION and SECURE_SSL_REDIRECT and not DSAR_PUBLIC_BASE_URL.startswith("https://"):

@@ -12,7 +12,20 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from requests_app.models import AuditChainHead, AuditEvent, DataSubjectRequest
+from requests_app.datamap import DataMapError
+from requests_app.datamap.store import datamap_current
+from requests_app.models import (
+    AuditChainHead,
+    AuditEvent,
+    DataMapVersion,
+    Dataset,
+    DataSubjectRequest,
+    EmailMessage,
+    Field,
+    StoreTask,
+    System,
+    VerificationChallenge,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -80,3 +93,76 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(AuditChainHead)
 class AuditChainHeadAdmin(ReadOnlyAdmin):
     list_display = ["seq", "hash"]
+
+
+class FieldInline(admin.TabularInline):
+    model = Field
+    extra = 0
+    fields = ["position", "name", "category", "purpose", "legal_basis", "recipients", "retention", "source",
+              "correctable", "erasure", "erasure_reason"]  # fmt: skip
+
+
+class DatasetInline(admin.StackedInline):
+    model = Dataset
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(System)
+class SystemAdmin(admin.ModelAdmin):
+    """The data map is edited here; every save is checked against the whole map."""
+
+    list_display = ["name", "kind", "description", "position"]
+    inlines = [DatasetInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        _warn_if_map_broken(request)
+
+
+@admin.register(Dataset)
+class DatasetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "description"]
+    list_select_related = ["system"]
+    inlines = [FieldInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        _warn_if_map_broken(request)
+
+
+def _warn_if_map_broken(request: HttpRequest) -> None:
+    """Say at once when an edit breaks the map: requests refuse to start on a broken one."""
+    try:
+        datamap_current()
+    except DataMapError as error:
+        from django.contrib import messages
+
+        messages.error(request, f"Saved, but the data map now has problems; requests will not start: {error}")
+
+
+@admin.register(DataMapVersion)
+class DataMapVersionAdmin(ReadOnlyAdmin):
+    list_display = ["version", "digest", "created_at"]
+
+
+@admin.register(StoreTask)
+class StoreTaskAdmin(ReadOnlyAdmin):
+    list_display = ["request", "system", "action", "step", "state", "attempts", "finished_at"]
+    list_filter = ["state", "action", "system"]
+    list_select_related = ["request"]
+    search_fields = ["request__reference", "system"]
+
+
+@admin.register(EmailMessage)
+class EmailMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "direction", "kind", "status", "request", "subject"]
+    list_filter = ["direction", "status", "kind"]
+    list_select_related = ["request"]
+    search_fields = ["request__reference", "message_id"]
+
+
+@admin.register(VerificationChallenge)
+class VerificationChallengeAdmin(ReadOnlyAdmin):
+    list_display = ["request", "purpose", "created_at", "expires_at", "used_at", "attempts"]
+    exclude = ["token_hash", "code_hash"]

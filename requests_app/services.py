@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -16,8 +17,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app import fraud, verification
+from requests_app import fanout, fraud, verification
 from requests_app.audit import Actor, audit_append
+from requests_app.datamap import DataMapError
 from requests_app.errors import GuardFailed, TransitionNotAllowed
 from requests_app.models import (
     ChallengePurpose,
@@ -151,6 +153,7 @@ def request_confirm_email(challenge: VerificationChallenge, *, method: str) -> D
         )
         if request.state == State.PENDING_VERIFICATION and request.verification_policy == VerificationPolicy.EMAIL:
             transition(request, State.VERIFIED, Actor.subject(), reason="The subject confirmed their email address.")
+            request_proceed(request=request)
         notify(
             request=request, kind="status_link", to=request.subject_email, context={"status_url": status_url(request)}
         )
@@ -164,10 +167,67 @@ def request_verify_manually(*, request: DataSubjectRequest, actor: Actor, note: 
     with transaction.atomic():
         transition(request, State.VERIFIED, actor, reason=note)
         DataSubjectRequest.objects.filter(pk=request.pk).update(verification_note=note)
+        request_proceed(request=request)
         notify(
             request=request, kind="status_link", to=request.subject_email, context={"status_url": status_url(request)}
         )
     request.refresh_from_db()
+    return request
+
+
+def request_proceed(*, request: DataSubjectRequest) -> DataSubjectRequest:
+    """After verification: wait for a staff decision where the type needs one, else start work."""
+    if request.request_type in settings.DSAR_APPROVAL_REQUIRED:
+        return transition(
+            request, State.AWAITING_APPROVAL, Actor.system("policy"), reason="This request type needs approval"
+        )
+    return request_start(request=request, actor=Actor.system("policy"))
+
+
+def request_start(*, request: DataSubjectRequest, actor: Actor, reason: str = "") -> DataSubjectRequest:
+    """Move a verified (or approved) request to work, with one store task per system."""
+    with transaction.atomic():
+        transition(request, State.IN_PROGRESS, actor, reason=reason)
+        if request.store_tasks.exists():
+            return request
+        try:
+            with transaction.atomic():
+                fanout.fanout_create(request)
+        except DataMapError as error:
+            # An edit left the data map invalid: the request waits for a person, loudly.
+            audit_append(
+                request=request,
+                actor=Actor.system("fanout"),
+                action="fanout.refused",
+                reason="The data map has problems",
+                data={"problems": error.problems[:20]},
+            )
+            transition(request, State.NEEDS_ATTENTION, Actor.system("fanout"), reason="The data map has problems")
+    return request
+
+
+def request_approve(
+    *, request: DataSubjectRequest, actor: Actor, note: str = "", corrections: dict[str, Any] | None = None
+) -> DataSubjectRequest:
+    """A staff decision to go ahead; for a correction, with the changes it allows.
+
+    The policy reserves the right to refuse a change that would break a law or make the
+    data incorrect, so no connector applies a correction before this decision.
+    """
+    with transaction.atomic():
+        if corrections is not None:
+            DataSubjectRequest.objects.filter(pk=request.pk).update(corrections=corrections)
+            audit_append(request=request, actor=actor, action="request.corrections_approved", data=corrections)
+        return request_start(request=request, actor=actor, reason=note or "Approved")
+
+
+def request_cancel(*, request: DataSubjectRequest, actor: Actor, reason: str) -> DataSubjectRequest:
+    """Cancel the request and stop its pending store tasks."""
+    with transaction.atomic():
+        transition(request, State.CANCELLED, actor, reason=reason)
+        stopped = fanout.fanout_cancel(request)
+        if stopped:
+            audit_append(request=request, actor=actor, action="fanout.cancelled", data={"tasks": stopped})
     return request
 
 

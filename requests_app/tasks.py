@@ -10,8 +10,11 @@ import smtplib
 
 from celery import Task, shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
-from requests_app import notifications, services
+from requests_app import fanout, notifications, services
+from requests_app.connectors import ConnectorError
+from requests_app.models import StoreTask
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=5)
@@ -36,3 +39,30 @@ def send_email_message(self: Task, message_pk: int) -> bool:
         if self.request.retries >= (self.max_retries or 0):
             notifications.email_failed(message_pk, f"{type(exc).__name__}: {exc}")
         raise
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=10)
+def advance_request(request_pk: int) -> None:
+    """Queue a request's next store tasks, or record that all are done."""
+    fanout.request_advance(request_pk)
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=10)
+def run_store_task(self: Task, task_pk: int) -> None:
+    """Run one store task; a transient connector failure comes back after its backoff.
+
+    The attempt count and the delay live on the task row (fanout decides them), so a
+    retry survives a restart of the worker: the sweeper sends it again if this message is lost.
+    """
+    try:
+        fanout.store_task_run(task_pk)
+    except ConnectorError as error:
+        delay = StoreTask.objects.filter(pk=task_pk).values_list("next_attempt_at", flat=True).first()
+        countdown = max(0.0, (delay - timezone.now()).total_seconds()) if delay else 0.0
+        raise self.retry(countdown=countdown, max_retries=None, exc=error) from error
+
+
+@shared_task
+def sweep_store_tasks() -> dict[str, int]:
+    """Find work a lost message or a dead worker left behind (beat, every minute)."""
+    return fanout.store_tasks_sweep()

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection
 
 from dsar.celery import app as celery_app
+from tests.estate import TOKEN, Estate, FlakyServer, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +85,48 @@ class Worker:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup: None, broker_url: str) -> Iterator[Worker]:
+def estate(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
+    """This test process's own demo estate, and the environment its data map names."""
+    import sqlalchemy as sa
+
+    from requests_app.demo_estate import auth_provider
+
+    index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+    server = sa.engine.make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    name = f"dsar_estate_{worker_id}"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    folder = tmp_path_factory.mktemp("estate")
+    auth_db = folder / "auth.sqlite3"
+    auth = auth_provider.make_server(auth_db, token=TOKEN)
+    flaky = FlakyServer(folder / "flaky.sqlite3")
+    result = Estate(
+        sql_url=server.set(database=name).render_as_string(hide_password=False),
+        redis_url=f"{os.environ['DSAR_TEST_REDIS_URL'].rstrip('/')}/{30 + index}",
+        auth_db=auth_db,
+        flaky=flaky,
+    )
+    result.env = {
+        "DSAR_DEMO_SQL_URL": result.sql_url,
+        "DSAR_DEMO_REDIS_URL": result.redis_url,
+        "DSAR_DEMO_AUTH_URL": serve(auth),
+        "DSAR_DEMO_AUTH_TOKEN": TOKEN,
+        "DSAR_TEST_FLAKY_URL": serve(flaky),
+        "DSAR_HASH_SALT": "test-salt",
+    }
+    os.environ.update(result.env)
+    yield result
+    auth.shutdown()
+    flaky.shutdown()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Iterator[Worker]:
     """A real Celery worker, in its own process, on the real Redis and the test database."""
     var_dir = Path(tempfile.mkdtemp(prefix="dsar-worker-"))
     env = {
@@ -95,6 +137,10 @@ def celery_worker(django_db_setup: None, broker_url: str) -> Iterator[Worker]:
         # Files are shared with the test process, as web and worker share storage for real.
         "DSAR_MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DSAR_EMAIL_BACKEND": "file",
+        # Retries come at once and give up soon, so the tests see both outcomes quickly.
+        "DSAR_STORE_TASK_RETRY_SECONDS": "0",
+        "DSAR_STORE_TASK_MAX_ATTEMPTS": "3",
+        **estate.env,
     }
     log = var_dir / "worker.log"
     with log.open("wb") as output:

@@ -79,7 +79,7 @@ def test_a_person_asks_confirms_with_the_link_and_sees_the_status_page(page: Pag
     page.get_by_role("button", name="Confirm my email address").click()
 
     expect(page.get_by_role("heading", name=re.compile(r"Your request DSR-\w{4}-\w{4}"))).to_be_visible()
-    expect(page.get_by_text("Identity verified")).to_be_visible()
+    expect(page.get_by_text("In progress", exact=True)).to_be_visible()
     expect(page.get_by_text("No messages yet")).to_be_visible()
 
 
@@ -96,7 +96,7 @@ def test_a_person_confirms_with_the_code_instead(page: Page, celery_worker: Work
     page.get_by_role("button", name="Confirm").click()
 
     expect(page.get_by_role("heading", name=f"Your request {reference.group(0)}")).to_be_visible()
-    expect(page.get_by_text("Identity verified")).to_be_visible()
+    expect(page.get_by_text("In progress", exact=True)).to_be_visible()
 
 
 def test_errors_are_announced_and_link_to_their_fields(page: Page) -> None:

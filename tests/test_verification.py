@@ -54,11 +54,14 @@ def test_confirming_by_link_verifies_and_leads_to_the_status_page(client: Client
     assert response["Location"].startswith("/request/status/")
 
     request.refresh_from_db()
-    assert request.state == State.VERIFIED
+    # An access request needs no approval: verified, then straight to work on the stores.
+    assert request.state == State.IN_PROGRESS
     assert request.email_verified_at is not None
+    assert AuditEvent.objects.filter(request=request, to_state=State.VERIFIED).exists()
+    assert AuditEvent.objects.filter(request=request, action="fanout.created").exists()
     page = client.get(response["Location"]).content.decode()
     assert request.reference in page
-    assert "Identity verified" in page
+    assert "In progress" in page
     status_mail = EmailMessage.objects.get(request=request, kind="status_link")
     assert response["Location"] in status_mail.body_text
 
@@ -118,7 +121,7 @@ def test_confirming_by_code_verifies(client: Client) -> None:
     response = client.post("/request/verify/", {"reference": request.reference.lower(), "code": code.replace("-", "")})
     assert response.status_code == 302
     request.refresh_from_db()
-    assert request.state == State.VERIFIED
+    assert request.state == State.IN_PROGRESS
     assert AuditEvent.objects.get(request=request, action="verification.email_confirmed").data == {"method": "code"}
 
 
@@ -201,7 +204,8 @@ def test_a_deletion_waits_for_staff_after_the_email_is_confirmed_and_is_not_clos
     assert services.requests_close_unverified() == 0
     services.request_verify_manually(request=request, actor=Actor.system("tests"), note="Matched the account phone")
     request.refresh_from_db()
-    assert request.state == State.VERIFIED
+    # A deletion also waits for a staff decision before any store is touched.
+    assert request.state == State.AWAITING_APPROVAL
     assert request.verification_note == "Matched the account phone"
 
 

@@ -2,23 +2,33 @@
 audit.py, verification.py, notifications.py, ...), never in views or signal receivers."""
 
 from requests_app.models.audit import AuditChainHead, AuditEvent, AuditEventImmutable, AuditEventQuerySet
+from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
 from requests_app.models.email import Direction, EmailMessage, EmailStatus
 from requests_app.models.requests import Channel, DataSubjectRequest, RequestType, State, VerificationPolicy
+from requests_app.models.tasks import FINISHED_STATES, StoreAction, StoreTask, StoreTaskState
 from requests_app.models.verification import ChallengePurpose, VerificationChallenge
 
 __all__ = [
+    "FINISHED_STATES",
     "AuditChainHead",
     "AuditEvent",
     "AuditEventImmutable",
     "AuditEventQuerySet",
     "ChallengePurpose",
     "Channel",
+    "DataMapVersion",
     "DataSubjectRequest",
+    "Dataset",
     "Direction",
     "EmailMessage",
     "EmailStatus",
+    "Field",
     "RequestType",
     "State",
+    "StoreAction",
+    "StoreTask",
+    "StoreTaskState",
+    "System",
     "VerificationChallenge",
     "VerificationPolicy",
 ]

@@ -111,6 +111,13 @@ class DataSubjectRequest(models.Model):
         related_name="assigned_requests",
     )
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The data map version the store tasks ran with, and when every store was done.
+    datamap_version = models.ForeignKey(
+        "requests_app.DataMapVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
+    )
+    fulfilled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # For a correction, what staff approved: {system: {dataset: {field: new value}}}.
+    corrections = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

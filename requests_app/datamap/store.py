@@ -1,0 +1,133 @@
+"""The data map kept in the database: import a document, export it, and snapshot versions.
+
+Every import is validated whole by `load_datamap` before any row changes, and replaces the
+rows in one transaction with its audit event, so the map in use is always one that passed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from requests_app.audit import Actor, audit_append
+from requests_app.datamap.schema import DataMap, dump_datamap
+from requests_app.datamap.validate import load_datamap
+from requests_app.models import DataMapVersion, Dataset, Field, System
+
+
+def datamap_document() -> dict[str, Any]:
+    """The map the rows describe, in the YAML document's shape (not yet validated)."""
+    systems = System.objects.prefetch_related("datasets__fields").order_by("position", "id")
+    # The label of the last version stored; an edit in the admin keeps it, the digest changes.
+    latest = DataMapVersion.objects.order_by("-created_at", "-id").first()
+    return {
+        "version": latest.version if latest else "unversioned",
+        "subject_identifiers": latest.document.get("subject_identifiers", ["email"]) if latest else ["email"],
+        "systems": [_system_document(system) for system in systems],
+    }
+
+
+def _system_document(system: System) -> dict[str, Any]:
+    return {
+        "name": system.name,
+        "kind": system.kind,
+        "description": system.description,
+        "connection": system.connection,
+        "identifiers": system.identifiers,
+        "depends_on": system.depends_on,
+        "datasets": [
+            {
+                "name": dataset.name,
+                "description": dataset.description,
+                "locator": dataset.locator,
+                "fields": [_field_document(field) for field in dataset.fields.all()],
+            }
+            for dataset in system.datasets.all()
+        ],
+    }
+
+
+def _field_document(field: Field) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": field.name,
+        "category": field.category,
+        "purpose": field.purpose,
+        "legal_basis": field.legal_basis,
+        "recipients": field.recipients,
+        "retention": field.retention,
+        "source": field.source,
+        "correctable": field.correctable,
+        "erasure": field.erasure,
+    }
+    if field.erasure_reason:
+        data["erasure_reason"] = field.erasure_reason
+    return data
+
+
+def datamap_current() -> DataMap:
+    """The validated map in use (raises DataMapError if an admin edit broke it).
+
+    With no system at all there is nothing to search: an empty map, so requests still flow
+    (and staff see that no store was searched) before the company has described its stores.
+    """
+    if not System.objects.exists():
+        return DataMap(version="empty", systems=())
+    return load_datamap(datamap_document())
+
+
+def datamap_import(document: dict[str, Any], *, actor: Actor) -> DataMapVersion:
+    """Replace the map with ``document``, after validating all of it."""
+    datamap = load_datamap(document)
+    with transaction.atomic():
+        Field.objects.all().delete()
+        Dataset.objects.all().delete()
+        System.objects.all().delete()
+        for position, system in enumerate(dump_datamap(datamap)["systems"]):
+            _create_system(system, position)
+        version = datamap_snapshot(datamap)
+        audit_append(
+            actor=actor,
+            action="datamap.imported",
+            data={"version": datamap.version, "digest": version.digest, "systems": len(datamap.systems)},
+        )
+    return version
+
+
+def _create_system(data: dict[str, Any], position: int) -> None:
+    system = System.objects.create(
+        name=data["name"],
+        kind=data["kind"],
+        description=data["description"],
+        connection=data["connection"],
+        identifiers=data["identifiers"],
+        depends_on=data["depends_on"],
+        position=position,
+    )
+    for d_position, dataset_data in enumerate(data["datasets"]):
+        dataset = Dataset.objects.create(
+            system=system,
+            name=dataset_data["name"],
+            description=dataset_data["description"],
+            locator=dataset_data["locator"],
+            position=d_position,
+        )
+        Field.objects.bulk_create(
+            Field(dataset=dataset, position=f_position, **field_data)
+            for f_position, field_data in enumerate(dataset_data["fields"])
+        )
+
+
+def datamap_snapshot(datamap: DataMap | None = None) -> DataMapVersion:
+    """The stored version of ``datamap`` (the current one by default), created once per digest."""
+    datamap = datamap or datamap_current()
+    version, _ = DataMapVersion.objects.get_or_create(
+        digest=datamap.digest, defaults={"version": datamap.version, "document": dump_datamap(datamap)}
+    )
+    return version
+
+
+def datamap_of(version: DataMapVersion) -> DataMap:
+    if not version.document.get("systems"):
+        return DataMap(version=version.version, systems=())
+    return load_datamap(version.document)

@@ -1,0 +1,414 @@
+"""Fan-out: one store task per system, run by Celery workers in dependency order.
+
+The database drives progress. Starting a request writes its store tasks in the same
+transaction as the move to ``in_progress``; each Celery message only says "look at task N"
+or "advance request N", and every step re-reads the rows, claims work with a conditional
+update, and decides what comes next. A lost message, a duplicated message or a dead worker
+costs time, never work: the sweeper finds what a lost message left behind.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from requests_app.audit import Actor, audit_append
+from requests_app.connectors import ActionCounts, ConnectorError, ConnectorPending, Subject, connector_for
+from requests_app.datamap.schema import DataMap, waves
+from requests_app.datamap.store import datamap_of, datamap_snapshot
+from requests_app.models import (
+    FINISHED_STATES,
+    DataSubjectRequest,
+    RequestType,
+    State,
+    StoreAction,
+    StoreTask,
+    StoreTaskState,
+)
+from requests_app.workflow import transition
+
+logger = logging.getLogger(__name__)
+SYSTEM = Actor.system("fanout")
+
+# What each request type does once its stores are found.
+SECOND_PHASE = {RequestType.DELETION: StoreAction.ERASE, RequestType.CORRECTION: StoreAction.CORRECT}
+
+
+class LeaseLost(Exception):
+    """Another worker, the sweeper or a cancellation took the task: stop without writing."""
+
+
+def _enqueue(task_name: str, pk: int) -> None:
+    from requests_app import tasks
+
+    transaction.on_commit(lambda: getattr(tasks, task_name).delay(pk))
+
+
+def fanout_create(request: DataSubjectRequest) -> list[StoreTask]:
+    """Write the request's store tasks; call inside the transaction that starts the request.
+
+    Every system first resolves the subject (forward waves: email, then what the email
+    leads to). A deletion then erases in the reverse order, and a correction corrects, so a
+    row that maps an email to a user id goes last.
+    """
+    version = datamap_snapshot()
+    DataSubjectRequest.objects.filter(pk=request.pk).update(datamap_version=version)
+    request.datamap_version = version
+    plan = waves(datamap_of(version))
+    rows = [
+        StoreTask(request=request, system=system.name, kind=system.kind, action=StoreAction.RESOLVE, step=index)
+        for index, wave in enumerate(plan)
+        for system in wave
+    ]
+    second = SECOND_PHASE.get(RequestType(request.request_type))
+    if second is not None:
+        rows += [
+            StoreTask(request=request, system=system.name, kind=system.kind, action=second, step=len(plan) + index)
+            for index, wave in enumerate(reversed(plan))
+            for system in wave
+        ]
+    created = StoreTask.objects.bulk_create(rows, ignore_conflicts=True)
+    audit_append(
+        request=request,
+        actor=SYSTEM,
+        action="fanout.created",
+        data={"datamap": version.digest, "tasks": len(rows), "steps": max((r.step for r in rows), default=-1) + 1},
+    )
+    _enqueue("advance_request", request.pk)
+    return created
+
+
+def request_advance(request_pk: int) -> None:
+    """Queue the next step's tasks, or record that every store is done. Safe to run twice."""
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.select_for_update().filter(pk=request_pk).first()
+        if request is None or request.state not in (State.IN_PROGRESS, State.NEEDS_ATTENTION):
+            return
+        tasks = list(request.store_tasks.order_by("step", "id"))
+        unfinished = [t for t in tasks if t.state not in FINISHED_STATES]
+        if not unfinished:
+            _fulfilled(request)
+            return
+        step = unfinished[0].step
+        current = [t for t in unfinished if t.step == step]
+        if any(t.state == StoreTaskState.FAILED for t in current) or any(
+            t.state == StoreTaskState.MANUAL for t in current
+        ):
+            _needs_attention(request, current)
+        for task in current:
+            if task.state == StoreTaskState.PENDING:
+                _queue(task)
+
+
+def _queue(task: StoreTask) -> None:
+    claimed = StoreTask.objects.filter(pk=task.pk, state=StoreTaskState.PENDING).update(
+        state=StoreTaskState.QUEUED, queued_at=timezone.now()
+    )
+    if claimed:
+        _enqueue("run_store_task", task.pk)
+
+
+def _fulfilled(request: DataSubjectRequest) -> None:
+    if request.fulfilled_at is not None:
+        return
+    request.fulfilled_at = timezone.now()
+    request.save(update_fields=["fulfilled_at", "updated_at"])
+    counts = {
+        f"{t.system}.{t.action}": ActionCounts.from_dict(t.counts).changes if t.action != StoreAction.RESOLVE else None
+        for t in request.store_tasks.all()
+    }
+    audit_append(request=request, actor=SYSTEM, action="fanout.fulfilled", data={"tasks": counts})
+
+
+def _needs_attention(request: DataSubjectRequest, tasks: list[StoreTask]) -> None:
+    if request.state != State.IN_PROGRESS:
+        return
+    waiting = ", ".join(
+        f"{t.system} ({t.get_state_display().lower()})"
+        for t in tasks
+        if t.state in (StoreTaskState.FAILED, StoreTaskState.MANUAL)
+    )
+    transition(request, State.NEEDS_ATTENTION, SYSTEM, reason=f"Stores need a person: {waiting}")
+
+
+def store_task_run(task_pk: int) -> None:
+    """Claim the task, run its connector action, and record the result; raise to retry.
+
+    Raises ConnectorError for a transient failure (the caller retries with backoff) after
+    recording it; a permanent failure, or the last attempt, marks the task failed.
+    """
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    claimed = StoreTask.objects.filter(
+        Q(state=StoreTaskState.QUEUED) | Q(state=StoreTaskState.RUNNING, lease_expires_at__lt=now),
+        pk=task_pk,
+        request__state__in=(State.IN_PROGRESS, State.NEEDS_ATTENTION),
+    ).update(
+        state=StoreTaskState.RUNNING,
+        lease_token=token,
+        lease_expires_at=now + timedelta(seconds=settings.DSAR_STORE_TASK_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
+        started_at=Coalesce(F("started_at"), now),
+    )
+    if claimed != 1:
+        return
+    task = StoreTask.objects.select_related("request__datamap_version").get(pk=task_pk)
+    try:
+        result = _run_action(task, token)
+    except LeaseLost:
+        logger.info("store task %s: lease lost, stopping", task_pk)
+        return
+    except ConnectorPending as pending:
+        _release(task, token, error=str(pending), retry_in=pending.retry_after, count_attempt=False)
+        raise
+    except ConnectorError as error:
+        if error.transient and task.attempts < settings.DSAR_STORE_TASK_MAX_ATTEMPTS:
+            _release(task, token, error=str(error), retry_in=retry_delay(task.attempts))
+            raise
+        _fail(task, token, str(error))
+        return
+    _finish(task, token, result)
+
+
+def retry_delay(attempts: int) -> float:
+    """Exponential backoff with full jitter: the n-th retry waits up to base * 2**(n-1)."""
+    base = settings.DSAR_STORE_TASK_RETRY_SECONDS
+    return random.uniform(0, base * 2 ** max(0, attempts - 1))  # noqa: S311 - jitter, not security
+
+
+def _subject(task: StoreTask) -> Subject:
+    """The subject's email plus every identifier the stores before this one resolved."""
+    subject = Subject.from_dict({"email": [task.request.subject_email]})
+    earlier = StoreTask.objects.filter(request=task.request, state=StoreTaskState.DONE, step__lt=task.step)
+    for identifiers in earlier.values_list("identifiers", flat=True):
+        subject = subject.merged(identifiers)
+    return subject
+
+
+def _heartbeat(task: StoreTask, token: str) -> Callable[[], None]:
+    def renew() -> None:
+        renewed = StoreTask.objects.filter(pk=task.pk, lease_token=token, state=StoreTaskState.RUNNING).update(
+            lease_expires_at=timezone.now() + timedelta(seconds=settings.DSAR_STORE_TASK_LEASE_SECONDS)
+        )
+        if renewed != 1:
+            raise LeaseLost
+
+    return renew
+
+
+class _TaskCheckpoint:
+    """The connector's progress, saved on the task row after every committed batch."""
+
+    def __init__(self, task: StoreTask, token: str) -> None:
+        self.task, self.token = task, token
+
+    def get(self) -> dict[str, Any]:
+        return dict(self.task.checkpoint)
+
+    def save(self, state: dict[str, Any]) -> None:
+        saved = StoreTask.objects.filter(pk=self.task.pk, lease_token=self.token).update(
+            checkpoint=state,
+            lease_expires_at=timezone.now() + timedelta(seconds=settings.DSAR_STORE_TASK_LEASE_SECONDS),
+        )
+        if saved != 1:
+            raise LeaseLost
+        self.task.checkpoint = state
+
+
+def _run_action(task: StoreTask, token: str) -> dict[str, Any]:
+    assert task.request.datamap_version is not None  # noqa: S101 - set when the tasks were created
+    datamap: DataMap = datamap_of(task.request.datamap_version)
+    system = datamap.get_system(task.system)
+    if system is None:
+        raise ConnectorError(f"system {task.system!r} is not in the data map", transient=False, system=task.system)
+    subject = _subject(task)
+    heartbeat = _heartbeat(task, token)
+    checkpoint = _TaskCheckpoint(task, token)
+    with connector_for(system) as connector:
+        if task.action == StoreAction.RESOLVE:
+            identifiers = {name: list(values) for name, values in connector.resolve(subject).items()}
+            heartbeat()
+            return {"identifiers": identifiers, "counts": {"found": connector.count(subject)}}
+        if task.action == StoreAction.ERASE:
+            counts = connector.erase(subject, checkpoint, heartbeat=heartbeat)
+        else:
+            counts = connector.correct(subject, task.request.corrections.get(task.system, {}), checkpoint)
+    manual = counts.status == "manual" or any(d.status == "manual" for d in counts.datasets.values())
+    return {"counts": counts.to_dict(), "manual": manual}
+
+
+def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
+    state = StoreTaskState.MANUAL if result.get("manual") else StoreTaskState.DONE
+    instructions = ""
+    if state == StoreTaskState.MANUAL:
+        instructions = "\n".join(d.get("instructions", "") for d in result["counts"].get("datasets", {}).values())
+    with transaction.atomic():
+        done = StoreTask.objects.filter(pk=task.pk, lease_token=token).update(
+            state=state,
+            identifiers=result.get("identifiers", {}),
+            counts=result.get("counts", {}),
+            instructions=instructions,
+            error="",
+            lease_token="",
+            lease_expires_at=None,
+            finished_at=timezone.now() if state == StoreTaskState.DONE else None,
+        )
+        if done != 1:
+            return
+        audit_append(
+            request=task.request,
+            actor=SYSTEM,
+            action=f"store_task.{state}",
+            data={
+                "system": task.system,
+                "action": task.action,
+                "attempts": task.attempts,
+                "counts": result.get("counts"),
+            },
+        )
+        _enqueue("advance_request", task.request_id)
+
+
+def _release(task: StoreTask, token: str, *, error: str, retry_in: float, count_attempt: bool = True) -> None:
+    """Hand a task back to the queue after a transient failure, to be retried later."""
+    with transaction.atomic():
+        StoreTask.objects.filter(pk=task.pk, lease_token=token).update(
+            state=StoreTaskState.QUEUED,
+            lease_token="",
+            lease_expires_at=None,
+            error=error[:2000],
+            queued_at=timezone.now(),
+            next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
+            attempts=F("attempts") if count_attempt else F("attempts") - 1,
+        )
+        audit_append(
+            request=task.request,
+            actor=SYSTEM,
+            action="store_task.retrying",
+            reason=error[:500],
+            data={"system": task.system, "action": task.action, "attempt": task.attempts},
+        )
+
+
+def _fail(task: StoreTask, token: str, error: str) -> None:
+    with transaction.atomic():
+        failed = StoreTask.objects.filter(pk=task.pk, lease_token=token).update(
+            state=StoreTaskState.FAILED, lease_token="", lease_expires_at=None, error=error[:2000]
+        )
+        if failed != 1:
+            return
+        audit_append(
+            request=task.request,
+            actor=SYSTEM,
+            action="store_task.failed",
+            reason=error[:500],
+            data={"system": task.system, "action": task.action, "attempts": task.attempts},
+        )
+        _enqueue("advance_request", task.request_id)
+
+
+def store_task_retry(*, task: StoreTask, actor: Actor) -> None:
+    """Staff try a failed task again; the request goes back to work."""
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.select_for_update().get(pk=task.request_id)
+        retried = StoreTask.objects.filter(pk=task.pk, state=StoreTaskState.FAILED).update(
+            state=StoreTaskState.QUEUED, attempts=0, error="", queued_at=timezone.now(), next_attempt_at=None
+        )
+        if retried != 1:
+            return
+        audit_append(request=request, actor=actor, action="store_task.retried", data={"system": task.system})
+        _resume_if_waiting(request, actor)
+        _enqueue("run_store_task", task.pk)
+
+
+def store_task_complete_manual(*, task: StoreTask, actor: Actor, note: str) -> None:
+    """A person did a manual step and says what they did."""
+    if not note.strip():
+        from requests_app.errors import GuardFailed
+
+        raise GuardFailed("Say what was done")
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.select_for_update().get(pk=task.request_id)
+        completed = StoreTask.objects.filter(pk=task.pk, state=StoreTaskState.MANUAL).update(
+            state=StoreTaskState.DONE, note=note, finished_at=timezone.now()
+        )
+        if completed != 1:
+            return
+        audit_append(
+            request=request,
+            actor=actor,
+            action="store_task.completed_by_hand",
+            reason=note,
+            data={"system": task.system},
+        )
+        _resume_if_waiting(request, actor)
+        _enqueue("advance_request", request.pk)
+
+
+def _resume_if_waiting(request: DataSubjectRequest, actor: Actor) -> None:
+    if request.state == State.NEEDS_ATTENTION:
+        transition(request, State.IN_PROGRESS, actor, reason="Store tasks resumed")
+
+
+def fanout_cancel(request: DataSubjectRequest) -> int:
+    """Stop the request's unfinished tasks (inside the cancelling transaction)."""
+    return (
+        StoreTask.objects.filter(request=request)
+        .exclude(state__in=FINISHED_STATES)
+        .update(state=StoreTaskState.CANCELLED, lease_token="", lease_expires_at=None)
+    )
+
+
+def store_tasks_sweep() -> dict[str, int]:
+    """Re-enqueue work that a lost message or a dead worker left behind.
+
+    - a running task whose lease expired (its worker died): queued again;
+    - a queued task whose retry time passed long ago without a worker taking it: sent again;
+    - an open request with nothing running: advanced again.
+    A live worker renews its lease after every batch, so a long erasure is never taken away.
+    """
+    now = timezone.now()
+    grace = timedelta(seconds=settings.DSAR_STORE_TASK_REQUEUE_SECONDS)
+    expired = list(
+        StoreTask.objects.filter(state=StoreTaskState.RUNNING, lease_expires_at__lt=now).values_list("pk", flat=True)
+    )
+    for pk in expired:
+        with transaction.atomic():
+            if StoreTask.objects.filter(pk=pk, state=StoreTaskState.RUNNING, lease_expires_at__lt=now).update(
+                state=StoreTaskState.QUEUED, lease_token="", queued_at=now
+            ):
+                _enqueue("run_store_task", pk)
+    stale = StoreTask.objects.filter(state=StoreTaskState.QUEUED, queued_at__lt=now - grace).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now - grace)
+    )
+    stale_pks = list(stale.values_list("pk", flat=True))
+    for pk in stale_pks:
+        StoreTask.objects.filter(pk=pk, state=StoreTaskState.QUEUED).update(queued_at=now)
+        transaction.on_commit(functools.partial(_send, "run_store_task", pk))
+    open_requests = list(
+        DataSubjectRequest.objects.filter(
+            state__in=(State.IN_PROGRESS, State.NEEDS_ATTENTION), fulfilled_at__isnull=True, store_tasks__isnull=False
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    for pk in open_requests:
+        _send("advance_request", pk)
+    return {"expired": len(expired), "resent": len(stale_pks), "advanced": len(open_requests)}
+
+
+def _send(task_name: str, pk: int) -> None:
+    from requests_app import tasks
+
+    getattr(tasks, task_name).delay(pk)
