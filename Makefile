@@ -29,9 +29,9 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 demo: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	@echo "Starting web, worker and beat at http://127.0.0.1:8000 (Ctrl-C stops all three)."
-	$(BIN)/honcho -f Procfile.demo start
+	set -a && . ./demo.env && set +a && $(BIN)/python manage.py load_demo
+	@echo "Starting web, worker, beat and the demo processor at http://127.0.0.1:8000 (Ctrl-C stops all)."
+	$(BIN)/honcho -e demo.env -f Procfile.demo start
 
 test: $(VENV)/.dev-installed
 	scripts/services.sh run -- scripts/test.sh

@@ -5,6 +5,7 @@ Refuses to run in production: it creates a superuser whose password it prints.
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -15,8 +16,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from requests_app import services
 from requests_app.audit import Actor
-from requests_app.models import Channel, DataSubjectRequest, RequestType, State
+from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap, load_datamap_file
+from requests_app.datamap.schema import dump_datamap
+from requests_app.datamap.store import datamap_import
+from requests_app.demo_estate.seed import seed_estate
+from requests_app.models import Channel, DataSubjectRequest, RequestType, State, System
 from requests_app.workflow import request_assign, request_create, request_extend, transition
 
 DEMO_USERNAME = "admin"
@@ -67,6 +73,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("load_demo creates a superuser with a printed password: not in production")
         password = self._demo_superuser()
+        self._estate()
         created = self._samples()
         self.stdout.write(f"Demo data: {created} sample requests added ({DataSubjectRequest.objects.count()} in all).")
         self.stdout.write(
@@ -86,6 +93,29 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
         return password
+
+    def _estate(self) -> None:
+        """The demo data map and its stores, once; stores this machine cannot reach are left out."""
+        if System.objects.exists():
+            return
+        document = dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH))
+        document, skipped = _reachable_only(document)
+        datamap_import(document, actor=Actor.system("demo"))
+        if skipped:
+            self.stdout.write(f"Demo data map: left out {', '.join(skipped)} (no server for them in the quick start).")
+        sql_url = os.environ.get("DSAR_DEMO_SQL_URL") or f"sqlite:///{settings.VAR_DIR / 'demo-estate.sqlite3'}"
+        summary = seed_estate(
+            sql_url,
+            os.environ.get("DSAR_DEMO_REDIS_URL") or None,
+            subjects=50,
+            rows_per_subject=10,
+            heavy_subjects=1,
+            heavy_rows=2000,
+            auth_db=os.environ.get("DSAR_DEMO_AUTH_DB") or settings.VAR_DIR / "demo-auth.sqlite3",
+            reset=True,
+        )
+        self.stdout.write(f"Demo estate: {summary.users} accounts; try a request for {summary.heavy_emails[0]}.")
+        self.demo_email = summary.heavy_emails[0]
 
     @transaction.atomic
     def _samples(self) -> int:
@@ -109,4 +139,41 @@ class Command(BaseCommand):
             if index == 2:
                 request_assign(request=request, actor=actor, assignee=staff)
                 request_extend(request=request, actor=actor, reason="Your data is spread over many systems.")
-        return len(SAMPLES)
+        # One access request for a person in the demo estate, searched by the worker once it starts.
+        email = getattr(self, "demo_email", "")
+        if email:
+            request = request_create(
+                actor=Actor.subject(),
+                request_type=RequestType.ACCESS,
+                channel=Channel.WEB,
+                subject_email=email,
+                subject_name="Demo Subject",
+                jurisdiction="gdpr",
+            )
+            transition(request, State.VERIFIED, actor, reason="Verified for the demo")
+            services.request_start(request=request, actor=actor)
+        return len(SAMPLES) + bool(email)
+
+
+def _reachable_only(document: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Leave out systems whose connection names an unset variable, and those that need them."""
+    systems = list(document["systems"])
+    skipped: list[str] = []
+    while True:
+        missing = [
+            s for s in systems
+            if any(k.endswith("_env") and not os.environ.get(str(v)) for k, v in s["connection"].items()
+                   if k != "hash_salt_env")
+        ]  # fmt: skip
+        provided = {"email"} | {i for s in systems for i in s["identifiers"].get("provides", {})}
+        orphans = [s for s in systems if not set(s["identifiers"].get("searched_by", [])) <= provided]
+        gone = {s["name"] for s in missing + orphans}
+        if not gone:
+            break
+        skipped += sorted(gone)
+        systems = [s for s in systems if s["name"] not in gone]
+        for s in systems:
+            s["depends_on"] = [d for d in s["depends_on"] if d not in gone]
+    result = {**document, "systems": systems}
+    load_datamap(result)  # what is left must still be a valid map
+    return result, skipped
