@@ -34,7 +34,7 @@ demo: $(VENV)/.runtime-installed
 	$(BIN)/honcho -e demo.env -f Procfile.demo start
 
 test: $(VENV)/.dev-installed
-	scripts/services.sh run -- scripts/test.sh
+	scripts/services.sh run -- scripts/dovecot.sh run -- scripts/test.sh
 
 bench: $(VENV)/.dev-installed
 	scripts/services.sh run -- $(BIN)/python bench/run.py $(if $(QUICK),--quick)
@@ -55,5 +55,6 @@ services-stop:
 	scripts/services.sh stop
 
 clean:
+	-scripts/dovecot.sh stop
 	-scripts/services.sh stop
 	rm -rf var $(VENV)
