@@ -295,6 +295,27 @@ DSAR_STORE_TASK_LEASE_SECONDS = env_int("DSAR_STORE_TASK_LEASE_SECONDS", 300, mi
 DSAR_STORE_TASK_MAX_ATTEMPTS = env_int("DSAR_STORE_TASK_MAX_ATTEMPTS", 5, minimum=1)
 DSAR_STORE_TASK_RETRY_SECONDS = env_int("DSAR_STORE_TASK_RETRY_SECONDS", 30, minimum=0)
 DSAR_STORE_TASK_REQUEUE_SECONDS = env_int("DSAR_STORE_TASK_REQUEUE_SECONDS", 300, minimum=1)
+# Email intake: the largest message stored, the largest attachment kept from it, and the
+# IMAP mailbox polled (nothing is polled while DSAR_IMAP_HOST is empty).
+DSAR_MAX_EMAIL_BYTES = env_int("DSAR_MAX_EMAIL_MB", 50, minimum=1) * 1024 * 1024
+DSAR_MAX_ATTACHMENT_BYTES = env_int("DSAR_MAX_ATTACHMENT_MB", 10, minimum=1) * 1024 * 1024
+DSAR_IMAP_HOST = env_str("DSAR_IMAP_HOST")
+DSAR_IMAP_PORT = env_int("DSAR_IMAP_PORT", 993, minimum=1)
+DSAR_IMAP_USER = env_str("DSAR_IMAP_USER")
+DSAR_IMAP_PASSWORD = env_secret("DSAR_IMAP_PASSWORD")
+DSAR_IMAP_FOLDER = env_str("DSAR_IMAP_FOLDER", "INBOX")
+# Move processed mail here; empty: leave it in place, flagged as processed.
+DSAR_IMAP_PROCESSED_FOLDER = env_str("DSAR_IMAP_PROCESSED_FOLDER")
+# A CA certificate to trust for the IMAP server (a private CA); empty: the system's CAs.
+DSAR_IMAP_CAFILE = env_str("DSAR_IMAP_CAFILE")
+# The inbound webhook at /inbound/email/: which provider posts to it, and its secrets.
+DSAR_INBOUND_PROVIDER = env_choice(
+    "DSAR_INBOUND_PROVIDER", "mailgun", ("mailgun", "postmark", "sendgrid", "mailersend", "brevo", "postal", "resend")
+)
+ANYMAIL = {
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env_secret("DSAR_INBOUND_SIGNING_KEY"),
+    "WEBHOOK_SECRET": env_secret("DSAR_INBOUND_WEBHOOK_SECRET") or None,
+}
 # Where links in emails point: the public address of this application.
 DSAR_PUBLIC_BASE_URL = env_str("DSAR_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 if PRODUCTION and SECURE_SSL_REDIRECT and not DSAR_PUBLIC_BASE_URL.startswith("https://"):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from requests_app import fanout, notifications, services
 from requests_app.connectors import ConnectorError
+from requests_app.intake import mailbox, pipeline
 from requests_app.models import StoreTask
 
 
@@ -66,3 +67,20 @@ def run_store_task(self: Task, task_pk: int) -> None:
 def sweep_store_tasks() -> dict[str, int]:
     """Find work a lost message or a dead worker left behind (beat, every minute)."""
     return fanout.store_tasks_sweep()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=10)
+def process_inbound_email(message_pk: int) -> None:
+    """Understand one stored inbound email (queued when it was stored)."""
+    pipeline.email_process(message_pk)
+
+
+@shared_task
+def poll_mailbox() -> int:
+    """Fetch new mail from the configured IMAP folder (beat, every minute; nothing if unset)."""
+    if not mailbox.mailbox_configured():
+        return 0
+    stored = mailbox.mailbox_poll(mailbox.mailbox_settings())
+    for pk in pipeline.unprocessed():
+        process_inbound_email.delay(pk)
+    return stored

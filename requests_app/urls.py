@@ -2,6 +2,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from requests_app import public_views
+from requests_app.intake import webhook
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="request_form", permanent=False)),
@@ -11,4 +12,5 @@ urlpatterns = [
     path("request/verify/resend/", public_views.verify_resend, name="verify_resend"),
     path("request/verify/<str:token>/", public_views.verify_link, name="verify_link"),
     path("request/status/<str:token>/", public_views.request_status, name="request_status"),
+    path("inbound/email/", webhook.inbound_email, name="inbound_email"),
 ]

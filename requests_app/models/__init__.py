@@ -3,7 +3,7 @@ audit.py, verification.py, notifications.py, ...), never in views or signal rece
 
 from requests_app.models.audit import AuditChainHead, AuditEvent, AuditEventImmutable, AuditEventQuerySet
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
-from requests_app.models.email import Direction, EmailMessage, EmailStatus
+from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
 from requests_app.models.requests import Channel, DataSubjectRequest, RequestType, State, VerificationPolicy
 from requests_app.models.tasks import FINISHED_STATES, StoreAction, StoreTask, StoreTaskState
 from requests_app.models.verification import ChallengePurpose, VerificationChallenge
@@ -20,7 +20,9 @@ __all__ = [
     "DataSubjectRequest",
     "Dataset",
     "Direction",
+    "EmailAttachment",
     "EmailMessage",
+    "MailboxState",
     "EmailStatus",
     "Field",
     "RequestType",

@@ -51,6 +51,14 @@ class EmailMessage(models.Model):
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Inbound only: how it came in, and what parsing found.
+    source = models.CharField(max_length=32, blank=True, help_text=_("imap, pipe or webhook:<provider>"))
+    reply_to = models.CharField(max_length=254, blank=True, help_text=_("Recorded only: never used to verify."))
+    references = models.JSONField(default=list, blank=True)
+    automated = models.CharField(max_length=16, blank=True, help_text=_("auto-reply, bounce or bulk: never answered"))
+    auth_results = models.JSONField(default=dict, blank=True)
+    defects = models.JSONField(default=list, blank=True)
+    triage_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -76,3 +84,29 @@ class EmailMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.kind or self.subject[:40]}"
+
+
+class EmailAttachment(models.Model):
+    """A file that came with an email: stored under a safe name, never opened by the server."""
+
+    email = models.ForeignKey(EmailMessage, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to="email/attachments/", max_length=200)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class MailboxState(models.Model):
+    """Where polling of one IMAP folder stands: the folder's UIDVALIDITY and the last UID stored."""
+
+    key = models.CharField(max_length=300, unique=True, help_text=_("user@host/folder"))
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    polled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.key
