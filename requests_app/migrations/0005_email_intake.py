@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0004_staff_roles'),
+        ('requests_app', '0004_datamap_store_tasks'),
     ]
 
     operations = [
