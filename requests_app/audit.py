@@ -116,15 +116,14 @@ def audit_append(
 
 
 def _lock_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is not None:
-        return head
-    if AuditEvent.objects.exists():
+    # The first append creates the head; the primary key makes two first appends queue up
+    # (the second insert waits for the first to commit, then finds the row).
+    _, created = AuditChainHead.objects.get_or_create(pk=1, defaults={"hash": GENESIS_HASH})
+    if created and AuditEvent.objects.exists():
         # Events without a head: the head row was removed. Refuse to write rather than
         # start a second chain that would hide what happened.
         raise AuditChainBroken("The audit chain head is missing while events exist; run verify_audit")
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"hash": GENESIS_HASH})
-    return head
+    return AuditChainHead.objects.select_for_update().get(pk=1)
 
 
 @dataclass(frozen=True)
