@@ -154,10 +154,18 @@ def request_confirm_email(challenge: VerificationChallenge, *, method: str) -> D
         if request.state == State.PENDING_VERIFICATION and request.verification_policy == VerificationPolicy.EMAIL:
             transition(request, State.VERIFIED, Actor.subject(), reason="The subject confirmed their email address.")
             request_proceed(request=request)
+        elif request.verification_policy == VerificationPolicy.EMAIL_AND_FACT:
+            transaction.on_commit(lambda: _enqueue_second_factor(request.pk))
         notify(
             request=request, kind="status_link", to=request.subject_email, context={"status_url": status_url(request)}
         )
     return request
+
+
+def _enqueue_second_factor(request_pk: int) -> None:
+    from requests_app.tasks import check_second_factor
+
+    check_second_factor.delay(request_pk)
 
 
 def request_verify_manually(*, request: DataSubjectRequest, actor: Actor, note: str) -> DataSubjectRequest:

@@ -12,7 +12,7 @@ from celery import Task, shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from requests_app import fanout, notifications, services
+from requests_app import fanout, notifications, second_factor, services
 from requests_app.connectors import ConnectorError
 from requests_app.intake import mailbox, pipeline
 from requests_app.models import StoreTask
@@ -84,3 +84,9 @@ def poll_mailbox() -> int:
     for pk in pipeline.unprocessed():
         process_inbound_email.delay(pk)
     return stored
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def check_second_factor(request_pk: int) -> bool | None:
+    """Compare the detail a subject gave with the one on file (policy email+fact)."""
+    return second_factor.request_check_second_factor(request_pk)
