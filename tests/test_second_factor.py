@@ -34,7 +34,7 @@ def on_file(estate: Estate) -> dict[str, str]:
             sa.text("SELECT phone, organisation FROM users WHERE email = :e"), {"e": SPECIAL_EMAILS[0]}
         ).one()
     engine.dispose()
-    return {"email": SPECIAL_EMAILS[0], "phone": phone, "organisation": organisation}
+    return {"email": SPECIAL_EMAILS[0], "phone": str(phone), "organisation": str(organisation)}
 
 
 def confirmed_request(email: str, **identifiers: str) -> DataSubjectRequest:
