@@ -116,6 +116,9 @@ def audit_append(
 
 
 def _lock_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
     # The first append creates the head; the primary key makes two first appends queue up
     # (the second insert waits for the first to commit, then finds the row).
     _, created = AuditChainHead.objects.get_or_create(pk=1, defaults={"hash": GENESIS_HASH})

@@ -6,6 +6,9 @@ rows in one transaction with its audit event, so the map in use is always one th
 
 from __future__ import annotations
 
+import functools
+import json
+import os
 from typing import Any
 
 from django.db import transaction
@@ -128,6 +131,37 @@ def datamap_snapshot(datamap: DataMap | None = None) -> DataMapVersion:
 
 
 def datamap_of(version: DataMapVersion) -> DataMap:
-    if not version.document.get("systems"):
-        return DataMap(version=version.version, systems=())
-    return load_datamap(version.document)
+    """The map a stored version holds; a version never changes, so each process reads it once."""
+    return _datamap_of_digest(version.digest, version.version, json.dumps(version.document, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=32)
+def _datamap_of_digest(digest: str, label: str, document: str) -> DataMap:
+    data = json.loads(document)
+    if not data.get("systems"):
+        return DataMap(version=label, systems=())
+    return load_datamap(data)
+
+
+def datamap_reachable_only(document: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Leave out systems whose connection names an unset variable, and those that need them."""
+    systems = list(document["systems"])
+    skipped: list[str] = []
+    while True:
+        missing = [
+            s for s in systems
+            if any(k.endswith("_env") and not os.environ.get(str(v)) for k, v in s["connection"].items()
+                   if k != "hash_salt_env")
+        ]  # fmt: skip
+        provided = {"email"} | {i for s in systems for i in s["identifiers"].get("provides", {})}
+        orphans = [s for s in systems if not set(s["identifiers"].get("searched_by", [])) <= provided]
+        gone = {s["name"] for s in missing + orphans}
+        if not gone:
+            break
+        skipped += sorted(gone)
+        systems = [s for s in systems if s["name"] not in gone]
+        for s in systems:
+            s["depends_on"] = [d for d in s["depends_on"] if d not in gone]
+    result = {**document, "systems": systems}
+    load_datamap(result)  # what is left must still be a valid map
+    return result, skipped

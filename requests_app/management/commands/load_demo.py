@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from requests_app import services
 from requests_app.audit import Actor
-from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap, load_datamap_file
+from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.datamap.store import datamap_import
+from requests_app.datamap.store import datamap_import, datamap_reachable_only
 from requests_app.demo_estate.seed import seed_estate
 from requests_app.models import Channel, DataSubjectRequest, RequestType, State, System
 from requests_app.workflow import request_assign, request_create, request_extend, transition
@@ -99,7 +99,7 @@ class Command(BaseCommand):
         if System.objects.exists():
             return
         document = dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH))
-        document, skipped = _reachable_only(document)
+        document, skipped = datamap_reachable_only(document)
         datamap_import(document, actor=Actor.system("demo"))
         if skipped:
             self.stdout.write(f"Demo data map: left out {', '.join(skipped)} (no server for them in the quick start).")
@@ -153,27 +153,3 @@ class Command(BaseCommand):
             transition(request, State.VERIFIED, actor, reason="Verified for the demo")
             services.request_start(request=request, actor=actor)
         return len(SAMPLES) + bool(email)
-
-
-def _reachable_only(document: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Leave out systems whose connection names an unset variable, and those that need them."""
-    systems = list(document["systems"])
-    skipped: list[str] = []
-    while True:
-        missing = [
-            s for s in systems
-            if any(k.endswith("_env") and not os.environ.get(str(v)) for k, v in s["connection"].items()
-                   if k != "hash_salt_env")
-        ]  # fmt: skip
-        provided = {"email"} | {i for s in systems for i in s["identifiers"].get("provides", {})}
-        orphans = [s for s in systems if not set(s["identifiers"].get("searched_by", [])) <= provided]
-        gone = {s["name"] for s in missing + orphans}
-        if not gone:
-            break
-        skipped += sorted(gone)
-        systems = [s for s in systems if s["name"] not in gone]
-        for s in systems:
-            s["depends_on"] = [d for d in s["depends_on"] if d not in gone]
-    result = {**document, "systems": systems}
-    load_datamap(result)  # what is left must still be a valid map
-    return result, skipped
