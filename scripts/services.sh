@@ -31,8 +31,12 @@ install_missing() {
   local need=()
   pg_bin >/dev/null || need+=(postgresql)
   command -v redis-server >/dev/null || need+=(redis-server)
-  # The browser tests drive Debian's Chromium (never a downloaded browser).
+  # The browser tests drive Debian's Chromium (never a downloaded browser); the PDF tests
+  # render with WeasyPrint (Pango, fonts with Chinese glyphs) and look at pages with pdftoppm.
   command -v chromium >/dev/null || need+=(chromium)
+  command -v pdftoppm >/dev/null || need+=(poppler-utils)
+  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+  ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
   [ ${#need[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     say "missing ${need[*]}: install them with 'sudo apt-get install ${need[*]}' and run again"

@@ -1,0 +1,189 @@
+"""The PDF documents: the access report, and the shared rendering for every bundle PDF.
+
+WeasyPrint renders a Django template. It fetches nothing but data: URIs, so no value from a
+data store can make the renderer read a local file or call a URL (the logo is inlined).
+The output is tagged PDF/UA-1 with a title and language, so screen readers can read it and
+the headings give the PDF its outline.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from django.template.loader import render_to_string
+
+from requests_app.bundles.disclosures import disclosures_build
+from requests_app.bundles.inputs import Branding, BundleContext, FieldInfo
+from requests_app.bundles.spool import DatasetSpool, displayable
+
+COLUMNS_PER_TABLE = 6  # more columns than this are split into several tables of one record set
+NUMBER_WIDTH = 5  # percent of the width for the record number column
+MIN_WEIGHT, MAX_WEIGHT, CELL_PADDING = 3, 40, 3  # in characters
+_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    columns: tuple[str, ...]
+    widths: tuple[str, ...]  # CSS percentages, one per column, after the record number's
+    rows: tuple[tuple[str, ...], ...]  # the first cell is the record's number
+
+
+@dataclass(frozen=True)
+class DatasetSection:
+    name: str
+    description: str
+    count: int
+    fields: tuple[FieldInfo, ...]
+    tables: tuple[RecordTable, ...]
+    shown: int
+    jsonl_path: str
+    csv_path: str
+
+    @property
+    def more(self) -> int:
+        return self.count - self.shown
+
+
+@dataclass(frozen=True)
+class SystemSection:
+    name: str
+    description: str
+    kind: str
+    datasets: tuple[DatasetSection, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(d.count for d in self.datasets)
+
+
+def _weight(column: str, sample: Sequence[dict[str, str]]) -> int:
+    """A column's share: its typical text length (80th percentile, so one long value does
+    not take the page), at least its heading's, plus room for the cell's padding."""
+    lengths = sorted(len(record.get(column, "")) for record in sample)
+    typical = lengths[int(len(lengths) * 0.8)] if lengths else 0
+    return min(MAX_WEIGHT, max(MIN_WEIGHT, len(column), typical) + CELL_PADDING)
+
+
+def _widths(columns: Sequence[str], sample: Sequence[dict[str, str]]) -> tuple[str, ...]:
+    """Share the page between columns by how long their texts are, within limits.
+
+    Fixed table layout with these widths keeps a single long value from squeezing every
+    other column to one letter, as automatic layout does; long values wrap in their cell.
+    """
+    weights = [_weight(column, sample) for column in columns]
+    total = sum(weights) or 1
+    return tuple(f"{(100 - NUMBER_WIDTH) * weight / total:.2f}%" for weight in weights)
+
+
+def record_tables(columns: Sequence[str], sample: Sequence[dict[str, str]]) -> tuple[RecordTable, ...]:
+    """Split wide records into tables of a few columns each, so no table is wider than the page."""
+    if not sample:
+        return ()
+    groups = [tuple(columns[i : i + COLUMNS_PER_TABLE]) for i in range(0, len(columns), COLUMNS_PER_TABLE)]
+    return tuple(
+        RecordTable(
+            columns=group,
+            widths=_widths(group, sample),
+            rows=tuple((str(n), *(record.get(c, "") for c in group)) for n, record in enumerate(sample, 1)),
+        )
+        for group in groups or [()]
+    )
+
+
+def dataset_section(
+    spool: DatasetSpool | None, name: str, description: str, fields: tuple[FieldInfo, ...]
+) -> DatasetSection:
+    """Summarise one dataset; `spool` is None when the search found no record in it."""
+    name = displayable(name)  # names can come from the records, decoded badly
+    if spool is None:
+        return DatasetSection(name, description, 0, fields, (), 0, "", "")
+    return DatasetSection(
+        name=name,
+        description=description,
+        count=spool.count,
+        fields=fields,
+        tables=record_tables(spool.columns, spool.sample),
+        shown=len(spool.sample),
+        jsonl_path=spool.jsonl_path,
+        csv_path=spool.csv_path,
+    )
+
+
+def system_sections(context: BundleContext, spools: Iterable[DatasetSpool]) -> tuple[SystemSection, ...]:
+    """Every system of the data map in its order (datasets with no records too), then any other."""
+    by_system: dict[str, list[DatasetSpool]] = {}
+    for spool in spools:
+        by_system.setdefault(spool.system, []).append(spool)
+    sections = []
+    for system in context.systems:
+        found = {spool.dataset: spool for spool in by_system.pop(system.name, [])}
+        datasets = [dataset_section(found.pop(d.name, None), d.name, d.description, d.fields) for d in system.datasets]
+        datasets += [dataset_section(spool, spool.dataset, "", ()) for spool in found.values()]
+        sections.append(SystemSection(system.name, system.description, system.kind, tuple(datasets)))
+    for name, extra in by_system.items():
+        unmapped = tuple(dataset_section(s, s.dataset, "", ()) for s in extra)
+        sections.append(SystemSection(displayable(name), "", "", unmapped))
+    return tuple(sections)
+
+
+def _logo_data_uri(path: Path | str | None) -> str:
+    if not path:
+        return ""
+    mime = mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+    if not mime.startswith("image/"):
+        return ""
+    return f"data:{mime};base64,{base64.b64encode(Path(path).read_bytes()).decode('ascii')}"
+
+
+def branding_context(branding: Branding) -> dict[str, str]:
+    """Colours go into CSS, so anything but a plain #rgb or #rrggbb falls back to the default."""
+    defaults = Branding(company_name=branding.company_name)
+    return {
+        "company_name": branding.company_name,
+        "logo": _logo_data_uri(branding.logo_path),
+        "primary": branding.primary_colour if _COLOUR.match(branding.primary_colour) else defaults.primary_colour,
+        "accent": branding.accent_colour if _COLOUR.match(branding.accent_colour) else defaults.accent_colour,
+    }
+
+
+def render_pdf(template_name: str, context: dict[str, Any], out: IO[bytes]) -> None:
+    """Render a template under templates/bundles/ to a tagged PDF written to `out`."""
+    from weasyprint import HTML  # imported here: it loads Pango, which plain imports need not
+    from weasyprint.urls import URLFetcher
+
+    html = render_to_string(template_name, context)
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    HTML(string=html, url_fetcher=fetcher).write_pdf(out, pdf_variant="pdf/ua-1", pdf_tags=True)
+
+
+def render_access_report(
+    out: IO[bytes],
+    context: BundleContext,
+    spools: Iterable[DatasetSpool],
+    *,
+    generated_at: datetime,
+    record_limit: int,
+) -> None:
+    systems = system_sections(context, spools)
+    render_pdf(
+        "bundles/report.html",
+        {
+            "ctx": context,
+            "brand": branding_context(context.branding),
+            "disclosures": disclosures_build(context),
+            "systems": systems,
+            "total_records": sum(s.count for s in systems),
+            "generated_at": generated_at,
+            "record_limit": record_limit,
+            "title": f"Your personal data held by {context.company_name} ({context.reference})",
+        },
+        out,
+    )

@@ -1,0 +1,220 @@
+"""The access bundle: a streamed, signed ZIP of the subject's data, a PDF report and a README.
+
+Records arrive as one stream, possibly millions long and interleaved across datasets. Each
+dataset is spooled to temporary files (JSON Lines and CSV) while only its count and first
+records stay in memory; once the stream ends the PDF is rendered, then everything is copied
+into the ZIP in chunks, each entry hashed on the way, and a signed manifest closes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.template.loader import render_to_string
+
+from requests_app.bundles.inputs import BundleContext, Records
+from requests_app.bundles.keys import key_id
+from requests_app.bundles.manifest import FileEntry, SignedZip
+from requests_app.bundles.names import NameRegistry
+from requests_app.bundles.report import render_access_report
+from requests_app.bundles.spool import DatasetSpool
+
+# A data map has tens of datasets; each open one holds two temporary files.
+MAX_DATASETS = 500
+PDF_SPOOL_BYTES = 8 << 20
+
+
+class BundleError(Exception):
+    """The bundle could not be written (too many datasets, a record that is not a dict)."""
+
+
+@dataclass(frozen=True)
+class BundleSummary:
+    counts: dict[tuple[str, str], int]
+    total_records: int
+    files: tuple[FileEntry, ...]
+    zip_size: int
+    key_id: str
+    manifest_sha256: str
+
+
+class _Counter:
+    """Count the bytes written to a stream that cannot tell its position (a pipe, a socket)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        return self._raw.write(data)
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+
+class _Spools:
+    """The open spool of every (system, dataset) seen so far, with safe unique file names."""
+
+    def __init__(self, context: BundleContext, *, sample_limit: int, tmp_dir: Path | str | None) -> None:
+        self._context = context
+        self._sample_limit = sample_limit
+        self._tmp_dir = tmp_dir
+        self._folders = NameRegistry()
+        self._stems: dict[str, NameRegistry] = {}
+        self.by_key: dict[tuple[str, str], DatasetSpool] = {}
+
+    def get(self, system: str, dataset: str, record: dict[str, Any]) -> DatasetSpool:
+        spool = self.by_key.get((system, dataset))
+        if spool is None:
+            spool = self._open(system, dataset, record)
+        return spool
+
+    def _open(self, system: str, dataset: str, record: dict[str, Any]) -> DatasetSpool:
+        if len(self.by_key) >= MAX_DATASETS:
+            raise BundleError(f"more than {MAX_DATASETS} datasets in one bundle")
+        system_info = self._context.get_system(system)
+        dataset_info = system_info.get_dataset(dataset) if system_info else None
+        # The data map's fields make a stable CSV header; without them, the first record's keys.
+        header = tuple(f.name for f in dataset_info.fields) if dataset_info and dataset_info.fields else None
+        spool = DatasetSpool(
+            system=system,
+            dataset=dataset,
+            folder=self._folders.component(system),
+            stem=self._stems.setdefault(system, NameRegistry()).component(dataset),
+            header=header if header is not None else tuple(str(k) for k in record),
+            sample_limit=self._sample_limit,
+            tmp_dir=self._tmp_dir,
+        )
+        self.by_key[(system, dataset)] = spool
+        return spool
+
+    def close(self) -> None:
+        for spool in self.by_key.values():
+            spool.close()
+
+
+def _spool_all(records: Records, spools: _Spools) -> int:
+    total = 0
+    for system, dataset, record in records:
+        if not isinstance(record, dict):
+            raise BundleError(f"a record of {system}/{dataset} is a {type(record).__name__}, not a dict")
+        spools.get(system, dataset, record).add(record)
+        total += 1
+    for spool in spools.by_key.values():
+        spool.flush()
+    return total
+
+
+def _label(name: str) -> str:
+    """Show a name from data on one line of plain text: no control or bidi characters."""
+    return "".join(c if c.isprintable() and unicodedata.category(c) != "Cf" else "?" for c in name)[:120]
+
+
+def _readme(context: BundleContext, spools: list[DatasetSpool], *, created_at: datetime, signer: str) -> bytes:
+    text = render_to_string(
+        "bundles/readme.txt",
+        {
+            "ctx": context,
+            "spools": [
+                {
+                    "system_label": _label(s.system),
+                    "dataset_label": _label(s.dataset),
+                    "count": s.count,
+                    "csv_path": s.csv_path,
+                    "jsonl_path": s.jsonl_path,
+                }
+                for s in spools
+            ],
+            "created_at": created_at,
+            "key_id": signer,
+        },
+    )
+    return text.replace("\n", "\r\n").encode("utf-8")  # CRLF: Notepad users read it too
+
+
+def write_access_bundle(
+    out: BinaryIO,
+    context: BundleContext,
+    records: Records,
+    *,
+    signing_key: Ed25519PrivateKey,
+    pdf_record_limit: int = 50,
+    tmp_dir: Path | str | None = None,
+    now: datetime | None = None,
+) -> BundleSummary:
+    """Write the access bundle ZIP for one request to `out` and say what went into it.
+
+    `records` is consumed once. `tmp_dir` holds the spooled datasets while the stream runs
+    (the system's temporary folder by default); they are deleted when this returns. If this
+    raises, whatever reached `out` is an incomplete, unsigned ZIP: discard it.
+    """
+    created_at = now or datetime.now(UTC)
+    spools = _Spools(context, sample_limit=pdf_record_limit, tmp_dir=tmp_dir)
+    try:
+        total = _spool_all(records, spools)
+        ordered = sorted(spools.by_key.values(), key=lambda s: (s.folder, s.stem))
+        with tempfile.SpooledTemporaryFile(max_size=PDF_SPOOL_BYTES, dir=str(tmp_dir) if tmp_dir else None) as pdf:
+            render_access_report(pdf, context, ordered, generated_at=created_at, record_limit=pdf_record_limit)
+            return _write_zip(out, context, ordered, pdf, signing_key=signing_key, created_at=created_at, total=total)
+    finally:
+        spools.close()
+
+
+def _write_zip(
+    out: BinaryIO,
+    context: BundleContext,
+    spools: list[DatasetSpool],
+    pdf: IO[bytes],
+    *,
+    signing_key: Ed25519PrivateKey,
+    created_at: datetime,
+    total: int,
+) -> BundleSummary:
+    try:
+        start = out.tell()
+        target: BinaryIO | _Counter = out
+    except (AttributeError, OSError):
+        start, target = 0, _Counter(out)
+    bundle = SignedZip(target, created_at=created_at)  # type: ignore[arg-type]
+    try:
+        bundle.write_bytes("README.txt", _readme(context, spools, created_at=created_at, signer=key_id(signing_key)))
+        bundle.copy_file("report.pdf", pdf)
+        for spool in spools:
+            bundle.copy_file(spool.jsonl_path, spool.jsonl_file)
+            bundle.copy_file(spool.csv_path, spool.csv_file)
+        manifest = bundle.close_signed(signing_key, _manifest_fields(context, spools))
+    except BaseException:
+        bundle.abort()
+        raise
+    size = target.size if isinstance(target, _Counter) else out.tell() - start
+    return BundleSummary(
+        counts={(s.system, s.dataset): s.count for s in spools},
+        total_records=total,
+        files=tuple(bundle.files),
+        zip_size=size,
+        key_id=key_id(signing_key),
+        manifest_sha256=hashlib.sha256(manifest).hexdigest(),
+    )
+
+
+def _manifest_fields(context: BundleContext, spools: list[DatasetSpool]) -> dict[str, Any]:
+    """The manifest names each dataset's files, so the original names survive sanitising."""
+    return {
+        "kind": "access",
+        "reference": context.reference,
+        "request_type": context.request_type,
+        "datamap_version": context.datamap_version,
+        "company": context.company_name,
+        "datasets": [
+            {"system": s.system, "dataset": s.dataset, "records": s.count, "files": [s.jsonl_path, s.csv_path]}
+            for s in spools
+        ],
+    }
