@@ -22,6 +22,10 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.poll_mailbox",
         "schedule": 60.0,
     },
+    "purge-expired-bundles": {
+        "task": "requests_app.tasks.purge_expired_bundles",
+        "schedule": crontab(minute=7),
+    },
     "close-unverified-requests": {
         "task": "requests_app.tasks.close_unverified_requests",
         "schedule": crontab(minute="*/15"),

@@ -316,6 +316,30 @@ ANYMAIL = {
     "MAILGUN_WEBHOOK_SIGNING_KEY": env_secret("DSAR_INBOUND_SIGNING_KEY"),
     "WEBHOOK_SECRET": env_secret("DSAR_INBOUND_WEBHOOK_SECRET") or None,
 }
+# Bundles: the Ed25519 key that signs every manifest (a PEM file) and the AES-256 key that
+# encrypts bundles at rest (base64 of 32 bytes). The quick start makes both under var/;
+# production needs both, and losing the encryption key loses the stored bundles.
+DSAR_BUNDLE_SIGNING_KEY_FILE = env_str("DSAR_BUNDLE_SIGNING_KEY_FILE")
+DSAR_BUNDLE_ENCRYPTION_KEY = env_secret("DSAR_BUNDLE_ENCRYPTION_KEY")
+if PRODUCTION and not (DSAR_BUNDLE_SIGNING_KEY_FILE and DSAR_BUNDLE_ENCRYPTION_KEY):
+    raise ImproperlyConfigured(
+        "DSAR_BUNDLE_SIGNING_KEY_FILE and DSAR_BUNDLE_ENCRYPTION_KEY are required when DSAR_ENV=production"
+    )
+# How long a subject's bundle can be downloaded, and how many times.
+DSAR_BUNDLE_EXPIRY_DAYS = env_int("DSAR_BUNDLE_EXPIRY_DAYS", 30, minimum=1)
+DSAR_BUNDLE_MAX_DOWNLOADS = env_int("DSAR_BUNDLE_MAX_DOWNLOADS", 5, minimum=1)
+# Records per system shown in the PDF report; the data files hold all of them.
+DSAR_REPORT_RECORD_LIMIT = env_int("DSAR_REPORT_RECORD_LIMIT", 50, minimum=0)
+# Said in every report (GDPR Art. 15(1)(h) and the transfer safeguards of Art. 15(2)).
+DSAR_COMPANY_ADDRESS = env_str("DSAR_COMPANY_ADDRESS", "")
+DSAR_AUTOMATED_DECISIONS = env_str(
+    "DSAR_AUTOMATED_DECISIONS", "We do not make decisions about you based solely on automated processing."
+)
+DSAR_TRANSFER_SAFEGUARDS = env_str(
+    "DSAR_TRANSFER_SAFEGUARDS",
+    "Where your data is transferred outside the EEA, we rely on the European Commission's Standard "
+    "Contractual Clauses (GDPR Art. 46(2)(c)).",
+)
 # Where links in emails point: the public address of this application.
 DSAR_PUBLIC_BASE_URL = env_str("DSAR_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 if PRODUCTION and SECURE_SSL_REDIRECT and not DSAR_PUBLIC_BASE_URL.startswith("https://"):

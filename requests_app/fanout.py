@@ -129,6 +129,7 @@ def _fulfilled(request: DataSubjectRequest) -> None:
         for t in request.store_tasks.all()
     }
     audit_append(request=request, actor=SYSTEM, action="fanout.fulfilled", data={"tasks": counts})
+    _enqueue("fulfil_request", request.pk)
 
 
 def _needs_attention(request: DataSubjectRequest, tasks: list[StoreTask]) -> None:

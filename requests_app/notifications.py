@@ -36,6 +36,7 @@ KINDS = frozenset(
         "completion",  # the request is done: see the status page
         "rejection",  # refused, why, and the right to complain
         "closed_unverified",  # closed because nobody verified in time
+        "download_code",  # a one-time code to download the result
     }
 )
 

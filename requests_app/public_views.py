@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from requests_app import ratelimit, regions, services, verification
+from requests_app import bundle_keys, downloads, ratelimit, regions, services, verification
 from requests_app.forms import RequestForm, ResendForm, VerifyCodeForm
 from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction, State
 from requests_app.verification import VerificationFailed
@@ -45,13 +45,13 @@ STATE_EXPLANATIONS = {
 }
 
 
-def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def private_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Pages whose address holds a secret: never cached, never indexed, and never sent on as
     a Referer to another site. (``no-referrer`` would be stricter, but then browsers send
     ``Origin: null`` with the page's own form and the CSRF check refuses it.)"""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
         add_never_cache_headers(response)
         response["Referrer-Policy"] = "same-origin"
@@ -172,7 +172,48 @@ def request_status(request: HttpRequest, token: str) -> HttpResponse:
         subject_request = verification.request_from_status_token(token)
     except VerificationFailed as failure:
         return render(request, "public/verify_failed.html", {"failure": failure}, status=400)
-    return render(request, "public/status.html", _status_context(subject_request))
+    return render(request, "public/status.html", {**_status_context(subject_request), "status_token": token})
+
+
+@private_page
+@require_http_methods(["GET", "POST"])
+def bundle_download(request: HttpRequest, token: str, bundle_pk: int) -> HttpResponseBase:
+    """Download the result: the status link, then a fresh one-time code sent to the subject."""
+    try:
+        subject_request = verification.request_from_status_token(token)
+    except VerificationFailed as failure:
+        downloads.refuse(None, "A download was tried with an invalid or expired status link")
+        return render(request, "public/verify_failed.html", {"failure": failure}, status=400)
+    bundle = subject_request.bundles.filter(pk=bundle_pk).first()
+    if bundle is None:
+        downloads.refuse(subject_request, "A download was tried for a bundle of another request")
+        return render(request, "public/verify_failed.html", {"failure": VerificationFailed("invalid")}, status=404)
+    context: dict[str, Any] = {"subject_request": subject_request, "bundle": bundle, "token": token}
+    if request.method == "GET":
+        return render(request, "public/download.html", context)
+    if request.POST.get("action") == "send":
+        identity = f"{ratelimit.client_ip(request)}:{subject_request.reference}"
+        if limited := ratelimit.hit("resend", identity):
+            return rate_limited(request, limited)
+        downloads.download_code_send(request=subject_request)
+        return render(request, "public/download.html", {**context, "code_sent": True})
+    if limited := ratelimit.hit("verify_ip", ratelimit.client_ip(request)):
+        return rate_limited(request, limited)
+    try:
+        bundle = downloads.bundle_claim(
+            request=subject_request, bundle_pk=bundle.pk, code=request.POST.get("code", "")[:20]
+        )
+    except downloads.DownloadRefused as refusal:
+        context.update(code_sent=True, error=refusal.message)
+        return render(request, "public/download.html", context, status=403)
+    return FileResponse(
+        downloads.bundle_open(bundle), as_attachment=True, filename=bundle.filename, content_type="application/zip"
+    )
+
+
+def bundle_public_key(request: HttpRequest) -> HttpResponse:
+    """The public key that checks every bundle's manifest.sig (see the bundle's README.txt)."""
+    return HttpResponse(bundle_keys.public_key(), content_type="application/x-pem-file")
 
 
 def _status_context(subject_request: DataSubjectRequest) -> dict[str, Any]:
@@ -184,4 +225,5 @@ def _status_context(subject_request: DataSubjectRequest) -> dict[str, Any]:
         "state_label": State(subject_request.state).label,
         "state_explanation": STATE_EXPLANATIONS[State(subject_request.state)],
         "messages": messages,
+        "bundles": downloads.available_bundles(subject_request),
     }

@@ -12,7 +12,7 @@ from celery import Task, shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from requests_app import fanout, notifications, second_factor, services
+from requests_app import fanout, fulfilment, notifications, second_factor, services
 from requests_app.connectors import ConnectorError
 from requests_app.intake import mailbox, pipeline
 from requests_app.models import StoreTask
@@ -90,3 +90,21 @@ def poll_mailbox() -> int:
 def check_second_factor(request_pk: int) -> bool | None:
     """Compare the detail a subject gave with the one on file (policy email+fact)."""
     return second_factor.request_check_second_factor(request_pk)
+
+
+@shared_task(
+    autoretry_for=(OperationalError, ConnectorError, OSError),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=6,
+)
+def fulfil_request(request_pk: int) -> None:
+    """Build the bundle or certificate of a request whose stores are all done, and complete it."""
+    fulfilment.request_fulfil(request_pk)
+
+
+@shared_task
+def purge_expired_bundles() -> int:
+    """Delete expired bundles' files (beat, hourly); their records and audit events stay."""
+    return fulfilment.bundles_purge()

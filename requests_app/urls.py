@@ -12,5 +12,11 @@ urlpatterns = [
     path("request/verify/resend/", public_views.verify_resend, name="verify_resend"),
     path("request/verify/<str:token>/", public_views.verify_link, name="verify_link"),
     path("request/status/<str:token>/", public_views.request_status, name="request_status"),
+    path(
+        "request/status/<str:token>/download/<int:bundle_pk>/",
+        public_views.bundle_download,
+        name="bundle_download",
+    ),
+    path(".well-known/dsar-bundle-signing-key.pem", public_views.bundle_public_key, name="bundle_public_key"),
     path("inbound/email/", webhook.inbound_email, name="inbound_email"),
 ]

@@ -54,7 +54,7 @@ def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _code_hash(token_hash: str, code: str) -> str:
+def code_hash(token_hash: str, code: str) -> str:
     digits = "".join(ch for ch in code if ch.isdigit())
     return hmac.new(settings.SECRET_KEY.encode(), f"{token_hash}:{digits}".encode(), hashlib.sha256).hexdigest()
 
@@ -74,7 +74,7 @@ def challenge_issue(*, request: DataSubjectRequest, purpose: str, email: str) ->
             purpose=purpose,
             email=email,
             token_hash=token_hash,
-            code_hash=_code_hash(token_hash, digits),
+            code_hash=code_hash(token_hash, digits),
             expires_at=now + timedelta(hours=settings.DSAR_VERIFICATION_TOKEN_HOURS),
         )
     link_token = signing.dumps({"c": challenge.pk, "t": token}, salt=LINK_SALT)
@@ -123,7 +123,7 @@ def challenge_from_code(reference: str, code: str, *, purpose: str) -> Verificat
     if challenge is None:
         raise VerificationFailed("invalid")
     _check_usable(challenge)
-    if not hmac.compare_digest(challenge.code_hash, _code_hash(challenge.token_hash, code)):
+    if not hmac.compare_digest(challenge.code_hash, code_hash(challenge.token_hash, code)):
         VerificationChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
         raise VerificationFailed("invalid")
     return challenge

@@ -24,11 +24,13 @@ DSAR_ENV=production \
   DSAR_ALLOWED_HOSTS=privacy.example.com \
   DSAR_PUBLIC_BASE_URL=https://privacy.example.com \
   DSAR_EMAIL_HOST=smtp.example.com \
+  DSAR_BUNDLE_SIGNING_KEY_FILE=/run/secrets/bundle-signing-key.pem \
+  DSAR_BUNDLE_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
   $bin/python manage.py check --deploy --fail-level WARNING
 
 if docker compose version >/dev/null 2>&1; then
   step "docker compose config"
-  SECRET_KEY=compose-config-check POSTGRES_PASSWORD=compose-config-check \
+  SECRET_KEY=compose-config-check POSTGRES_PASSWORD=compose-config-check DSAR_BUNDLE_ENCRYPTION_KEY=compose-config-check \
     docker compose -f docker/compose.yaml config --quiet
 fi
 

@@ -49,7 +49,10 @@ def broker_url(worker_id: str) -> str:
     if not base.startswith("redis://"):
         pytest.exit("The tests need DSAR_TEST_REDIS_URL (use `make test`)", returncode=2)
     index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
-    return f"{base.rstrip('/')}/{10 + index}"
+    # Two test runs at once on one machine (the parent of xdist's processes differs) most
+    # likely get different Redis databases, so one run's worker does not take the other's tasks.
+    run = (os.getppid() if worker_id != "master" else os.getpid()) % 6
+    return f"{base.rstrip('/')}/{10 + run * 8 + index}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -93,7 +96,7 @@ def estate(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
     index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
     server = sa.engine.make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    name = f"dsar_estate_{worker_id}"
+    name = f"estate_{server.database}_{worker_id}"
     admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -128,8 +131,17 @@ def estate(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Iterator[Worker]:
     """A real Celery worker, in its own process, on the real Redis and the test database."""
+    import base64
+
+    from requests_app import bundle_keys
+
     var_dir = Path(tempfile.mkdtemp(prefix="dsar-worker-"))
+    # The worker signs and encrypts with the same keys as the test process, as every
+    # process of a deployment does.
+    bundle_keys.signing_key()
     env = {
+        "DSAR_BUNDLE_SIGNING_KEY_FILE": str(settings.VAR_DIR / "bundle-signing-key.pem"),
+        "DSAR_BUNDLE_ENCRYPTION_KEY": base64.b64encode(bundle_keys.encryption_key()).decode(),
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
         "CELERY_BROKER_URL": broker_url,

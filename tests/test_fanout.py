@@ -123,7 +123,7 @@ def test_an_access_request_finds_every_record_of_the_subject_and_no_one_elses(
     start(request)
     wait_for(lambda: settled(request), celery_worker)
 
-    assert request.state == State.IN_PROGRESS
+    assert request.state in (State.IN_PROGRESS, State.COMPLETED)  # completed once its bundle is built
     assert request.fulfilled_at is not None
     tasks = StoreTask.objects.filter(request=request)
     assert {t.state for t in tasks} == {StoreTaskState.DONE}
@@ -164,7 +164,7 @@ def test_an_erasure_removes_exactly_what_the_map_says_and_a_second_run_changes_n
     assert manual.instructions
     fanout.store_task_complete_manual(task=manual, actor=STAFF, note="Deleted the visitor in the vendor console")
     wait_for(lambda: settled(request) and request.fulfilled_at is not None, celery_worker)
-    assert request.state == State.IN_PROGRESS
+    assert request.state in (State.IN_PROGRESS, State.COMPLETED)  # completed once its bundle is built
 
     after_subject = rows_of(demo_estate, email)
     after_totals = table_totals(demo_estate)
@@ -253,7 +253,7 @@ def test_a_store_that_always_fails_needs_attention_and_a_staff_retry_completes_i
     flaky_map.flaky.broken.discard("broken@example.org")
     fanout.store_task_retry(task=erase, actor=STAFF)
     wait_for(lambda: settled(request) and request.fulfilled_at is not None, celery_worker)
-    assert request.state == State.IN_PROGRESS
+    assert request.state in (State.IN_PROGRESS, State.COMPLETED)  # completed once its bundle is built
     assert StoreTask.objects.get(pk=erase.pk).state == StoreTaskState.DONE
 
 
@@ -291,3 +291,57 @@ def test_the_sweeper_hands_a_dead_workers_task_to_another_and_leaves_a_live_one_
     assert StoreTask.objects.get(pk=dead.pk).state == StoreTaskState.QUEUED
     assert StoreTask.objects.get(pk=live.pk).lease_token == "live"
     assert sweep_store_tasks.name == "requests_app.tasks.sweep_store_tasks"
+
+
+def completed(request: DataSubjectRequest) -> bool:
+    request.refresh_from_db()
+    return request.state == State.COMPLETED
+
+
+def test_an_access_request_ends_with_a_signed_bundle_of_the_subjects_data_and_a_completion_email(
+    demo_estate: Estate, celery_worker: Worker, tmp_path: Any
+) -> None:
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    from requests_app import bundle_keys
+    from requests_app.bundles.keys import load_public_key
+    from requests_app.bundles.verify import verify_bundle
+    from requests_app.downloads import bundle_open
+    from requests_app.models import Bundle, EmailMessage
+
+    email = SPECIAL_EMAILS[0]
+    expected = rows_of(demo_estate, email)
+    request = verified_request(email)
+    start(request)
+    wait_for(lambda: completed(request), celery_worker)
+
+    bundle = Bundle.objects.get(request=request)
+    assert bundle.counts["api_usage.completions"] == expected["completions"]
+    with bundle_open(bundle) as plain:
+        data = plain.read()
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(data)
+    report = verify_bundle(path, load_public_key(bundle_keys.public_key()))
+    assert report.ok, report.problems
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(archive.read("report.pdf"))).pages)
+    assert "data/api_usage/completions.jsonl" in names
+    assert request.reference in pdf_text
+    # The stored file is the encrypted one: none of the ZIP's bytes are readable at rest.
+    with bundle.file.open("rb") as sealed:
+        assert not sealed.read().startswith(b"PK")
+    assert EmailMessage.objects.filter(request=request, kind="completion").exists()
+
+
+def test_a_deletion_ends_with_a_certificate_of_what_was_done(demo_estate: Estate, celery_worker: Worker) -> None:
+    from requests_app.models import Bundle, BundleKind
+
+    request = verified_request(SPECIAL_EMAILS[0], "deletion")
+    start(request)
+    run_to_the_end(request, celery_worker)
+    wait_for(lambda: completed(request), celery_worker)
+    assert Bundle.objects.get(request=request).kind == BundleKind.DELETION_CERTIFICATE

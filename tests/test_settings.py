@@ -35,6 +35,8 @@ PRODUCTION = {
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "DSAR_ALLOWED_HOSTS": "privacy.example.com",
     "DSAR_PUBLIC_BASE_URL": "https://privacy.example.com",
+    "DSAR_BUNDLE_SIGNING_KEY_FILE": "/run/secrets/bundle-signing-key.pem",
+    "DSAR_BUNDLE_ENCRYPTION_KEY": "c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seS0zMi1ieXQ=",
 }
 
 

@@ -2,6 +2,7 @@
 audit.py, verification.py, notifications.py, ...), never in views or signal receivers."""
 
 from requests_app.models.audit import AuditChainHead, AuditEvent, AuditEventImmutable, AuditEventQuerySet
+from requests_app.models.bundles import Bundle, BundleKind
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
 from requests_app.models.requests import Channel, DataSubjectRequest, RequestType, State, VerificationPolicy
@@ -14,6 +15,8 @@ __all__ = [
     "AuditEvent",
     "AuditEventImmutable",
     "AuditEventQuerySet",
+    "Bundle",
+    "BundleKind",
     "ChallengePurpose",
     "Channel",
     "DataMapVersion",

@@ -7,22 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from requests_app.bundles.keys import BundleKeyError, load_public_key, load_signing_key
+from requests_app import bundle_keys
+from requests_app.bundles.keys import BundleKeyError, load_public_key
 from requests_app.bundles.verify import verify_bundle
 
 
 def _configured_public_key() -> Ed25519PublicKey | None:
-    """The public key from settings: its own file, else derived from the signing key's file."""
-    public_file = getattr(settings, "DSAR_BUNDLE_PUBLIC_KEY_FILE", None)
-    if public_file:
-        return load_public_key(Path(public_file).read_bytes())
-    signing_file = getattr(settings, "DSAR_BUNDLE_SIGNING_KEY_FILE", None)
-    if signing_file:
-        return load_signing_key(Path(signing_file).read_bytes()).public_key()
-    return None
+    """The public key of this installation's signing key (the one published at
+    /.well-known/dsar-bundle-signing-key.pem)."""
+    return load_public_key(bundle_keys.public_key())
 
 
 class Command(BaseCommand):
@@ -36,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("bundle", help="the bundle ZIP file")
         parser.add_argument(
             "--public-key",
-            help="the signer's public key (PEM); default: the one configured in DSAR_BUNDLE_PUBLIC_KEY_FILE",
+            help="the signer's public key (PEM); default: this installation's own",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
