@@ -10,6 +10,7 @@ server broker and the allowed host names are given, and it turns on the HTTPS se
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +64,13 @@ INSTALLED_APPS = [
     "requests_app",
 ]
 
+# --- Staff UI: two-factor login (django-otp) and lockout after failed logins (django-axes) ---
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -73,6 +81,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# --- Staff UI middleware: OTPMiddleware after AuthenticationMiddleware (it marks the user as
+# verified by a second factor); AxesMiddleware last, so it turns a lockout into its page. ---
+MIDDLEWARE += [
+    "django_otp.middleware.OTPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dsar.urls"
@@ -351,6 +366,35 @@ DSAR_SUPERVISORY_AUTHORITY = env_str(
     "the data protection authority of the country where you live or work "
     "(https://www.edpb.europa.eu/about-edpb/about-edpb/members_en)",
 )
+
+# --- Staff UI access: login, two-factor, lockout, idle timeout -------------------------------
+
+# Axes' backend comes first: it refuses a locked-out client before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "staff_login"
+# A staff session ends after this many idle minutes: the cookie's age restarts with every
+# request, so only inactivity lets it lapse.
+SESSION_COOKIE_AGE = env_int("DSAR_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+# TOTP (an authenticator app) as a second factor for every staff login; on by default in
+# production.
+DSAR_STAFF_REQUIRE_2FA = env_bool("DSAR_STAFF_REQUIRE_2FA", PRODUCTION)
+OTP_TOTP_ISSUER = f"{DSAR_COMPANY_NAME} privacy requests"
+# django-axes: after DSAR_LOGIN_FAILURE_LIMIT failed logins for one username from one client
+# address, that pair is refused for DSAR_LOGIN_COOLOFF_MINUTES. Counting the pair (not the
+# address alone) keeps one person's typos from locking out colleagues behind the same office
+# address. Attempts are kept in the database; the client address is the one the rate limits
+# use, so DSAR_TRUSTED_PROXY_COUNT applies here too.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("DSAR_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DSAR_LOGIN_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "requests_app.ratelimit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 
 LOGGING = {
     "version": 1,

@@ -30,6 +30,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "completion": {"status_url": "https://p.example/request/status/S/"},
     "rejection": {"reason": f"Not verifiable {SCRIPT}"},
     "closed_unverified": {},
+    "download_code": {"code": "1234-5678"},
 }
 
 

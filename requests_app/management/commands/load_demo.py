@@ -78,7 +78,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo data: {created} sample requests added ({DataSubjectRequest.objects.count()} in all).")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Staff login: http://127.0.0.1:8000/admin/  user: {DEMO_USERNAME}  password: {password}"
+                f"Staff login: http://127.0.0.1:8000/staff/  user: {DEMO_USERNAME}  password: {password}"
             )
         )
 

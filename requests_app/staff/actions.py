@@ -1,0 +1,192 @@
+"""What staff can do to one request: which actions the workflow allows now, and how each runs.
+
+Each action is one form and one call to a service (``services``, ``workflow``, or
+``request_note_add`` here), which changes the request and writes the audit trail in one
+transaction. The request page shows an action only when ``available`` says the workflow's
+transition table allows it from the current state; the service checks again under lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.db import transaction
+
+from requests_app import deadlines, services
+from requests_app.audit import Actor, audit_append
+from requests_app.errors import GuardFailed
+from requests_app.models import AuditEvent, DataSubjectRequest, State
+from requests_app.staff import forms as staff_forms
+from requests_app.staff.selectors import assignable_users
+from requests_app.workflow import TRANSITIONS, request_assign, transition
+
+
+def request_note_add(*, request: DataSubjectRequest, actor: Actor, note: str) -> AuditEvent:
+    """Put an internal note on the request's audit trail; the requester is not told."""
+    if not note.strip():
+        raise GuardFailed("A note needs some text")
+    with transaction.atomic():
+        return audit_append(request=request, actor=actor, action="request.note", reason=note.strip())
+
+
+def _can_move(request: DataSubjectRequest, target: State) -> bool:
+    """Whether the transition table allows ``target`` now, including the pause's guard: a
+    paused request may only go back where it paused, or be rejected or cancelled."""
+    state = State(request.state)
+    if target not in TRANSITIONS[state]:
+        return False
+    if state == State.AWAITING_REQUESTER:
+        return target in (State.REJECTED, State.CANCELLED)
+    return True
+
+
+def _can_extend(request: DataSubjectRequest) -> bool:
+    return (
+        request.is_open and not request.is_extended and deadlines.get_rule(request.jurisdiction).extension is not None
+    )
+
+
+def assignee_choices() -> list[tuple[str, str]]:
+    return [(str(user.pk), user.get_full_name() or user.get_username()) for user in assignable_users()]
+
+
+def assignee_from_choice(value: str) -> Any | None:
+    """The user chosen as assignee ("" for nobody); only someone who may act on requests."""
+    if not value:
+        return None
+    user = assignable_users().filter(pk=int(value)).first() if value.isdigit() else None
+    if user is None:
+        raise GuardFailed("That person cannot be assigned requests")
+    return user
+
+
+def _assign(request: DataSubjectRequest, actor: Actor, data: dict[str, Any]) -> None:
+    request_assign(request=request, actor=actor, assignee=assignee_from_choice(data["assignee"]))
+
+
+def _resume(request: DataSubjectRequest, actor: Actor, data: dict[str, Any]) -> None:
+    transition(request, request.paused_from_state, actor, reason=data["note"] or "The requester answered.")
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    title: str
+    button: str
+    form_class: type[forms.Form]
+    available: Callable[[DataSubjectRequest], bool]
+    run: Callable[[DataSubjectRequest, Actor, dict[str, Any]], object]
+    done: str
+    hint: str = ""
+    danger: bool = False
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        Action(
+            "verify",
+            "Verify the identity manually",
+            "Mark verified",
+            staff_forms.VerifyForm,
+            lambda r: r.state == State.PENDING_VERIFICATION and _can_move(r, State.VERIFIED),
+            lambda r, actor, d: services.request_verify_manually(request=r, actor=actor, note=d["note"]),
+            "The request is verified.",
+            hint="For example after checking an agent's signed authorisation, or a detail the company holds.",
+        ),
+        Action(
+            "approve",
+            "Approve",
+            "Approve and start work",
+            staff_forms.ApproveForm,
+            lambda r: r.state in (State.VERIFIED, State.AWAITING_APPROVAL) and _can_move(r, State.IN_PROGRESS),
+            lambda r, actor, d: services.request_approve(request=r, actor=actor, note=d["note"]),
+            "The request is approved and in progress.",
+        ),
+        Action(
+            "resume",
+            "The requester answered",
+            "Resume the request",
+            staff_forms.ResumeForm,
+            lambda r: r.state == State.AWAITING_REQUESTER,
+            _resume,
+            "The request is resumed.",
+            hint="Returns the request to where it paused; where the law allows, the paused days are added.",
+        ),
+        Action(
+            "complete",
+            "Complete",
+            "Mark completed",
+            staff_forms.CompleteForm,
+            lambda r: _can_move(r, State.COMPLETED),
+            lambda r, actor, d: services.request_complete(request=r, actor=actor),
+            "The request is completed and the subject is told.",
+        ),
+        Action(
+            "ask",
+            "Ask the requester for more information",
+            "Send the question",
+            staff_forms.AskForm,
+            lambda r: _can_move(r, State.AWAITING_REQUESTER),
+            lambda r, actor, d: services.request_ask_requester(request=r, actor=actor, question=d["question"]),
+            "The question is on its way; the request waits for the answer.",
+        ),
+        Action(
+            "extend",
+            "Extend the deadline",
+            "Extend the deadline",
+            staff_forms.ExtendForm,
+            _can_extend,
+            lambda r, actor, d: services.request_extend_with_notice(request=r, actor=actor, reason=d["reason"]),
+            "The deadline is extended and the requester is told.",
+        ),
+        Action(
+            "assign",
+            "Assign",
+            "Assign",
+            staff_forms.AssignForm,
+            lambda r: r.is_open,
+            _assign,
+            "The assignee is changed.",
+        ),
+        Action(
+            "note",
+            "Add an internal note",
+            "Add the note",
+            staff_forms.NoteForm,
+            lambda r: True,
+            lambda r, actor, d: request_note_add(request=r, actor=actor, note=d["note"]),
+            "The note is on the record.",
+        ),
+        Action(
+            "reject",
+            "Reject",
+            "Reject the request",
+            staff_forms.RejectForm,
+            lambda r: _can_move(r, State.REJECTED),
+            lambda r, actor, d: services.request_reject(request=r, actor=actor, reason=d["reason"]),
+            "The request is rejected and the requester is told why.",
+            danger=True,
+        ),
+        Action(
+            "cancel",
+            "Cancel",
+            "Cancel the request",
+            staff_forms.CancelForm,
+            lambda r: _can_move(r, State.CANCELLED),
+            lambda r, actor, d: services.request_cancel(request=r, actor=actor, reason=d["reason"]),
+            "The request is cancelled.",
+            danger=True,
+        ),
+    )
+}
+
+
+def action_form(action: Action, *, data: Any = None, initial: dict[str, Any] | None = None) -> forms.Form:
+    kwargs: dict[str, Any] = {"data": data, "initial": initial, "prefix": action.name}
+    if action.form_class is staff_forms.AssignForm:
+        kwargs["assignees"] = assignee_choices()
+    return action.form_class(**kwargs)

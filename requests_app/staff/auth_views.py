@@ -1,0 +1,126 @@
+"""Signing in to the staff UI: password (with lockout), then the second factor when required.
+
+A password alone logs the user in to Django, but ``permissions.staff_required`` lets no staff
+page through until the session has also given a TOTP token, when the settings require it.
+Failed passwords are counted by django-axes (its backend and middleware), failed tokens by
+django-otp's throttling.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from requests_app.staff import otp
+from requests_app.staff.forms import LoginForm, TokenForm
+from requests_app.staff.permissions import VIEW, forbidden, second_factor_missing
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go after signing in: a page of this site only, else the dashboard."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("staff_dashboard")
+
+
+def _with_next(url_name: str, next_url: str) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    next_url = _next_url(request)
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(_with_next("staff_otp_verify", next_url) if second_factor_missing(request) else next_url)
+    form = LoginForm(request, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        # A locked-out client never reaches the password check: axes' backend refuses it, and
+        # its middleware replaces this response with the lockout page.
+        if form.is_valid():
+            auth_login(request, form.get_user())
+            if settings.DSAR_STAFF_REQUIRE_2FA:
+                return redirect(_with_next("staff_otp_verify", next_url))
+            return redirect(next_url)
+        return render(request, "staff/login.html", {"form": form, "next": next_url}, status=400)
+    return render(request, "staff/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("staff_login")
+
+
+@sensitive_post_parameters("token")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """Ask for the code from the authenticator app, once per session."""
+    next_url = _next_url(request)
+    if not request.user.is_authenticated:
+        return redirect(_with_next("staff_login", next_url))
+    if not request.user.has_perm(VIEW):
+        return forbidden(request)
+    if not second_factor_missing(request):
+        return redirect(next_url)
+    device = otp.confirmed_device(request.user)
+    if device is None:
+        return redirect(_with_next("staff_otp_setup", next_url))
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            if otp.token_accept(request, device, form.cleaned_data["token"]):
+                return redirect(next_url)
+            form.add_error("token", "That code is not right, or it was already used. Wait for the next code.")
+        return render(request, "staff/otp_verify.html", {"form": form, "next": next_url}, status=400)
+    return render(request, "staff/otp_verify.html", {"form": form, "next": next_url})
+
+
+@sensitive_post_parameters("token")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Set up the authenticator app: scan the QR code (or type the secret), then give a code.
+
+    Only for someone with no working device: a session that has only the password must not
+    be able to add a device of its own to an account that already has one.
+    """
+    next_url = _next_url(request)
+    if not request.user.is_authenticated:
+        return redirect(_with_next("staff_login", next_url))
+    if not request.user.has_perm(VIEW):
+        return forbidden(request)
+    if otp.confirmed_device(request.user) is not None:
+        return redirect(_with_next("staff_otp_verify", next_url))
+    device = otp.device_for_setup(request.user)
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            if otp.token_accept(request, device, form.cleaned_data["token"]):
+                messages.success(request, "Two-factor sign-in is set up. You will be asked for a code at each sign-in.")
+                return redirect(next_url)
+            form.add_error("token", "That code is not right. Check the app shows this account, and try the next code.")
+        status = 400
+    context = {
+        "form": form,
+        "next": next_url,
+        "qr_code": otp.qr_code_svg(device, label="QR code to add this account to an authenticator app"),
+        "secret": otp.secret_text(device),
+    }
+    return render(request, "staff/otp_setup.html", context, status=status)

@@ -1,0 +1,191 @@
+"""Forms of the staff UI: login and second factor, the queue's filters, and the actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from requests_app.deadlines import jurisdiction_choices
+from requests_app.models import Channel, RequestType, State
+from requests_app.staff import selectors
+from requests_app.staff.reason_templates import REJECTION_REASONS
+
+
+def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)  # noqa: S101 - only called on choice fields
+    field.choices = choices
+
+
+class StaffForm(forms.Form):
+    """Labels without Django's trailing colon, as on the public pages."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form; its one error never says whether the username exists."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update(autocomplete="username", autofocus=True)
+        self.fields["password"].widget.attrs.update(autocomplete="current-password")
+
+
+class TokenForm(StaffForm):
+    token = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="Six digits; a new one appears every 30 seconds.",
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+# --- The queue ------------------------------------------------------------------------------
+
+STATE_CHOICES = [("open", "Any open state"), ("any", "Any state"), *State.choices]
+DUE_CHOICES = [("", "Any due date"), ("overdue", "Overdue"), ("soon", "Due in the next 7 days"), ("later", "Later")]
+SORT_CHOICES = [
+    ("due", "Due date, soonest first"),
+    ("-due", "Due date, latest first"),
+    ("received", "Received, oldest first"),
+    ("-received", "Received, newest first"),
+]
+
+
+def _date(label: str) -> forms.DateField:
+    return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class QueueFilterForm(StaffForm):
+    """The queue's filters, read from the query string: none of them is personal data."""
+
+    state = forms.ChoiceField(choices=STATE_CHOICES, required=False)
+    request_type = forms.ChoiceField(label="Type", choices=[("", "Any type"), *RequestType.choices], required=False)
+    channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
+    jurisdiction = forms.ChoiceField(label="Law", required=False)
+    assignee = forms.ChoiceField(required=False)
+    due = forms.ChoiceField(label="Due", choices=DUE_CHOICES, required=False)
+    fraud = forms.BooleanField(label="Has fraud signals", required=False)
+    received_from = forms.DateField(
+        label="Received from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(label="Received to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    closed_from = forms.DateField(label="Closed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    closed_to = forms.DateField(label="Closed to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args: Any, assignees: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "jurisdiction", [("", "Any law"), *jurisdiction_choices()])
+        set_choices(self, "assignee", [("", "Anyone or nobody"), ("me", "Me"), ("none", "Nobody"), *assignees])
+
+    def query(self, *, search: str) -> selectors.QueueQuery:
+        """The valid filters as a query; a value that is not valid is left out."""
+        self.is_valid()
+        data = {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value not in (None, "")}
+        data.setdefault("state", "open")
+        data.setdefault("sort", "due")
+        return selectors.QueueQuery(search=search, **data)
+
+
+class SearchForm(StaffForm):
+    q = forms.CharField(label="Reference, email or name", max_length=254, required=False)
+    # The filters in force, to come back to after searching (a query string without personal data).
+    filters = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class BulkAssignForm(StaffForm):
+    references = forms.MultipleChoiceField(label="Requests", error_messages={"required": "Choose some requests."})
+    assignee = forms.ChoiceField(label="Assign to")
+    filters = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, references: list[str], assignees: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "references", [(r, r) for r in references])
+        set_choices(self, "assignee", [("", "Nobody"), *assignees])
+
+
+# --- Actions on one request -----------------------------------------------------------------
+
+
+def _confirm(label: str) -> forms.BooleanField:
+    return forms.BooleanField(
+        label=label, required=True, error_messages={"required": "Tick the box to confirm; this cannot be undone."}
+    )
+
+
+def _text(label: str, *, required: bool = True, help_text: str = "", rows: int = 3) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class VerifyForm(StaffForm):
+    note = _text("How was the identity verified?", help_text="Kept on the record; the subject is not told.")
+    confirm = _confirm("I have checked the subject's identity; mark the request verified.")
+
+
+class AskForm(StaffForm):
+    question = _text("What do you need from the requester?", help_text="Emailed to the requester as written.", rows=4)
+    confirm = _confirm("Email this question to the requester and pause the request.")
+
+
+class ApproveForm(StaffForm):
+    note = _text("Note", required=False, help_text="Optional; kept on the record.", rows=2)
+    confirm = _confirm("Approve the request and start work on it.")
+
+
+class ResumeForm(StaffForm):
+    note = _text("What did the requester answer?", required=False, help_text="Optional; kept on the record.", rows=2)
+
+
+class CompleteForm(StaffForm):
+    confirm = _confirm("The request is fulfilled: close it and tell the subject.")
+
+
+class RejectForm(StaffForm):
+    reason = _text(
+        "Reason",
+        help_text="Emailed to the requester, with their right to complain to a supervisory authority.",
+        rows=5,
+    )
+    confirm = _confirm("Reject the request and email the reason to the requester.")
+
+
+class ReasonTemplateForm(StaffForm):
+    reason_template = forms.ChoiceField(
+        label="Start from a template",
+        choices=[(t.key, t.title) for t in REJECTION_REASONS],
+    )
+
+
+class ExtendForm(StaffForm):
+    reason = _text("Why is more time needed?", help_text="Emailed to the requester with the new due date.")
+    confirm = _confirm("Extend the deadline (possible once) and email the requester.")
+
+
+class CancelForm(StaffForm):
+    reason = _text("Why is the request cancelled?", help_text="Kept on the record; the requester is not emailed.")
+    confirm = _confirm("Cancel the request; this cannot be undone.")
+
+
+class AssignForm(StaffForm):
+    assignee = forms.ChoiceField(label="Assign to")
+
+    def __init__(self, *args: Any, assignees: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "assignee", [("", "Nobody"), *assignees])
+
+
+class NoteForm(StaffForm):
+    note = _text("Internal note", help_text="Seen by the privacy team only; kept on the audit trail.")

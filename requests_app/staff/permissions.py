@@ -1,0 +1,62 @@
+"""Who may see and do what in the staff UI, checked on the server for every view.
+
+``staff_required(PERMISSION)`` wraps a view: an anonymous visitor is sent to the login page,
+a signed-in user with no staff role gets 403, a staff member who has not yet given their
+second factor (when it is required) is sent to give it, and one without the view's own
+permission gets 403. A 403 page says nothing about the request asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
+
+VIEW = "requests_app.view_datasubjectrequest"
+ACT = "requests_app.act_on_request"
+
+View = Callable[..., HttpResponse]
+
+
+def forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "staff/forbidden.html", status=403)
+
+
+def second_factor_missing(request: HttpRequest) -> bool:
+    """Whether this session still owes the second factor the settings require."""
+    if not settings.DSAR_STAFF_REQUIRE_2FA:
+        return False
+    # django-otp's middleware gives every user is_verified(): true once this session gave a token.
+    is_verified = getattr(request.user, "is_verified", None)
+    return not (is_verified is not None and is_verified())
+
+
+def staff_required(permission: str) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user.has_perm(VIEW):
+                return forbidden(request)
+            if second_factor_missing(request):
+                return redirect(f"{reverse('staff_otp_verify')}?{urlencode({'next': request.get_full_path()})}")
+            if not user.has_perm(permission):
+                return forbidden(request)
+            response = view(request, *args, **kwargs)
+            # Pages about people are never kept by a browser or proxy cache.
+            add_never_cache_headers(response)
+            return response
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,323 @@
+"""Reads for the staff UI: the queue, the dashboard's figures, and one request's record.
+
+Dates are the company's calendar days (``timezone.localdate``), as deadlines are.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from requests_app import deadlines
+from requests_app.models import AuditEvent, DataSubjectRequest, Direction, EmailMessage, RequestType, State
+from requests_app.references import reference_normalize
+from requests_app.staff.roles import ACT_CODENAME
+from requests_app.workflow import OPEN_STATES
+
+SOON_DAYS = 7
+CHART_WEEKS = 12
+PAGE_SIZE = 50
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "due": ("due_at", "id"),
+    "-due": ("-due_at", "-id"),
+    "received": ("received_at", "id"),
+    "-received": ("-received_at", "-id"),
+}
+DUE_WINDOWS = ("overdue", "soon", "later")
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the queue shows; every field optional. ``state`` "open" means any open state."""
+
+    state: str = "open"
+    request_type: str = ""
+    channel: str = ""
+    jurisdiction: str = ""
+    assignee: str = ""  # "", "me", "none", or a user's id
+    due: str = ""  # "", or one of DUE_WINDOWS
+    fraud: bool = False
+    received_from: date | None = None
+    received_to: date | None = None
+    closed_from: date | None = None
+    closed_to: date | None = None
+    search: str = ""
+    sort: str = "due"
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def search_filter(term: str) -> Q:
+    """Reference, email or name, case-insensitively; a reference may be typed loosely."""
+    term = term.strip()
+    condition = Q(subject_email__icontains=term) | Q(subject_name__icontains=term) | Q(agent_email__icontains=term)
+    condition |= Q(reference__icontains=term)
+    normalized = reference_normalize(term)
+    if normalized:
+        condition |= Q(reference=normalized)
+    return condition
+
+
+def due_filter(window: str, today: date) -> Q:
+    soon_end = today + timedelta(days=SOON_DAYS)
+    if window == "overdue":
+        return Q(due_at__lt=today)
+    if window == "soon":
+        return Q(due_at__gte=today, due_at__lte=soon_end)
+    if window == "later":
+        return Q(due_at__gt=soon_end)
+    return Q()
+
+
+def queue_requests(query: QueueQuery, *, user: Any, today: date) -> QuerySet[DataSubjectRequest]:
+    requests = DataSubjectRequest.objects.select_related("assignee")
+    if query.state == "open":
+        requests = requests.filter(state__in=OPEN_STATES)
+    elif query.state in State.values:
+        requests = requests.filter(state=query.state)
+    for field in ("request_type", "channel", "jurisdiction"):
+        if value := getattr(query, field):
+            requests = requests.filter(**{field: value})
+    if query.assignee == "me":
+        requests = requests.filter(assignee=user)
+    elif query.assignee == "none":
+        requests = requests.filter(assignee__isnull=True)
+    elif query.assignee.isdigit():
+        requests = requests.filter(assignee_id=int(query.assignee))
+    if query.due:
+        requests = requests.filter(due_filter(query.due, today))
+    if query.fraud:
+        requests = requests.exclude(fraud_signals=[])
+    if query.received_from:
+        requests = requests.filter(received_at__gte=_day_start(query.received_from))
+    if query.received_to:
+        requests = requests.filter(received_at__lt=_day_start(query.received_to + timedelta(days=1)))
+    if query.closed_from:
+        requests = requests.filter(closed_at__gte=_day_start(query.closed_from))
+    if query.closed_to:
+        requests = requests.filter(closed_at__lt=_day_start(query.closed_to + timedelta(days=1)))
+    if query.search.strip():
+        requests = requests.filter(search_filter(query.search))
+    return requests.order_by(*SORTS.get(query.sort, SORTS["due"]))
+
+
+@dataclass(frozen=True)
+class DueStatus:
+    """How urgent a due date is, in words (colour only repeats what the words say)."""
+
+    level: Literal["overdue", "soon", "later", "paused", "closed"]
+    text: str
+
+
+def due_status(request: DataSubjectRequest, today: date) -> DueStatus:
+    if request.state not in OPEN_STATES:
+        return DueStatus("closed", "Closed")
+    days = (request.due_at - today).days
+    if request.state == State.AWAITING_REQUESTER and deadlines.get_rule(request.jurisdiction).pause_allowed:
+        return DueStatus("paused", "Clock paused")
+    if days < 0:
+        return DueStatus("overdue", f"Overdue by {-days} day{'s' if days != -1 else ''}")
+    if days == 0:
+        return DueStatus("soon", "Due today")
+    level: Literal["soon", "later"] = "soon" if days <= SOON_DAYS else "later"
+    return DueStatus(level, f"Due in {days} day{'s' if days != 1 else ''}")
+
+
+def assignable_users() -> QuerySet[Any]:
+    """Active people who may act on requests: the choices for an assignee."""
+    act = Permission.objects.filter(content_type__app_label="requests_app", codename=ACT_CODENAME)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__permissions__in=act) | Q(user_permissions__in=act))
+        .distinct()
+        .order_by("username")
+    )
+
+
+# --- Dashboard ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardCounts:
+    by_state: list[tuple[State, int]]
+    open_total: int
+    due_soon: int
+    overdue: int
+    awaiting_requester: int
+    unassigned: int
+    with_fraud_signals: int
+
+
+def dashboard_counts(today: date) -> DashboardCounts:
+    open_requests = DataSubjectRequest.objects.filter(state__in=OPEN_STATES)
+    # order_by(): the model's default ordering would otherwise split the groups.
+    per_state = dict(open_requests.order_by().values("state").annotate(n=Count("id")).values_list("state", "n"))
+    figures = open_requests.aggregate(
+        total=Count("id"),
+        due_soon=Count("id", filter=due_filter("soon", today)),
+        overdue=Count("id", filter=due_filter("overdue", today)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+    )
+    return DashboardCounts(
+        by_state=[(state, per_state.get(state.value, 0)) for state in State if state in OPEN_STATES],
+        open_total=figures["total"],
+        due_soon=figures["due_soon"],
+        overdue=figures["overdue"],
+        awaiting_requester=per_state.get(State.AWAITING_REQUESTER.value, 0),
+        unassigned=figures["unassigned"],
+        with_fraud_signals=open_requests.exclude(fraud_signals=[]).count(),
+    )
+
+
+def chart_weeks(today: date, weeks: int = CHART_WEEKS) -> list[date]:
+    """The Mondays of the last ``weeks`` weeks, this week last."""
+    this_monday = today - timedelta(days=today.weekday())
+    return [this_monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+
+
+@dataclass(frozen=True)
+class WeekReceived:
+    week: date
+    counts: dict[str, int]  # request type -> requests received that week
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def week_end(self) -> date:
+        return self.week + timedelta(days=6)
+
+
+def weekly_received(today: date, weeks: int = CHART_WEEKS) -> list[WeekReceived]:
+    mondays = chart_weeks(today, weeks)
+    rows = (
+        DataSubjectRequest.objects.filter(received_at__gte=_day_start(mondays[0]))
+        .annotate(week=TruncWeek("received_at"))
+        .order_by()
+        .values("week", "request_type")
+        .annotate(n=Count("id"))
+    )
+    found: Counter[tuple[date, str]] = Counter()
+    for row in rows:
+        found[(timezone.localtime(row["week"]).date(), row["request_type"])] += row["n"]
+    return [WeekReceived(week, {kind: found[(week, kind)] for kind in RequestType.values}) for week in mondays]
+
+
+@dataclass(frozen=True)
+class WeekCompletion:
+    week: date
+    completed: int
+    median_days: float | None
+    p90_days: int | None
+
+    @property
+    def week_end(self) -> date:
+        return self.week + timedelta(days=6)
+
+
+def percentile_nearest_rank(values: list[int], percent: int) -> int:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
+
+
+def weekly_completion(today: date, weeks: int = CHART_WEEKS) -> list[WeekCompletion]:
+    """Days from receipt to completion of the requests completed each week."""
+    mondays = chart_weeks(today, weeks)
+    days_by_week: dict[date, list[int]] = {week: [] for week in mondays}
+    completed = DataSubjectRequest.objects.filter(
+        state=State.COMPLETED, closed_at__gte=_day_start(mondays[0])
+    ).values_list("received_at", "closed_at")
+    for received_at, closed_at in completed:
+        closed = timezone.localdate(closed_at)
+        week = closed - timedelta(days=closed.weekday())
+        if week in days_by_week:
+            days_by_week[week].append((closed - timezone.localdate(received_at)).days)
+    return [
+        WeekCompletion(
+            week=week,
+            completed=len(days),
+            median_days=statistics.median(days) if days else None,
+            p90_days=percentile_nearest_rank(days, 90) if days else None,
+        )
+        for week, days in days_by_week.items()
+    ]
+
+
+# --- One request ----------------------------------------------------------------------------
+
+
+def request_for_staff(reference: str) -> DataSubjectRequest:
+    return get_object_or_404(DataSubjectRequest.objects.select_related("assignee"), reference=reference)
+
+
+def request_deadline(request: DataSubjectRequest) -> deadlines.Deadline:
+    """The due date recomputed from the rule, with the steps that explain it."""
+    return deadlines.due_date(
+        request.jurisdiction,
+        timezone.localdate(request.received_at),
+        paused_days=request.paused_days,
+        extended=request.is_extended,
+    )
+
+
+ACTION_TITLES = {
+    "request.received": "Request received",
+    "request.transition": "State changed",
+    "request.assigned": "Assigned",
+    "request.extended": "Deadline extended",
+    "request.note": "Internal note",
+    "email.queued": "Email queued",
+    "email.failed": "Email could not be sent",
+    "verification.email_confirmed": "Email address confirmed",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    event: AuditEvent | None = None
+    email: EmailMessage | None = None
+
+    @property
+    def title(self) -> str:
+        if self.email is not None:
+            direction = "out" if self.email.direction == Direction.OUTBOUND else "in"
+            return f"Email {direction}: {self.email.kind or self.email.subject}"
+        assert self.event is not None  # noqa: S101 - one of the two is always set
+        return ACTION_TITLES.get(self.event.action, self.event.action)
+
+    @property
+    def from_state_label(self) -> str:
+        return _state_label(self.event.from_state) if self.event else ""
+
+    @property
+    def to_state_label(self) -> str:
+        return _state_label(self.event.to_state) if self.event else ""
+
+
+def _state_label(value: str) -> str:
+    return str(State(value).label) if value in State.values else value
+
+
+def request_timeline(request: DataSubjectRequest) -> list[TimelineEntry]:
+    """Audit events and emails in and out, oldest first, in one list."""
+    entries = [TimelineEntry(at=event.created_at, event=event) for event in request.audit_events.all()]
+    entries += [TimelineEntry(at=email.created_at, email=email) for email in request.emails.all()]
+    # An email and the audit event recording it share a transaction: show the event first.
+    return sorted(entries, key=lambda entry: (entry.at, entry.email is not None))

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from requests_app.staff import auth_views, views
+
+urlpatterns = [
+    path("", views.dashboard, name="staff_dashboard"),
+    path("login/", auth_views.login, name="staff_login"),
+    path("login/verify/", auth_views.otp_verify, name="staff_otp_verify"),
+    path("login/two-factor/", auth_views.otp_setup, name="staff_otp_setup"),
+    path("logout/", auth_views.logout, name="staff_logout"),
+    path("requests/", views.queue, name="staff_queue"),
+    path("requests/search/", views.queue_search, name="staff_queue_search"),
+    path("requests/assign/", views.bulk_assign, name="staff_bulk_assign"),
+    path("requests/<str:reference>/", views.request_detail, name="staff_request"),
+    path("requests/<str:reference>/<str:action>/", views.request_action, name="staff_request_action"),
+]

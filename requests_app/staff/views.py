@@ -1,0 +1,210 @@
+"""The staff UI's pages: dashboard, queue and one request, and the actions on requests.
+
+Thin views: check permission (the decorator), parse the form, call one selector or service,
+render. The queue's search term may be an email address, so it never travels in a URL: it
+is posted, kept in the session, and the browser is redirected to the queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from requests_app.audit import Actor
+from requests_app.errors import ApplicationError
+from requests_app.models import DataSubjectRequest, RequestType, State
+from requests_app.staff import charts, selectors
+from requests_app.staff.actions import ACTIONS, Action, action_form, assignee_choices, assignee_from_choice
+from requests_app.staff.forms import BulkAssignForm, QueueFilterForm, ReasonTemplateForm, SearchForm
+from requests_app.staff.permissions import ACT, VIEW, staff_required
+from requests_app.staff.reason_templates import reason_template
+from requests_app.workflow import request_assign
+
+SEARCH_SESSION_KEY = "staff_queue_search"
+FILTER_NAMES = frozenset(QueueFilterForm.base_fields) | {"page"}
+
+
+def _actor(request: HttpRequest) -> Actor:
+    user = request.user
+    assert not isinstance(user, AnonymousUser)  # noqa: S101 - staff_required lets no anonymous user in
+    return Actor.staff(user)
+
+
+def _queue_url(filters: str = "") -> str:
+    """The queue with these filters; anything that is not a known filter is dropped."""
+    query = QueryDict(filters, mutable=True)
+    for name in list(query):
+        if name not in FILTER_NAMES:
+            del query[name]
+    encoded = query.urlencode()
+    return f"{reverse('staff_queue')}?{encoded}" if encoded else reverse("staff_queue")
+
+
+@require_GET
+@staff_required(VIEW)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    received = selectors.weekly_received(today)
+    completion = selectors.weekly_completion(today)
+    context = {
+        "nav": "dashboard",
+        "counts": selectors.dashboard_counts(today),
+        "received": received,
+        "received_chart": charts.received_chart(received),
+        "completion": completion,
+        "completion_chart": charts.completion_chart(completion),
+        "request_types": RequestType.choices,
+        "received_legend": [(kind.label, charts.SERIES_CLASSES[kind]) for kind in RequestType],
+    }
+    return render(request, "staff/dashboard.html", context)
+
+
+@require_GET
+@staff_required(VIEW)
+def queue(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    assignees = assignee_choices()
+    filters = QueueFilterForm(request.GET, assignees=assignees)
+    search = str(request.session.get(SEARCH_SESSION_KEY, ""))
+    query = filters.query(search=search)
+    page = Paginator(selectors.queue_requests(query, user=request.user, today=today), selectors.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    without_page = request.GET.copy()
+    without_page.pop("page", None)
+    context = {
+        "nav": "queue",
+        "filters": filters,
+        "query": query,
+        "search_form": SearchForm(initial={"q": search, "filters": without_page.urlencode()}),
+        "page": page,
+        "rows": [(r, selectors.due_status(r, today)) for r in page.object_list],
+        "filter_query": without_page.urlencode(),
+        "sort_links": _sort_links(without_page, query.sort),
+        "assignees": assignees,
+        "can_act": request.user.has_perm(ACT),
+    }
+    return render(request, "staff/queue.html", context)
+
+
+def _sort_links(params: QueryDict, current: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: the link that sorts by it (reversing when it is the sort now)."""
+    links = {}
+    for column in ("due", "received"):
+        target = f"-{column}" if current == column else column
+        query = params.copy()
+        query["sort"] = target
+        direction = "ascending" if current == column else "descending" if current == f"-{column}" else "none"
+        links[column] = {"url": f"?{query.urlencode()}", "aria_sort": direction}
+    return links
+
+
+@require_POST
+@staff_required(VIEW)
+def queue_search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.POST)
+    form.is_valid()
+    term = str(form.cleaned_data.get("q", "")).strip()
+    if "clear" in request.POST or not term:
+        request.session.pop(SEARCH_SESSION_KEY, None)
+    else:
+        request.session[SEARCH_SESSION_KEY] = term
+    return redirect(_queue_url(str(form.cleaned_data.get("filters", ""))))
+
+
+@require_POST
+@staff_required(ACT)
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    posted = request.POST.getlist("references")
+    found = {r.reference: r for r in DataSubjectRequest.objects.filter(reference__in=posted)}
+    form = BulkAssignForm(request.POST, references=list(found), assignees=assignee_choices())
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(_queue_url(request.POST.get("filters", "")))
+    try:
+        assignee = assignee_from_choice(form.cleaned_data["assignee"])
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(_queue_url(form.cleaned_data["filters"]))
+    actor = _actor(request)
+    changed = 0
+    with transaction.atomic():
+        for reference in form.cleaned_data["references"]:
+            subject_request = found[reference]
+            if subject_request.assignee_id != (assignee.pk if assignee else None):
+                request_assign(request=subject_request, actor=actor, assignee=assignee)
+                changed += 1
+    who = assignee.get_username() if assignee else "nobody"
+    messages.success(request, f"{changed} request{'s' if changed != 1 else ''} assigned to {who}.")
+    return redirect(_queue_url(form.cleaned_data["filters"]))
+
+
+def _detail(
+    request: HttpRequest,
+    subject_request: DataSubjectRequest,
+    *,
+    bound: tuple[Action, Any] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    can_act = request.user.has_perm(ACT)
+    forms: list[tuple[Action, Any]] = []
+    if can_act:
+        template = reason_template(request.GET.get("reason_template", ""))
+        for action in ACTIONS.values():
+            if bound is not None and bound[0] is action:
+                forms.append(bound)
+            elif action.available(subject_request):
+                initial = {"reason": template.text} if action.name == "reject" and template else None
+                forms.append((action, action_form(action, initial=initial)))
+    deadline = selectors.request_deadline(subject_request)
+    context = {
+        "nav": "queue",
+        "subject_request": subject_request,
+        "state_label": State(subject_request.state).label,
+        "due": selectors.due_status(subject_request, timezone.localdate()),
+        "deadline": deadline,
+        "deadline_differs": deadline.due != subject_request.due_at,
+        "timeline": selectors.request_timeline(subject_request),
+        "action_forms": forms,
+        "template_form": ReasonTemplateForm(initial={"reason_template": request.GET.get("reason_template")}),
+        "can_act": can_act,
+        "error": error,
+    }
+    return render(request, "staff/request_detail.html", context, status=status)
+
+
+@require_GET
+@staff_required(VIEW)
+def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    return _detail(request, selectors.request_for_staff(reference))
+
+
+@require_POST
+@staff_required(ACT)
+def request_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    chosen = ACTIONS.get(action)
+    if chosen is None:
+        raise Http404("No such action")
+    subject_request = selectors.request_for_staff(reference)
+    form = action_form(chosen, data=request.POST)
+    if not form.is_valid():
+        return _detail(request, subject_request, bound=(chosen, form), status=400)
+    try:
+        chosen.run(subject_request, _actor(request), form.cleaned_data)
+    except ApplicationError as error:
+        # Refused by the workflow (not allowed now, a guard, an extension too late): nothing
+        # changed; say why on the page, with what was typed still in the form.
+        subject_request.refresh_from_db()
+        return _detail(request, subject_request, bound=(chosen, form), error=error.message, status=409)
+    messages.success(request, chosen.done)
+    return redirect("staff_request", reference=subject_request.reference)

@@ -1,0 +1,322 @@
+"""The privacy team at work in Debian's Chromium driven by Playwright, and an accessibility
+check of every staff and public page with axe-core (vendored in tests/vendor/).
+
+Sign-in here uses the second factor, as in production: the code comes from the device's
+key, as an authenticator app would compute it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+# django-otp ships no type information.
+from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
+from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
+
+from requests_app import services, verification
+from requests_app.audit import Actor
+from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State
+from requests_app.workflow import transition
+from tests.conftest import Worker
+from tests.factories import request_in_state
+from tests.test_browser_public import CHROMIUM, CHROMIUM_ARGS
+from tests.test_staff_permissions import FAST_HASHERS, PASSWORD, Cast, make_cast
+from tests.test_staff_views import token_for
+from tests.waiting import mail_to, plain_text, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+
+
+@pytest.fixture
+def cast(settings: Any) -> Cast:
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    settings.DSAR_STAFF_REQUIRE_2FA = True
+    return make_cast()
+
+
+PageMaker = Callable[..., Page]
+RunInBrowser = Callable[[Callable[[PageMaker], None]], None]
+
+
+@pytest.fixture
+def run_in_browser(live_server: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> RunInBrowser:
+    """Run browser steps in a thread of their own, with a Chromium of their own.
+
+    Playwright's synchronous API allows one instance per thread, and test_browser_public's
+    session-long browser may hold this one when both files run in the same process. The
+    steps get ``new_page(width, height)``: a page in a new browser context, so two people can
+    be signed in at once. Database reads in the steps use the thread's own connection, which
+    sees everything, since these tests commit.
+    """
+    settings.DSAR_PUBLIC_BASE_URL = live_server.url
+    # The thread's ORM calls are synchronous and safe beside Playwright's event loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    def run(steps: Callable[[PageMaker], None]) -> None:
+        failures: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                with sync_playwright() as playwright:
+                    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+                    def new_page(width: int = 1280, height: int = 900) -> Page:
+                        viewport: ViewportSize = {"width": width, "height": height}
+                        return browser.new_context(base_url=live_server.url, viewport=viewport).new_page()
+
+                    try:
+                        steps(new_page)
+                    finally:
+                        # Here, beside Playwright's running loop, Django keeps this thread's
+                        # connections apart from those outside it: close them here.
+                        connections.close_all()
+                        browser.close()
+            except BaseException as failure:  # handed to the test's own thread below
+                failures.append(failure)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=target, name="playwright")
+        thread.start()
+        thread.join()
+        if failures:
+            raise failures[0]
+
+    return run
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/staff/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def give_code(page: Page, device: Any) -> None:
+    page.get_by_label("Code from your authenticator app").fill(token_for(device))
+    page.get_by_role("button", name=re.compile("^(Continue|Confirm and continue)$")).click()
+
+
+def test_an_analyst_signs_in_with_totp_verifies_approves_and_rejects(
+    cast: Cast, run_in_browser: RunInBrowser, celery_worker: Worker
+) -> None:
+    device = TOTPDevice.objects.create(user=cast.bob, name="phone", confirmed=True)
+    due_soon = request_in_state(
+        State.PENDING_VERIFICATION,
+        request_type=RequestType.DELETION,
+        jurisdiction="ccpa",
+        subject_name="Grace Hopper",
+        received_at=timezone.now() - timedelta(days=42),
+    )
+    request_in_state(State.VERIFIED, jurisdiction="ccpa", received_at=timezone.now() - timedelta(days=5))
+    to_reject = request_in_state(State.VERIFIED, subject_name="Mallory Example", subject_email="mallory@example.org")
+
+    def steps(new_page: PageMaker) -> None:
+        page = new_page()
+        sign_in(page, "bob")
+        expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
+        give_code(page, device)
+        expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+
+        page.get_by_role("link", name="1 due in the next 7 days").click()
+        expect(page.get_by_role("heading", name="Requests", exact=True)).to_be_visible()
+        row = page.get_by_role("row").filter(has_text=due_soon.reference)
+        expect(row).to_contain_text("Due in 3 days")
+        row.get_by_role("link", name=due_soon.reference).click()
+
+        expect(page.get_by_role("heading", name=re.compile(f"Request {due_soon.reference}"))).to_be_visible()
+        page.get_by_label("How was the identity verified?").fill("Checked the signed ID against the account")
+        page.get_by_label("I have checked the subject's identity").check()
+        page.get_by_role("button", name="Mark verified").click()
+        expect(page.get_by_role("status")).to_contain_text("The request is verified.")
+
+        page.get_by_label("Approve the request and start work on it.").check()
+        page.get_by_role("button", name="Approve and start work").click()
+        # (No look at the state now: the worker may already be carrying the request further.)
+        expect(page.get_by_role("status")).to_contain_text("The request is approved and in progress.")
+
+        page.get_by_role("link", name="Requests", exact=True).first.click()
+        page.get_by_label("Search by reference, email or name").fill("MALLORY@example.org")
+        page.get_by_role("button", name="Search", exact=True).click()
+        assert "mallory" not in page.url.lower()
+        page.get_by_role("link", name=to_reject.reference).click()
+        page.get_by_label("Start from a template").select_option(label="Identity could not be confirmed")
+        page.get_by_role("button", name="Use this template").click()
+        expect(page.get_by_label("Reason", exact=True)).to_have_value(re.compile("^We could not confirm"))
+        page.get_by_label("Reject the request and email the reason").check()
+        page.get_by_role("button", name="Reject the request").click()
+        expect(page.locator(".state-badge")).to_have_text("Rejected")
+
+    run_in_browser(steps)
+
+    to_reject.refresh_from_db()
+    assert to_reject.state == State.REJECTED
+    steps_by_bob = AuditEvent.objects.filter(request=due_soon, actor="staff:bob", action="request.transition")
+    assert [e.to_state for e in steps_by_bob.order_by("seq")][-1] == State.IN_PROGRESS
+    assert steps_by_bob.filter(to_state=State.VERIFIED).exists()
+    actors = set(
+        AuditEvent.objects.filter(request__in=[due_soon, to_reject], actor__startswith="staff:").values_list(
+            "actor", flat=True
+        )
+    )
+    assert actors == {"staff:bob"}
+    wait_for(lambda: bool(mail_to(celery_worker.mail_dir, "mallory@example.org")), celery_worker)
+    assert "We could not confirm" in plain_text(mail_to(celery_worker.mail_dir, "mallory@example.org")[-1])
+
+
+def assert_accessible(page: Page) -> None:
+    """No serious or critical violation that axe-core finds on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not problems, f"{page.url}:\n" + "\n".join(problems)
+
+
+def test_every_staff_and_public_page_has_no_serious_accessibility_problem(
+    cast: Cast, run_in_browser: RunInBrowser
+) -> None:
+    request = request_in_state(
+        State.VERIFIED,
+        subject_name="Ada Lovelace",
+        details="Everything you hold about me, please.",
+        fraud_signals=[{"code": "disposable_email", "detail": "The email address is at a disposable-mail provider."}],
+    )
+    services.request_ask_requester(request=request, actor=Actor.system("tests"), question="Which account?")
+    DataSubjectRequest.objects.filter(pk=request.pk).update(email_verified_at=timezone.now())
+    for days in (3, 9, 20):
+        request_in_state(State.COMPLETED, received_at=timezone.now() - timedelta(days=days))
+    request_in_state(State.PENDING_VERIFICATION, jurisdiction="ccpa", received_at=timezone.now() - timedelta(days=44))
+    TOTPDevice.objects.create(user=cast.alice, name="phone", confirmed=True)
+
+    def steps(new_page: PageMaker) -> None:
+        # Public pages.
+        public = new_page()
+        for path in (
+            "/request/",
+            "/request/sent/",
+            "/request/verify/",
+            "/request/verify/resend/",
+            f"/request/status/{verification.status_token(request)}/",
+            "/request/verify/not-a-real-link/",
+        ):
+            public.goto(path)
+            assert_accessible(public)
+        public.goto("/request/")
+        public.get_by_role("button", name="Send request").click()  # the form with its errors
+        assert_accessible(public)
+
+        # Signing in: the login page, setting up the second factor, and giving it.
+        page = new_page()
+        page.goto("/staff/login/")
+        assert_accessible(page)
+        sign_in(page, "bob")
+        expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+        assert_accessible(page)
+        give_code(page, TOTPDevice.objects.get(user=cast.bob))
+        other = new_page()
+        sign_in(other, "alice")
+        expect(other.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
+        assert_accessible(other)
+
+        # The staff pages, as the analyst sees them.
+        expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+        assert_accessible(page)
+        page.goto("/staff/requests/")
+        page.get_by_label("Search by reference, email or name").fill("lovelace")
+        page.get_by_role("button", name="Search", exact=True).click()
+        assert_accessible(page)
+        page.goto("/staff/requests/?state=any")
+        assert_accessible(page)
+        page.goto(f"/staff/requests/{request.reference}/?reason_template=identity")
+        assert_accessible(page)
+        page.get_by_role("button", name="Reject the request").click()  # without the confirmation box
+        expect(page.get_by_text("Tick the box to confirm").first).to_be_visible()
+        assert_accessible(page)
+
+        # Someone with no role.
+        outsider = new_page()
+        sign_in(outsider, "dave")
+        expect(outsider.get_by_role("heading", name="You do not have access to this")).to_be_visible()
+        assert_accessible(outsider)
+
+    run_in_browser(steps)
+
+
+def test_the_staff_pages_render_a_busy_queue_and_can_be_pictured(
+    cast: Cast, run_in_browser: RunInBrowser, settings: Any, tmp_path: Path
+) -> None:
+    """Renders the three main pages with a realistic load of requests and takes their pictures:
+    into DSAR_SCREENSHOTS_DIR when set (docs/screenshots/ for the README), else a temporary folder."""
+    settings.DSAR_STAFF_REQUIRE_2FA = False
+    names = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Edsger Dijkstra", "Barbara Liskov"]
+    kinds = [RequestType.ACCESS, RequestType.DELETION, RequestType.CORRECTION]
+    laws = ["gdpr", "ccpa", "lgpd", "pipeda"]
+    for i in range(60):
+        state = [
+            State.VERIFIED,
+            State.IN_PROGRESS,
+            State.AWAITING_APPROVAL,
+            State.COMPLETED,
+            State.PENDING_VERIFICATION,
+        ][i % 5]
+        request_in_state(
+            state,
+            request_type=kinds[i % 3],
+            jurisdiction=laws[i % 4],
+            subject_name=names[i % len(names)],
+            subject_email=f"{names[i % len(names)].split()[0].lower()}{i}@example.org",
+            received_at=timezone.now() - timedelta(days=(i * 37) % 80 + 1),
+            fraud_signals=[{"code": "disposable_email", "detail": "Disposable-mail provider."}] if i % 7 == 0 else None,
+        )
+    featured = request_in_state(
+        State.AWAITING_APPROVAL,
+        request_type=RequestType.DELETION,
+        subject_name="Grace Hopper",
+        subject_email="grace@example.org",
+        details="Please delete my account and everything linked to it.",
+        fraud_signals=[{"code": "many_for_subject", "detail": "2 other requests for this email in the last 30 days."}],
+    )
+    # Spread the completions over past weeks for a fuller chart (test data only: the workflow
+    # stamps closed_at with the moment it closes a request).
+    for index, completed in enumerate(DataSubjectRequest.objects.filter(state=State.COMPLETED)):
+        closed_at = timezone.now() - timedelta(weeks=index % 6)
+        DataSubjectRequest.objects.filter(pk=completed.pk).update(
+            closed_at=closed_at, received_at=closed_at - timedelta(days=6 + (index * 11) % 35)
+        )
+    services.request_ask_requester(request=featured, actor=Actor.staff(cast.bob), question="Which account did you use?")
+    transition(featured, State.AWAITING_APPROVAL, Actor.staff(cast.bob), reason="The requester named the account.")
+    folder = Path(os.environ.get("DSAR_SCREENSHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def steps(new_page: PageMaker) -> None:
+        page = new_page(1400, 1000)
+        sign_in(page, "bob")
+
+        for name, path, heading in (
+            ("dashboard", "/staff/", "Dashboard"),
+            ("queue", "/staff/requests/", "Requests"),
+            ("request", f"/staff/requests/{featured.reference}/", f"Request {featured.reference}"),
+        ):
+            page.goto(path)
+            expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+            page.screenshot(path=str(folder / f"{name}.png"), full_page=name != "queue")  # the queue: its first rows
+            assert (folder / f"{name}.png").stat().st_size > 0
+
+    run_in_browser(steps)
