@@ -214,7 +214,7 @@ def test_the_roles_hold_the_permissions_they_promise(cast: Cast) -> None:
 
 
 def test_the_migration_defines_the_same_roles_as_the_code(db: None) -> None:
-    migration = importlib.import_module("requests_app.migrations.0004_staff_roles")
+    migration = importlib.import_module("requests_app.migrations.0007_staff_roles")
     assert migration.ROLES == roles.ROLES
     assert (migration.ACT_CODENAME, migration.ACT_NAME) == (roles.ACT_CODENAME, roles.ACT_NAME)
 
@@ -222,8 +222,8 @@ def test_the_migration_defines_the_same_roles_as_the_code(db: None) -> None:
 def test_the_migration_creates_the_groups_and_the_act_permission(db: None) -> None:
     Group.objects.filter(name__in=roles.ROLES).delete()
     Permission.objects.filter(codename=roles.ACT_CODENAME).delete()
-    migration = importlib.import_module("requests_app.migrations.0004_staff_roles")
-    historical = MigrationLoader(connection).project_state(("requests_app", "0004_staff_roles")).apps
+    migration = importlib.import_module("requests_app.migrations.0007_staff_roles")
+    historical = MigrationLoader(connection).project_state(("requests_app", "0007_staff_roles")).apps
 
     migration.create_roles(historical, None)
 
