@@ -170,3 +170,33 @@ def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Ite
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def _worker_busy() -> bool:
+    """Whether the worker still has work on this test's rows (tasks, bundles, emails)."""
+    from requests_app.models import DataSubjectRequest, EmailMessage, State, StoreTask
+
+    return (
+        StoreTask.objects.filter(state__in=("queued", "running")).exists()
+        or EmailMessage.objects.filter(direction="out", status__in=("queued", "sending")).exists()
+        or DataSubjectRequest.objects.filter(state=State.IN_PROGRESS, fulfilled_at__isnull=False).exists()
+    )
+
+
+@pytest.fixture(autouse=True)
+def _let_the_worker_finish(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Before a test's rows are flushed, let the real worker finish what the test started.
+
+    Otherwise the worker's last task and the flush's TRUNCATE meet in a deadlock.
+    """
+    if "celery_worker" not in request.fixturenames:
+        yield
+        return
+    # Set the database up first, so that it is torn down (flushed) after this has waited.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _worker_busy():
+        time.sleep(0.1)

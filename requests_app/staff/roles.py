@@ -2,7 +2,7 @@
 
 Permissions are named ``app_label.codename`` patterns (``*`` matches any codename), so a
 role keeps covering the models an app gains later when ``roles_sync`` runs again. Migration
-0004_staff_roles holds a frozen copy of these definitions; a test checks the two agree.
+0007_staff_roles holds a frozen copy of these definitions; a test checks the two agree.
 """
 
 from __future__ import annotations
