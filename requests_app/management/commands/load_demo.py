@@ -115,7 +115,7 @@ class Command(BaseCommand):
             reset=True,
         )
         self.stdout.write(f"Demo estate: {summary.users} accounts; try a request for {summary.heavy_emails[0]}.")
-        self.demo_email = summary.heavy_emails[0]
+        self.demo_emails = (summary.heavy_emails[0], summary.special_emails[0], summary.decoy_emails[1])
 
     @transaction.atomic
     def _samples(self) -> int:
@@ -139,17 +139,30 @@ class Command(BaseCommand):
             if index == 2:
                 request_assign(request=request, actor=actor, assignee=staff)
                 request_extend(request=request, actor=actor, reason="Your data is spread over many systems.")
-        # One access request for a person in the demo estate, searched by the worker once it starts.
-        email = getattr(self, "demo_email", "")
-        if email:
+        return len(SAMPLES) + self._estate_samples(actor)
+
+    def _estate_samples(self, actor: Actor) -> int:
+        """An access, a deletion and a correction for people in the demo estate, approved, so
+        the worker takes them to completion (with their bundle, certificate and report) as
+        soon as it starts."""
+        emails = getattr(self, "demo_emails", ())
+        if len(emails) < 3:
+            return 0
+        corrections = {"accounts": {"users": {"phone": "+44 20 7946 0000"}}}
+        for email, kind in zip(
+            emails, (RequestType.ACCESS, RequestType.DELETION, RequestType.CORRECTION), strict=False
+        ):
             request = request_create(
-                actor=Actor.subject(),
-                request_type=RequestType.ACCESS,
-                channel=Channel.WEB,
-                subject_email=email,
-                subject_name="Demo Subject",
-                jurisdiction="gdpr",
-            )
+                actor=Actor.subject(), request_type=kind, channel=Channel.WEB, subject_email=email,
+                subject_name="Demo Subject", jurisdiction="gdpr",
+                details="My phone number is out of date." if kind == RequestType.CORRECTION else "",
+            )  # fmt: skip
             transition(request, State.VERIFIED, actor, reason="Verified for the demo")
-            services.request_start(request=request, actor=actor)
-        return len(SAMPLES) + bool(email)
+            if kind == RequestType.ACCESS:
+                services.request_start(request=request, actor=actor)
+            else:
+                transition(request, State.AWAITING_APPROVAL, actor, reason="Needs approval")
+                services.request_approve(
+                    request=request, actor=actor, corrections=corrections if kind == RequestType.CORRECTION else None
+                )
+        return 3
