@@ -72,11 +72,14 @@ def fanout_create(request: DataSubjectRequest) -> list[StoreTask]:
         for system in wave
     ]
     second = SECOND_PHASE.get(RequestType(request.request_type))
+    # A correction touches only the systems whose changes staff approved.
+    approved = DataSubjectRequest.objects.filter(pk=request.pk).values_list("corrections", flat=True).first() or {}
     if second is not None:
         rows += [
             StoreTask(request=request, system=system.name, kind=system.kind, action=second, step=len(plan) + index)
             for index, wave in enumerate(reversed(plan))
             for system in wave
+            if second != StoreAction.CORRECT or system.name in approved
         ]
     created = StoreTask.objects.bulk_create(rows, ignore_conflicts=True)
     audit_append(

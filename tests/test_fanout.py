@@ -198,6 +198,8 @@ def test_a_correction_changes_only_the_allowed_fields(demo_estate: Estate, celer
     start(request, corrections={"accounts": {"users": {"phone": "+1 555 0100"}}})
     run_to_the_end(request, celery_worker)
     assert request.fulfilled_at is not None
+    corrected = StoreTask.objects.filter(request=request, action=StoreAction.CORRECT)
+    assert set(corrected.values_list("system", flat=True)) == {"accounts"}
 
     engine = sa.create_engine(demo_estate.sql_url)
     with engine.connect() as conn:
