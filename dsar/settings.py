@@ -194,8 +194,30 @@ else:
 MEDIA_ROOT = Path(env_str("DSAR_MEDIA_ROOT", str(VAR_DIR / "media")))
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_URL = "/static/"
+# Stored files (raw emails, attachments, encrypted bundles): the file system under
+# DSAR_MEDIA_ROOT, or any S3-compatible object store through django-storages.
+_STORAGE = env_choice("DSAR_STORAGE", "file", ("file", "s3"))
+_DEFAULT_STORAGE: dict[str, object] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if _STORAGE == "s3":
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("DSAR_S3_BUCKET"),
+            "endpoint_url": env_str("DSAR_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("DSAR_S3_REGION") or None,
+            "access_key": env_secret("DSAR_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_secret("DSAR_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("DSAR_S3_PREFIX", "dsar"),
+            # Objects are private and never served by URL: the application streams them.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if not env_str("DSAR_S3_BUCKET"):
+        raise ImproperlyConfigured("DSAR_S3_BUCKET is required when DSAR_STORAGE=s3")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

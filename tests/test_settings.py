@@ -126,3 +126,20 @@ def test_a_bad_value_stops_the_process_with_the_variables_name(
 def test_lists_drop_blank_items(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSAR_TEST_LIST", " a.example, ,b.example ,")
     assert env_list("DSAR_TEST_LIST") == ["a.example", "b.example"]
+
+
+def test_files_can_go_to_an_s3_compatible_store_by_configuration(tmp_path: Path) -> None:
+    result = _settings_in_subprocess(
+        {"DSAR_STORAGE": "s3", "DSAR_S3_BUCKET": "privacy-files", "DSAR_S3_ENDPOINT_URL": "https://s3.example.com"},
+        tmp_path,
+        "settings.STORAGES['default']['BACKEND'], settings.STORAGES['default']['OPTIONS']['bucket_name'], "
+        "__import__('django.core.files.storage', fromlist=['default_storage']).default_storage.__class__.__name__",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "storages.backends.s3.S3Storage privacy-files S3Storage"
+
+
+def test_s3_storage_without_a_bucket_is_refused(tmp_path: Path) -> None:
+    result = _settings_in_subprocess({"DSAR_STORAGE": "s3"}, tmp_path)
+    assert result.returncode != 0
+    assert "DSAR_S3_BUCKET" in result.stderr
