@@ -242,7 +242,6 @@ def _run_action(task: StoreTask, token: str) -> dict[str, Any]:
     with connector_for(system) as connector:
         if task.action == StoreAction.RESOLVE:
             identifiers = {name: list(values) for name, values in connector.resolve(subject).items()}
-            heartbeat()
             return {"identifiers": identifiers, "counts": {"found": connector.count(subject)}}
         if task.action == StoreAction.ERASE:
             counts = connector.erase(subject, checkpoint, heartbeat=heartbeat)
@@ -270,6 +269,15 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
         )
         if done != 1:
             return
+        # The request row lock makes the tasks of one step finish one after another, so the
+        # last of them sees that the step is over and asks for the next: one advance a step,
+        # not one a task.
+        DataSubjectRequest.objects.select_for_update().filter(pk=task.request_id).values_list("pk").first()
+        step_open = (
+            StoreTask.objects.filter(request_id=task.request_id, step=task.step)
+            .exclude(state__in=FINISHED_STATES)
+            .exists()
+        )
         audit_append(
             request=task.request,
             actor=SYSTEM,
@@ -281,7 +289,8 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
                 "counts": result.get("counts"),
             },
         )
-        _enqueue("advance_request", task.request_id)
+        if not step_open or state == StoreTaskState.MANUAL:
+            _enqueue("advance_request", task.request_id)
 
 
 def _release(task: StoreTask, token: str, *, error: str, retry_in: float, count_attempt: bool = True) -> None:

@@ -241,6 +241,7 @@ def _rows_of(sql_url: str, email: str) -> int:
 
 def _with_worker(start: Any) -> tuple[float, float]:
     """Run a request through a fresh worker process; return (seconds to done, its peak RSS in MB)."""
+    celery_app.control.purge()  # nothing left over from earlier runs ahead of this request
     settings = connection.settings_dict
     env = {
         **os.environ,
