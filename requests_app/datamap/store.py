@@ -51,18 +51,22 @@ def _system_document(system: System) -> dict[str, Any]:
     }
 
 
+# The order fields are written in, as in the YAML format.
+FIELD_ORDER = (
+    "name",
+    "category",
+    "purpose",
+    "legal_basis",
+    "recipients",
+    "retention",
+    "source",
+    "correctable",
+    "erasure",
+)
+
+
 def _field_document(field: Field) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "name": field.name,
-        "category": field.category,
-        "purpose": field.purpose,
-        "legal_basis": field.legal_basis,
-        "recipients": field.recipients,
-        "retention": field.retention,
-        "source": field.source,
-        "correctable": field.correctable,
-        "erasure": field.erasure,
-    }
+    data: dict[str, Any] = {key: getattr(field, key) for key in FIELD_ORDER}
     if field.erasure_reason:
         data["erasure_reason"] = field.erasure_reason
     return data
