@@ -345,8 +345,8 @@ def store_task_retry(*, task: StoreTask, actor: Actor) -> None:
         _enqueue("run_store_task", task.pk)
 
 
-def store_task_complete_manual(*, task: StoreTask, actor: Actor, note: str) -> None:
-    """A person did a manual step and says what they did."""
+def store_task_complete_manual(*, task: StoreTask, actor: Actor, note: str, attachment: Any = None) -> None:
+    """A person did a manual step and says what they did (with, say, a vendor's confirmation)."""
     if not note.strip():
         from requests_app.errors import GuardFailed
 
@@ -358,6 +358,9 @@ def store_task_complete_manual(*, task: StoreTask, actor: Actor, note: str) -> N
         )
         if completed != 1:
             return
+        if attachment is not None:
+            task.attachment.save(f"{task.pk}-{uuid.uuid4().hex}.bin", attachment, save=False)
+            StoreTask.objects.filter(pk=task.pk).update(attachment=task.attachment.name)
         audit_append(
             request=request,
             actor=actor,

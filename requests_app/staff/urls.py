@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app.staff import auth_views, views
+from requests_app.staff import auth_views, store_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="staff_dashboard"),
@@ -12,5 +12,20 @@ urlpatterns = [
     path("requests/search/", views.queue_search, name="staff_queue_search"),
     path("requests/assign/", views.bulk_assign, name="staff_bulk_assign"),
     path("requests/<str:reference>/", views.request_detail, name="staff_request"),
+    path(
+        "requests/<str:reference>/stores/<int:task_pk>/retry/",
+        store_views.store_task_retry,
+        name="staff_store_task_retry",
+    ),
+    path(
+        "requests/<str:reference>/stores/<int:task_pk>/complete/",
+        store_views.store_task_complete,
+        name="staff_store_task_complete",
+    ),
+    path(
+        "requests/<str:reference>/bundles/<int:bundle_pk>/",
+        store_views.bundle_download,
+        name="staff_bundle_download",
+    ),
     path("requests/<str:reference>/<str:action>/", views.request_action, name="staff_request_action"),
 ]

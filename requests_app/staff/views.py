@@ -175,6 +175,8 @@ def _detail(
         "deadline": deadline,
         "deadline_differs": deadline.due != subject_request.due_at,
         "timeline": selectors.request_timeline(subject_request),
+        "store_tasks": subject_request.store_tasks.order_by("step", "id"),
+        "bundles": subject_request.bundles.filter(purged_at__isnull=True),
         "action_forms": forms,
         "template_form": ReasonTemplateForm(initial={"reason_template": request.GET.get("reason_template")}),
         "can_act": can_act,

@@ -1,0 +1,76 @@
+"""Staff actions on a request's stores and results: retry a failed store, finish a manual
+step, and download the result (audited)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from requests_app import fanout
+from requests_app.audit import Actor, audit_append
+from requests_app.downloads import bundle_open
+from requests_app.errors import ApplicationError
+from requests_app.models import StoreTask, StoreTaskState
+from requests_app.staff import selectors
+from requests_app.staff.permissions import ACT, VIEW, staff_required
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def _actor(request: HttpRequest) -> Actor:
+    assert request.user.is_authenticated  # noqa: S101 - staff_required let only signed-in staff here
+    return Actor.staff(request.user)
+
+
+def _task(reference: str, task_pk: int, state: str) -> StoreTask:
+    subject_request = selectors.request_for_staff(reference)
+    task = StoreTask.objects.filter(pk=task_pk, request=subject_request, state=state).first()
+    if task is None:
+        raise Http404("No such store task in that state")
+    return task
+
+
+@require_POST
+@staff_required(ACT)
+def store_task_retry(request: HttpRequest, reference: str, task_pk: int) -> HttpResponse:
+    task = _task(reference, task_pk, StoreTaskState.FAILED)
+    fanout.store_task_retry(task=task, actor=_actor(request))
+    messages.success(request, f"{task.system}: tried again.")
+    return redirect("staff_request", reference=task.request.reference)
+
+
+@require_POST
+@staff_required(ACT)
+def store_task_complete(request: HttpRequest, reference: str, task_pk: int) -> HttpResponse:
+    task = _task(reference, task_pk, StoreTaskState.MANUAL)
+    upload = request.FILES.get("attachment")
+    if upload is not None and (upload.size or 0) > MAX_ATTACHMENT_BYTES:
+        messages.error(request, "The attachment is larger than 10 MB; nothing was changed.")
+        return redirect("staff_request", reference=task.request.reference)
+    try:
+        fanout.store_task_complete_manual(
+            task=task, actor=_actor(request), note=request.POST.get("note", "")[:2000], attachment=upload
+        )
+    except ApplicationError as error:
+        messages.error(request, f"{error.message}; nothing was changed.")
+    else:
+        messages.success(request, f"{task.system}: marked as done.")
+    return redirect("staff_request", reference=task.request.reference)
+
+
+@require_GET
+@staff_required(VIEW)
+def bundle_download(request: HttpRequest, reference: str, bundle_pk: int) -> HttpResponseBase:
+    subject_request = selectors.request_for_staff(reference)
+    bundle = subject_request.bundles.filter(pk=bundle_pk, purged_at__isnull=True).first()
+    if bundle is None:
+        raise Http404("No such stored bundle")
+    audit_append(
+        request=subject_request,
+        actor=_actor(request),
+        action="bundle.downloaded_by_staff",
+        data={"kind": bundle.kind, "sha256": bundle.sha256},
+    )
+    return FileResponse(bundle_open(bundle), as_attachment=True, filename=bundle.filename)

@@ -1,0 +1,109 @@
+"""Staff see each store's work on a request, retry a failed store, finish a manual step and
+download the result, each on the record; an auditor sees but cannot act."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from requests_app import bundle_keys
+from requests_app.bundles.crypto import encrypt_stream
+from requests_app.fulfilment import _record
+from requests_app.models import AuditEvent, BundleKind, DataSubjectRequest, State, StoreTask, StoreTaskState
+from tests.factories import request_in_state
+from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast(db: None, settings: Any) -> Cast:
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    return make_cast()
+
+
+def with_task(state: str, **fields: Any) -> tuple[DataSubjectRequest, StoreTask]:
+    request = request_in_state(State.NEEDS_ATTENTION)
+    task = StoreTask.objects.create(
+        request=request, system="web_analytics", kind="manual", action="erase", step=0, state=state, **fields
+    )
+    return request, task
+
+
+def test_the_request_page_lists_each_stores_work(cast: Cast) -> None:
+    request, _ = with_task(StoreTaskState.FAILED, error="connection refused by the processor")
+    body = client_for(cast.bob).get(f"/staff/requests/{request.reference}/").content.decode()
+    assert "Data stores" in body
+    assert "web_analytics" in body and "connection refused by the processor" in body
+    assert "Try web_analytics again" in body
+
+
+def test_an_analyst_retries_a_failed_store_and_the_request_goes_back_to_work(cast: Cast) -> None:
+    request, task = with_task(StoreTaskState.FAILED, attempts=5, error="timeout")
+    response = client_for(cast.bob).post(f"/staff/requests/{request.reference}/stores/{task.pk}/retry/")
+    assert response.status_code == 302
+    task.refresh_from_db()
+    request.refresh_from_db()
+    assert (task.state, task.attempts, request.state) == (StoreTaskState.QUEUED, 0, State.IN_PROGRESS)
+    assert AuditEvent.objects.filter(request=request, action="store_task.retried", actor="staff:bob").exists()
+
+
+def test_an_analyst_finishes_a_manual_step_with_a_note_and_a_confirmation(cast: Cast) -> None:
+    request, task = with_task(StoreTaskState.MANUAL, instructions="Delete the visitor in the console.")
+    upload = SimpleUploadedFile("confirmation.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
+    response = client_for(cast.bob).post(
+        f"/staff/requests/{request.reference}/stores/{task.pk}/complete/",
+        {"note": "Deleted visitor 123 <script>x</script>", "attachment": upload},
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.state, task.note) == (StoreTaskState.DONE, "Deleted visitor 123 <script>x</script>")
+    assert task.attachment.read() == b"\x89PNG\r\n\x1a\n"
+    assert AuditEvent.objects.filter(request=request, action="store_task.completed_by_hand").exists()
+    body = client_for(cast.bob).get(f"/staff/requests/{request.reference}/").content.decode()
+    assert "<script>x</script>" not in body
+
+
+def test_a_manual_step_without_a_note_is_refused_and_stays_open(cast: Cast) -> None:
+    request, task = with_task(StoreTaskState.MANUAL)
+    client_for(cast.bob).post(f"/staff/requests/{request.reference}/stores/{task.pk}/complete/", {"note": " "})
+    task.refresh_from_db()
+    assert task.state == StoreTaskState.MANUAL
+
+
+@pytest.mark.parametrize("who", ["carol", "dave", "anonymous"])
+def test_people_who_may_not_act_cannot_retry_or_finish_a_store(cast: Cast, who: str) -> None:
+    request, task = with_task(StoreTaskState.FAILED)
+    user = cast.by_name(who)
+    client = client_for(user) if user else Client()
+    response = client.post(f"/staff/requests/{request.reference}/stores/{task.pk}/retry/")
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert "/staff/login/" in response["Location"]
+    task.refresh_from_db()
+    assert task.state == StoreTaskState.FAILED
+
+
+def test_staff_download_the_result_and_the_download_is_on_the_record(cast: Cast, tmp_path: Path) -> None:
+    request = request_in_state(State.COMPLETED)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "data")
+    plain = buffer.getvalue()
+    sealed = tmp_path / "b.enc"
+    with sealed.open("wb") as out:
+        encrypt_stream(io.BytesIO(plain), out, bundle_keys.encryption_key())
+    bundle = _record(request, BundleKind.ACCESS, sealed, len(plain), hashlib.sha256(plain).hexdigest(), {}, 0)
+
+    response = client_for(cast.carol).get(f"/staff/requests/{request.reference}/bundles/{bundle.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == plain  # type: ignore[attr-defined]
+    assert AuditEvent.objects.filter(request=request, action="bundle.downloaded_by_staff", actor="staff:carol").exists()
+    assert client_for(cast.dave).get(f"/staff/requests/{request.reference}/bundles/{bundle.pk}/").status_code == 403
