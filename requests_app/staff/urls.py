@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app.staff import auth_views, store_views, views
+from requests_app.staff import auth_views, store_views, triage_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="staff_dashboard"),
@@ -9,6 +9,10 @@ urlpatterns = [
     path("login/two-factor/", auth_views.otp_setup, name="staff_otp_setup"),
     path("logout/", auth_views.logout, name="staff_logout"),
     path("requests/", views.queue, name="staff_queue"),
+    path("triage/", triage_views.triage_list, name="staff_triage"),
+    path("triage/<int:pk>/", triage_views.triage_detail, name="staff_triage_detail"),
+    path("triage/<int:pk>/<str:action>/", triage_views.triage_act, name="staff_triage_act"),
+    path("datamap/", triage_views.datamap_view, name="staff_datamap"),
     path("requests/search/", views.queue_search, name="staff_queue_search"),
     path("requests/assign/", views.bulk_assign, name="staff_bulk_assign"),
     path("requests/<str:reference>/", views.request_detail, name="staff_request"),
