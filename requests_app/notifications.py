@@ -37,6 +37,7 @@ KINDS = frozenset(
         "rejection",  # refused, why, and the right to complain
         "closed_unverified",  # closed because nobody verified in time
         "download_code",  # a one-time code to download the result
+        "reply",  # a message from the privacy team
     }
 )
 

@@ -27,7 +27,7 @@ from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, D
 from requests_app.verification import VerificationFailed
 
 # Messages from the privacy team that the status page shows (never links or codes).
-STATUS_PAGE_KINDS = ("more_information", "extension", "rejection", "completion", "closed_unverified")
+STATUS_PAGE_KINDS = ("more_information", "reply", "extension", "rejection", "completion", "closed_unverified")
 
 STATE_EXPLANATIONS = {
     State.PENDING_VERIFICATION: _("We are waiting to confirm your identity."),

@@ -247,6 +247,18 @@ def request_ask_requester(*, request: DataSubjectRequest, actor: Actor, question
     return request
 
 
+def request_reply(*, request: DataSubjectRequest, actor: Actor, message: str) -> DataSubjectRequest:
+    """Answer the requester; only through the verified address, once it is confirmed."""
+    if not message.strip():
+        raise GuardFailed("A reply needs some text")
+    if request.email_verified_at is None:
+        raise GuardFailed("The requester's address is not confirmed yet: nothing is sent before it is")
+    with transaction.atomic():
+        audit_append(request=request, actor=actor, action="request.replied", reason=message)
+        notify(request=request, kind="reply", to=requester_email(request), context={"message": message})
+    return request
+
+
 def request_reject(*, request: DataSubjectRequest, actor: Actor, reason: str) -> DataSubjectRequest:
     """Refuse the request, telling the requester why and where they may complain."""
     with transaction.atomic():

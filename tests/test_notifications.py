@@ -31,6 +31,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "rejection": {"reason": f"Not verifiable {SCRIPT}"},
     "closed_unverified": {},
     "download_code": {"code": "1234-5678"},
+    "reply": {"message": f"Thanks for your patience {SCRIPT}"},
 }
 
 

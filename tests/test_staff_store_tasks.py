@@ -107,3 +107,37 @@ def test_staff_download_the_result_and_the_download_is_on_the_record(cast: Cast,
     assert b"".join(response.streaming_content) == plain  # type: ignore[attr-defined]
     assert AuditEvent.objects.filter(request=request, action="bundle.downloaded_by_staff", actor="staff:carol").exists()
     assert client_for(cast.dave).get(f"/staff/requests/{request.reference}/bundles/{bundle.pk}/").status_code == 403
+
+
+def test_an_analyst_replies_to_a_verified_requester_and_it_shows_on_the_status_page(cast: Cast) -> None:
+    from django.utils import timezone
+
+    from requests_app.models import EmailMessage
+    from requests_app.verification import status_token
+
+    request = request_in_state(State.IN_PROGRESS)
+    DataSubjectRequest.objects.filter(pk=request.pk).update(email_verified_at=timezone.now())
+    response = client_for(cast.bob).post(
+        f"/staff/requests/{request.reference}/reply/",
+        {"reply-message": "We found two accounts <b>x</b>.", "reply-confirm": "on"},
+    )
+    assert response.status_code == 302
+    reply = EmailMessage.objects.get(request=request, kind="reply")
+    assert reply.to_addresses == [request.subject_email]
+    assert "&lt;b&gt;x&lt;/b&gt;" in reply.body_html
+    status = Client().get(f"/request/status/{status_token(request)}/").content.decode()
+    assert "We found two accounts" in status
+    assert AuditEvent.objects.filter(request=request, action="request.replied", actor="staff:bob").exists()
+
+
+def test_no_reply_reaches_a_requester_before_their_address_is_confirmed(cast: Cast) -> None:
+    from requests_app.models import EmailMessage
+
+    request = request_in_state(State.PENDING_VERIFICATION)
+    body = client_for(cast.bob).get(f"/staff/requests/{request.reference}/").content.decode()
+    assert "Reply to the requester" not in body
+    response = client_for(cast.bob).post(
+        f"/staff/requests/{request.reference}/reply/", {"reply-message": "Hello", "reply-confirm": "on"}
+    )
+    assert response.status_code == 409
+    assert not EmailMessage.objects.filter(request=request, kind="reply").exists()

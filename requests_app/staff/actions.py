@@ -126,6 +126,16 @@ ACTIONS: dict[str, Action] = {
             "The request is completed and the subject is told.",
         ),
         Action(
+            "reply",
+            "Reply to the requester",
+            "Send the reply",
+            staff_forms.ReplyForm,
+            lambda r: r.is_open and r.email_verified_at is not None,
+            lambda r, actor, d: services.request_reply(request=r, actor=actor, message=d["message"]),
+            "The reply is on its way.",
+            hint="Only once the requester's address is confirmed: nothing about a request reaches anyone before.",
+        ),
+        Action(
             "ask",
             "Ask the requester for more information",
             "Send the question",

@@ -140,6 +140,13 @@ class AskForm(StaffForm):
     confirm = _confirm("Email this question to the requester and pause the request.")
 
 
+class ReplyForm(StaffForm):
+    message = _text(
+        "Your reply", help_text="Emailed to the requester as written, and shown on their status page.", rows=4
+    )
+    confirm = _confirm("Email this reply to the requester.")
+
+
 class ApproveForm(StaffForm):
     note = _text("Note", required=False, help_text="Optional; kept on the record.", rows=2)
     confirm = _confirm("Approve the request and start work on it.")
