@@ -222,11 +222,35 @@ def request_approve(
     The policy reserves the right to refuse a change that would break a law or make the
     data incorrect, so no connector applies a correction before this decision.
     """
+    if corrections is not None:
+        _check_corrections(corrections)
     with transaction.atomic():
         if corrections is not None:
             DataSubjectRequest.objects.filter(pk=request.pk).update(corrections=corrections)
             audit_append(request=request, actor=actor, action="request.corrections_approved", data=corrections)
         return request_start(request=request, actor=actor, reason=note or "Approved")
+
+
+def _check_corrections(corrections: dict[str, Any]) -> None:
+    """Every change names a field of the data map that may be corrected; else nothing starts."""
+    from requests_app.datamap.store import datamap_current
+
+    if not corrections:
+        raise GuardFailed("Say which changes are approved (system.dataset.field = value)")
+    datamap = datamap_current()
+    problems = []
+    for system_name, datasets in corrections.items():
+        system = datamap.get_system(system_name)
+        for dataset_name, fields in datasets.items():
+            dataset = system.get_dataset(dataset_name) if system else None
+            for field_name in fields:
+                field = dataset.get_field(field_name) if dataset else None
+                if field is None:
+                    problems.append(f"{system_name}.{dataset_name}.{field_name} is not in the data map")
+                elif not field.correctable:
+                    problems.append(f"{system_name}.{dataset_name}.{field_name} may not be corrected")
+    if problems:
+        raise GuardFailed("; ".join(problems))
 
 
 def request_cancel(*, request: DataSubjectRequest, actor: Actor, reason: str) -> DataSubjectRequest:

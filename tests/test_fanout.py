@@ -209,16 +209,18 @@ def test_a_correction_changes_only_the_allowed_fields(demo_estate: Estate, celer
     assert phones[DECOY_EMAILS[0]] != "+1 555 0100"
 
 
-def test_a_correction_of_a_field_the_map_does_not_allow_is_refused_and_shown_to_staff(
-    demo_estate: Estate, celery_worker: Worker
+def test_a_correction_of_a_field_the_map_does_not_allow_is_refused_before_any_store_is_touched(
+    demo_estate: Estate,
 ) -> None:
+    from requests_app.errors import GuardFailed
+
     request = verified_request(SPECIAL_EMAILS[0], "correction")
-    start(request, corrections={"accounts": {"users": {"id": "999"}}})
-    run_to_the_end(request, celery_worker)
-    assert request.state == State.NEEDS_ATTENTION
-    failed = StoreTask.objects.get(request=request, system="accounts", action=StoreAction.CORRECT)
-    assert failed.state == StoreTaskState.FAILED
-    assert "id" in failed.error
+    transition(request, State.AWAITING_APPROVAL, STAFF)
+    with pytest.raises(GuardFailed, match=r"accounts\.users\.id may not be corrected"):
+        services.request_approve(request=request, actor=STAFF, corrections={"accounts": {"users": {"id": "999"}}})
+    request.refresh_from_db()
+    assert request.state == State.AWAITING_APPROVAL
+    assert not StoreTask.objects.filter(request=request).exists()
 
 
 @pytest.fixture

@@ -141,3 +141,48 @@ def test_no_reply_reaches_a_requester_before_their_address_is_confirmed(cast: Ca
     )
     assert response.status_code == 409
     assert not EmailMessage.objects.filter(request=request, kind="reply").exists()
+
+
+def _correction_waiting_for_approval() -> DataSubjectRequest:
+    from requests_app.audit import Actor
+    from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+    from requests_app.datamap.schema import dump_datamap
+    from requests_app.datamap.store import datamap_import
+
+    datamap_import(dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH)), actor=Actor.system("tests"))
+    return request_in_state(State.AWAITING_APPROVAL, request_type="correction")
+
+
+def test_approving_a_correction_records_the_changes_staff_accept(cast: Cast) -> None:
+    request = _correction_waiting_for_approval()
+    response = client_for(cast.bob).post(
+        f"/staff/requests/{request.reference}/approve/",
+        {"approve-corrections": "accounts.users.phone = +44 20 7946 0000\n", "approve-confirm": "on"},
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.corrections == {"accounts": {"users": {"phone": "+44 20 7946 0000"}}}
+    assert request.state == State.IN_PROGRESS
+    assert set(StoreTask.objects.filter(request=request, action="correct").values_list("system", flat=True)) == {
+        "accounts"
+    }
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ("accounts.users.id = 5", "may not be corrected"),
+        ("nowhere.users.phone = 1", "not in the data map"),
+        ("phone = 1", "is not system.dataset.field"),
+        ("", "Say which changes"),
+    ],
+)
+def test_a_correction_is_not_approved_with_changes_the_map_does_not_allow(cast: Cast, lines: str, message: str) -> None:
+    request = _correction_waiting_for_approval()
+    response = client_for(cast.bob).post(
+        f"/staff/requests/{request.reference}/approve/", {"approve-corrections": lines, "approve-confirm": "on"}
+    )
+    assert response.status_code in (400, 409)
+    assert message in response.content.decode()
+    request.refresh_from_db()
+    assert request.state == State.AWAITING_APPROVAL

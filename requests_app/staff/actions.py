@@ -18,7 +18,7 @@ from django.db import transaction
 from requests_app import deadlines, services
 from requests_app.audit import Actor, audit_append
 from requests_app.errors import GuardFailed
-from requests_app.models import AuditEvent, DataSubjectRequest, State
+from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State
 from requests_app.staff import forms as staff_forms
 from requests_app.staff.selectors import assignable_users
 from requests_app.workflow import TRANSITIONS, request_assign, transition
@@ -103,7 +103,12 @@ ACTIONS: dict[str, Action] = {
             "Approve and start work",
             staff_forms.ApproveForm,
             lambda r: r.state in (State.VERIFIED, State.AWAITING_APPROVAL) and _can_move(r, State.IN_PROGRESS),
-            lambda r, actor, d: services.request_approve(request=r, actor=actor, note=d["note"]),
+            lambda r, actor, d: services.request_approve(
+                request=r,
+                actor=actor,
+                note=d["note"],
+                corrections=d["corrections"] if r.request_type == RequestType.CORRECTION else None,
+            ),
             "The request is approved and in progress.",
         ),
         Action(

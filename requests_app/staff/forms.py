@@ -149,7 +149,29 @@ class ReplyForm(StaffForm):
 
 class ApproveForm(StaffForm):
     note = _text("Note", required=False, help_text="Optional; kept on the record.", rows=2)
+    corrections = _text(
+        "Changes approved (corrections only)",
+        required=False,
+        help_text="One change a line, as system.dataset.field = new value "
+        "(e.g. accounts.users.phone = +44 20 7946 0000). "
+        "Only fields the data map marks as correctable can change.",
+        rows=3,
+    )
     confirm = _confirm("Approve the request and start work on it.")
+
+    def clean_corrections(self) -> dict[str, dict[str, dict[str, str]]]:
+        """Read the lines into {system: {dataset: {field: value}}}."""
+        changes: dict[str, dict[str, dict[str, str]]] = {}
+        for number, line in enumerate(self.cleaned_data.get("corrections", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            target, equals, value = line.partition("=")
+            parts = [p.strip() for p in target.split(".")]
+            if not equals or len(parts) != 3 or not all(parts):
+                raise forms.ValidationError(f"Line {number} is not system.dataset.field = value.")
+            system, dataset, field = parts
+            changes.setdefault(system, {}).setdefault(dataset, {})[field] = value.strip()
+        return changes
 
 
 class ResumeForm(StaffForm):
