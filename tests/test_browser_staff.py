@@ -25,9 +25,14 @@ from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
 from requests_app import services, verification
 from requests_app.audit import Actor
-from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State
+from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+from requests_app.datamap.schema import dump_datamap
+from requests_app.datamap.store import datamap_import
+from requests_app.intake.pipeline import email_process, email_receive
+from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State, StoreTask
 from requests_app.workflow import transition
 from tests.conftest import Worker
+from tests.email_corpus import corpus_message
 from tests.factories import request_in_state
 from tests.test_browser_public import CHROMIUM, CHROMIUM_ARGS
 from tests.test_staff_permissions import FAST_HASHERS, PASSWORD, Cast, make_cast
@@ -204,6 +209,15 @@ def test_every_staff_and_public_page_has_no_serious_accessibility_problem(
         request_in_state(State.COMPLETED, received_at=timezone.now() - timedelta(days=days))
     request_in_state(State.PENDING_VERIFICATION, jurisdiction="ccpa", received_at=timezone.now() - timedelta(days=44))
     TOTPDevice.objects.create(user=cast.alice, name="phone", confirmed=True)
+    # The pages added with the stores, the results and triage.
+    datamap_import(dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH)), actor=Actor.system("tests"))
+    StoreTask.objects.create(request=request, system="billing", kind="sql", action="resolve", step=0,
+                             state="failed", error="connection refused")  # fmt: skip
+    StoreTask.objects.create(request=request, system="web_analytics", kind="manual", action="erase", step=1,
+                             state="manual", instructions="Delete the visitor in the vendor's console.")  # fmt: skip
+    triaged, _ = email_receive(corpus_message("unclear.eml"), source="pipe")
+    email_process(triaged.pk)
+    bundle = _bundle_for(request)
 
     def steps(new_page: PageMaker) -> None:
         # Public pages.
@@ -249,6 +263,13 @@ def test_every_staff_and_public_page_has_no_serious_accessibility_problem(
         page.get_by_role("button", name="Reject the request").click()  # without the confirmation box
         expect(page.get_by_text("Tick the box to confirm").first).to_be_visible()
         assert_accessible(page)
+        for path in ("/staff/triage/", f"/staff/triage/{triaged.pk}/", "/staff/datamap/"):
+            page.goto(path)
+            assert_accessible(page)
+        public.goto(f"/request/status/{verification.status_token(request)}/download/{bundle.pk}/")
+        assert_accessible(public)
+        public.get_by_role("button", name="Email me a download code").click()
+        assert_accessible(public)
 
         # Someone with no role.
         outsider = new_page()
@@ -320,3 +341,46 @@ def test_the_staff_pages_render_a_busy_queue_and_can_be_pictured(
             assert (folder / f"{name}.png").stat().st_size > 0
 
     run_in_browser(steps)
+
+
+def _bundle_for(request: DataSubjectRequest) -> Any:
+    """A small stored result for the request, as fulfilment keeps one."""
+    import hashlib
+    import io
+    import tempfile
+    import zipfile
+
+    from requests_app import bundle_keys
+    from requests_app.bundles.crypto import encrypt_stream
+    from requests_app.fulfilment import _record
+    from requests_app.models import BundleKind
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "Your data.")
+    plain = buffer.getvalue()
+    with tempfile.TemporaryDirectory() as folder:
+        sealed = Path(folder) / "bundle.enc"
+        with sealed.open("wb") as out:
+            encrypt_stream(io.BytesIO(plain), out, bundle_keys.encryption_key())
+        return _record(request, BundleKind.ACCESS, sealed, len(plain), hashlib.sha256(plain).hexdigest(), {}, 0)
+
+
+def test_an_analyst_triages_an_email_into_a_request_in_the_browser(cast: Cast, run_in_browser: RunInBrowser) -> None:
+    triaged, _ = email_receive(corpus_message("unclear.eml"), source="pipe")
+    email_process(triaged.pk)
+
+    def steps(new_page: PageMaker) -> None:
+        page = new_page()
+        sign_in(page, "bob")
+        if page.get_by_role("heading", name="Set up two-factor sign-in").count():
+            give_code(page, TOTPDevice.objects.get(user=cast.bob))
+        page.goto("/staff/triage/")
+        page.get_by_role("link", name="PRIVACY POLICY question").click()
+        page.get_by_label("Request type").select_option("access")
+        page.get_by_role("button", name="Make a request").click()
+        expect(page.get_by_role("heading", name=re.compile(r"Request DSR-"))).to_be_visible()
+        expect(page.get_by_text("tom.brown@example.co.uk").first).to_be_visible()
+
+    run_in_browser(steps)
+    assert DataSubjectRequest.objects.filter(subject_email="tom.brown@example.co.uk").exists()
