@@ -74,3 +74,36 @@ def request_in_state(state: State, *, paused_from: State | None = None, **kwargs
     for step in path:
         transition(request, step, actor, reason=REASON)
     return request
+
+
+def stored_bundle(request: DataSubjectRequest, **fields: Any) -> Any:
+    """A small stored result for ``request``, sealed and recorded as fulfilment keeps one.
+
+    Returns the ``Bundle``; ``fields`` override its row (expiry, download counts).
+    """
+    import hashlib
+    import io
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    from requests_app import bundle_keys
+    from requests_app.bundles.crypto import encrypt_stream
+    from requests_app.fulfilment import _record
+    from requests_app.models import Bundle, BundleKind
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.txt", "Your data.")
+    plain = buffer.getvalue()
+    with tempfile.TemporaryDirectory() as folder:
+        sealed = Path(folder) / "bundle.enc"
+        with sealed.open("wb") as out:
+            encrypt_stream(io.BytesIO(plain), out, bundle_keys.encryption_key())
+        bundle = _record(request, BundleKind.ACCESS, sealed, len(plain), hashlib.sha256(plain).hexdigest(), {}, 0)
+    if fields:
+        Bundle.objects.filter(pk=bundle.pk).update(**fields)
+        bundle.refresh_from_db()
+    return bundle
+
+

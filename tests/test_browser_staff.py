@@ -33,7 +33,7 @@ from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, Sta
 from requests_app.workflow import transition
 from tests.conftest import Worker
 from tests.email_corpus import corpus_message
-from tests.factories import request_in_state
+from tests.factories import request_in_state, stored_bundle
 from tests.test_browser_public import CHROMIUM, CHROMIUM_ARGS
 from tests.test_staff_permissions import FAST_HASHERS, PASSWORD, Cast, make_cast
 from tests.test_staff_views import token_for
@@ -217,7 +217,7 @@ def test_every_staff_and_public_page_has_no_serious_accessibility_problem(
                              state="manual", instructions="Delete the visitor in the vendor's console.")  # fmt: skip
     triaged, _ = email_receive(corpus_message("unclear.eml"), source="pipe")
     email_process(triaged.pk)
-    bundle = _bundle_for(request)
+    bundle = stored_bundle(request)
 
     def steps(new_page: PageMaker) -> None:
         # Public pages.
@@ -341,29 +341,6 @@ def test_the_staff_pages_render_a_busy_queue_and_can_be_pictured(
             assert (folder / f"{name}.png").stat().st_size > 0
 
     run_in_browser(steps)
-
-
-def _bundle_for(request: DataSubjectRequest) -> Any:
-    """A small stored result for the request, as fulfilment keeps one."""
-    import hashlib
-    import io
-    import tempfile
-    import zipfile
-
-    from requests_app import bundle_keys
-    from requests_app.bundles.crypto import encrypt_stream
-    from requests_app.fulfilment import _record
-    from requests_app.models import BundleKind
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("README.txt", "Your data.")
-    plain = buffer.getvalue()
-    with tempfile.TemporaryDirectory() as folder:
-        sealed = Path(folder) / "bundle.enc"
-        with sealed.open("wb") as out:
-            encrypt_stream(io.BytesIO(plain), out, bundle_keys.encryption_key())
-        return _record(request, BundleKind.ACCESS, sealed, len(plain), hashlib.sha256(plain).hexdigest(), {}, 0)
 
 
 def test_an_analyst_triages_an_email_into_a_request_in_the_browser(cast: Cast, run_in_browser: RunInBrowser) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,36 +12,24 @@ from django.test import Client
 from django.utils import timezone
 
 from requests_app import bundle_keys
-from requests_app.bundles.crypto import encrypt_stream
-from requests_app.fulfilment import _record
-from requests_app.models import AuditEvent, Bundle, BundleKind, DataSubjectRequest, EmailMessage, State
+from requests_app.models import AuditEvent, Bundle, DataSubjectRequest, EmailMessage, State
 from requests_app.verification import status_token
-from tests.factories import request_in_state
+from tests.factories import request_in_state, stored_bundle
 
 pytestmark = pytest.mark.django_db
 
 
-def _zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("README.txt", "Your data.")
-    return buffer.getvalue()
+def _zip(bundle: Bundle) -> bytes:
+    from requests_app.downloads import bundle_open
+
+    with bundle_open(bundle) as plain:
+        return plain.read()
 
 
 def completed_with_bundle(tmp_path: Path, **bundle: Any) -> tuple[DataSubjectRequest, Bundle]:
     request = request_in_state(State.COMPLETED)
     DataSubjectRequest.objects.filter(pk=request.pk).update(email_verified_at=timezone.now())
-    plain = _zip()
-    sealed = tmp_path / "bundle.enc"
-    with sealed.open("wb") as out:
-        encrypt_stream(io.BytesIO(plain), out, bundle_keys.encryption_key())
-    import hashlib
-
-    record = _record(request, BundleKind.ACCESS, sealed, len(plain), hashlib.sha256(plain).hexdigest(), {}, 0)
-    if bundle:
-        Bundle.objects.filter(pk=record.pk).update(**bundle)
-        record.refresh_from_db()
-    return request, record
+    return request, stored_bundle(request, **bundle)
 
 
 def page(request: DataSubjectRequest, bundle: Bundle) -> str:
@@ -73,7 +59,7 @@ def test_the_status_page_lists_the_result_and_the_right_code_downloads_the_zip(c
     response = client.post(url, {"action": "download", "code": code})
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="your-data.zip"')
-    assert b"".join(response.streaming_content) == _zip()  # type: ignore[attr-defined]
+    assert b"".join(response.streaming_content) == _zip(bundle)  # type: ignore[attr-defined]
     bundle.refresh_from_db()
     assert bundle.downloads == 1
     assert AuditEvent.objects.filter(request=request, action="bundle.downloaded").count() == 1

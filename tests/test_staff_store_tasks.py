@@ -3,9 +3,6 @@ download the result, each on the record; an auditor sees but cannot act."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +10,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from requests_app import bundle_keys
-from requests_app.bundles.crypto import encrypt_stream
-from requests_app.fulfilment import _record
-from requests_app.models import AuditEvent, BundleKind, DataSubjectRequest, State, StoreTask, StoreTaskState
-from tests.factories import request_in_state
+from requests_app.downloads import bundle_open
+from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreTask, StoreTaskState
+from tests.factories import request_in_state, stored_bundle
 from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
 
 pytestmark = pytest.mark.django_db
@@ -93,14 +88,9 @@ def test_people_who_may_not_act_cannot_retry_or_finish_a_store(cast: Cast, who: 
 
 def test_staff_download_the_result_and_the_download_is_on_the_record(cast: Cast, tmp_path: Path) -> None:
     request = request_in_state(State.COMPLETED)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("README.txt", "data")
-    plain = buffer.getvalue()
-    sealed = tmp_path / "b.enc"
-    with sealed.open("wb") as out:
-        encrypt_stream(io.BytesIO(plain), out, bundle_keys.encryption_key())
-    bundle = _record(request, BundleKind.ACCESS, sealed, len(plain), hashlib.sha256(plain).hexdigest(), {}, 0)
+    bundle = stored_bundle(request)
+    with bundle_open(bundle) as handle:
+        plain = handle.read()
 
     response = client_for(cast.carol).get(f"/staff/requests/{request.reference}/bundles/{bundle.pk}/")
     assert response.status_code == 200
