@@ -105,5 +105,3 @@ def stored_bundle(request: DataSubjectRequest, **fields: Any) -> Any:
         Bundle.objects.filter(pk=bundle.pk).update(**fields)
         bundle.refresh_from_db()
     return bundle
-
-
