@@ -34,10 +34,20 @@ def with_task(state: str, **fields: Any) -> tuple[DataSubjectRequest, StoreTask]
 
 def test_the_request_page_lists_each_stores_work(cast: Cast) -> None:
     request, _ = with_task(StoreTaskState.FAILED, error="connection refused by the processor")
+    StoreTask.objects.create(
+        request=request, system="accounts", kind="sql", action="resolve", step=0, state="done",
+        counts={"found": {"users": 1}},
+    )  # fmt: skip
+    StoreTask.objects.create(
+        request=request, system="billing", kind="sql", action="erase", step=1, state="done",
+        counts={"datasets": {"invoices": {"deleted": 0, "retained": 4}, "payments": {"deleted": 2}}},
+    )  # fmt: skip
     body = client_for(cast.bob).get(f"/staff/requests/{request.reference}/").content.decode()
     assert "Data stores" in body
     assert "web_analytics" in body and "connection refused by the processor" in body
     assert "Try web_analytics again" in body
+    assert "users 1" in body
+    assert "deleted 2, retained 4" in body
 
 
 def test_an_analyst_retries_a_failed_store_and_the_request_goes_back_to_work(cast: Cast) -> None:

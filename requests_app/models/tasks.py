@@ -71,3 +71,15 @@ class StoreTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system}: {self.action} ({self.state})"
+
+    @property
+    def summary(self) -> str:
+        """What the task found or changed, in words: "users 1, completions 2000" or "deleted 3"."""
+        found = self.counts.get("found")
+        if found:
+            return ", ".join(f"{dataset} {count}" for dataset, count in found.items())
+        totals: dict[str, int] = {}
+        for counts in self.counts.get("datasets", {}).values():
+            for key in ("deleted", "nulled", "masked", "hashed", "corrected", "retained"):
+                totals[key] = totals.get(key, 0) + int(counts.get(key, 0) or 0)
+        return ", ".join(f"{key} {count}" for key, count in totals.items() if count)
