@@ -361,3 +361,41 @@ def test_an_analyst_triages_an_email_into_a_request_in_the_browser(cast: Cast, r
 
     run_in_browser(steps)
     assert DataSubjectRequest.objects.filter(subject_email="tom.brown@example.co.uk").exists()
+
+
+def test_an_analyst_approves_a_deletion_watches_the_stores_finish_and_downloads_the_certificate(
+    cast: Cast, run_in_browser: RunInBrowser, celery_worker: Worker, estate: Any
+) -> None:
+    from requests_app.demo_estate.seed import SPECIAL_EMAILS, seed_estate
+
+    seed_estate(estate.sql_url, estate.redis_url, subjects=3, rows_per_subject=2, heavy_subjects=0,
+                auth_db=estate.auth_db, reset=True)  # fmt: skip
+    document = dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH))
+    # Without the manual analytics step, so the stores can finish without a person.
+    document["systems"] = [s for s in document["systems"] if s["kind"] != "manual"]
+    datamap_import(document, actor=Actor.system("tests"))
+    request = request_in_state(State.AWAITING_APPROVAL, request_type="deletion", subject_email=SPECIAL_EMAILS[0])
+    TOTPDevice.objects.create(user=cast.bob, name="phone", confirmed=True)
+
+    def steps(new_page: PageMaker) -> None:
+        page = new_page()
+        sign_in(page, "bob")
+        give_code(page, TOTPDevice.objects.get(user=cast.bob))
+        page.goto(f"/staff/requests/{request.reference}/")
+        page.get_by_label("Approve the request and start work on it.").check()
+        page.get_by_role("button", name="Approve and start work").click()
+        expect(page.get_by_text("The request is approved and in progress.")).to_be_visible()
+        # The worker searches and erases every store; the page shows it when reloaded.
+        for _ in range(120):
+            page.reload()
+            if page.locator(".state-badge").inner_text().strip() == "Completed":
+                break
+            page.wait_for_timeout(500)
+        expect(page.locator(".state-badge")).to_have_text("Completed")
+        expect(page.get_by_role("row", name=re.compile(r"^accounts\s+Erase\s+Done"))).to_be_visible()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Certificate of erasure").click()
+        assert download.value.suggested_filename == "erasure-certificate.zip"
+
+    run_in_browser(steps)
+    assert AuditEvent.objects.filter(request=request, action="bundle.downloaded_by_staff", actor="staff:bob").exists()
