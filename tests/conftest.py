@@ -128,9 +128,14 @@ def estate(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     admin.dispose()
 
 
+_WORKER_RUNNING = False
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Iterator[Worker]:
     """A real Celery worker, in its own process, on the real Redis and the test database."""
+    global _WORKER_RUNNING
+    _WORKER_RUNNING = True
     import base64
 
     from requests_app import bundle_keys
@@ -187,9 +192,13 @@ def _worker_busy() -> bool:
 def _let_the_worker_finish(request: pytest.FixtureRequest) -> Iterator[None]:
     """Before a test's rows are flushed, let the real worker finish what the test started.
 
-    Otherwise the worker's last task and the flush's TRUNCATE meet in a deadlock.
+    Otherwise the worker's last task and the flush's TRUNCATE meet in a deadlock. This
+    matters for every test that commits while this process has a worker running, whether
+    or not the test asked for the worker itself.
     """
-    if "celery_worker" not in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    commits = marker is not None and bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if not commits or not (_WORKER_RUNNING or "celery_worker" in request.fixturenames):
         yield
         return
     # Set the database up first, so that it is torn down (flushed) after this has waited.
