@@ -186,3 +186,19 @@ def test_a_correction_is_not_approved_with_changes_the_map_does_not_allow(cast: 
     assert message in response.content.decode()
     request.refresh_from_db()
     assert request.state == State.AWAITING_APPROVAL
+
+
+def test_the_stores_section_refreshes_itself_while_work_is_under_way_and_stops_after(cast: Cast) -> None:
+    request = request_in_state(State.IN_PROGRESS)
+    client = client_for(cast.carol)
+    page = client.get(f"/staff/requests/{request.reference}/").content.decode()
+    assert f'hx-get="/staff/requests/{request.reference}/stores/"' in page
+    assert "htmx-2.0.11.min.js" in page
+    part = client.get(f"/staff/requests/{request.reference}/stores/")
+    assert part.status_code == 200
+    assert part.content.decode().lstrip().startswith('<section id="stores"')
+    assert "every 3s" in part.content.decode()
+
+    DataSubjectRequest.objects.filter(pk=request.pk).update(state=State.COMPLETED)
+    assert "hx-get" not in client.get(f"/staff/requests/{request.reference}/stores/").content.decode()
+    assert client_for(cast.dave).get(f"/staff/requests/{request.reference}/stores/").status_code == 403

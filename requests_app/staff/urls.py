@@ -16,6 +16,7 @@ urlpatterns = [
     path("requests/search/", views.queue_search, name="staff_queue_search"),
     path("requests/assign/", views.bulk_assign, name="staff_bulk_assign"),
     path("requests/<str:reference>/", views.request_detail, name="staff_request"),
+    path("requests/<str:reference>/stores/", views.request_stores, name="staff_request_stores"),
     path(
         "requests/<str:reference>/stores/<int:task_pk>/retry/",
         store_views.store_task_retry,

@@ -175,14 +175,35 @@ def _detail(
         "deadline": deadline,
         "deadline_differs": deadline.due != subject_request.due_at,
         "timeline": selectors.request_timeline(subject_request),
-        "store_tasks": subject_request.store_tasks.order_by("step", "id"),
-        "bundles": subject_request.bundles.filter(purged_at__isnull=True),
+        **stores_context(subject_request),
         "action_forms": forms,
         "template_form": ReasonTemplateForm(initial={"reason_template": request.GET.get("reason_template")}),
         "can_act": can_act,
         "error": error,
     }
     return render(request, "staff/request_detail.html", context, status=status)
+
+
+def stores_context(subject_request: DataSubjectRequest) -> dict[str, Any]:
+    """The stores section: each store's work, the result, and whether work is under way."""
+    return {
+        "store_tasks": subject_request.store_tasks.order_by("step", "id"),
+        "bundles": subject_request.bundles.filter(purged_at__isnull=True),
+        "stores_live": subject_request.state == State.IN_PROGRESS,
+    }
+
+
+@require_GET
+@staff_required(VIEW)
+def request_stores(request: HttpRequest, reference: str) -> HttpResponse:
+    """The stores section alone, for the request page to refresh while work is under way."""
+    subject_request = selectors.request_for_staff(reference)
+    context = {
+        "subject_request": subject_request,
+        "can_act": request.user.has_perm(ACT),
+        **stores_context(subject_request),
+    }
+    return render(request, "staff/_stores.html", context)
 
 
 @require_GET
