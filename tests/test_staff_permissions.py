@@ -84,7 +84,14 @@ def assert_nothing_shown(response: Any, request: DataSubjectRequest) -> None:
 
 # --- Pages ----------------------------------------------------------------------------------
 
-PAGES = ["/staff/", "/staff/requests/", "/staff/requests/{reference}/"]
+PAGES = [
+    "/staff/",
+    "/staff/requests/",
+    "/staff/requests/{reference}/",
+    "/staff/requests/{reference}/stores/",
+    "/staff/triage/",
+    "/staff/datamap/",
+]
 PAGE_STATUS = {"alice": 200, "bob": 200, "carol": 200, "dave": 403, "anonymous": 302}
 
 
