@@ -202,3 +202,27 @@ def test_the_stores_section_refreshes_itself_while_work_is_under_way_and_stops_a
     DataSubjectRequest.objects.filter(pk=request.pk).update(state=State.COMPLETED)
     assert "hx-get" not in client.get(f"/staff/requests/{request.reference}/stores/").content.decode()
     assert client_for(cast.dave).get(f"/staff/requests/{request.reference}/stores/").status_code == 403
+
+
+def test_a_request_stopped_by_a_broken_map_starts_again_once_it_is_fixed(cast: Cast) -> None:
+    from requests_app import services
+    from requests_app.audit import Actor
+    from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+    from requests_app.datamap.schema import dump_datamap
+    from requests_app.datamap.store import datamap_import
+    from requests_app.models import Field
+
+    datamap_import(dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH)), actor=Actor.system("tests"))
+    Field.objects.filter(name="amount").update(erasure_reason="")  # retained without a reason: invalid
+    request = request_in_state(State.VERIFIED)
+    services.request_start(request=request, actor=Actor.system("tests"))
+    request.refresh_from_db()
+    assert request.state == State.NEEDS_ATTENTION
+    assert AuditEvent.objects.filter(request=request, action="fanout.refused").exists()
+
+    Field.objects.filter(name="amount").update(erasure_reason="Bookkeeping law")
+    response = client_for(cast.bob).post(f"/staff/requests/{request.reference}/restart/", {"restart-confirm": "on"})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.state == State.IN_PROGRESS
+    assert StoreTask.objects.filter(request=request).exists()

@@ -112,6 +112,16 @@ ACTIONS: dict[str, Action] = {
             "The request is approved and in progress.",
         ),
         Action(
+            "restart",
+            "Start the stores",
+            "Start the stores",
+            staff_forms.RestartForm,
+            lambda r: r.state == State.NEEDS_ATTENTION and not r.store_tasks.exists(),
+            lambda r, actor, d: services.request_start(request=r, actor=actor, reason="Stores started again"),
+            "The request is back at work.",
+            hint="For a request whose stores could not start, once the data map is fixed.",
+        ),
+        Action(
             "resume",
             "The requester answered",
             "Resume the request",

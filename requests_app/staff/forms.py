@@ -147,6 +147,10 @@ class ReplyForm(StaffForm):
     confirm = _confirm("Email this reply to the requester.")
 
 
+class RestartForm(StaffForm):
+    confirm = _confirm("Search every store again with the data map as it is now.")
+
+
 class ApproveForm(StaffForm):
     note = _text("Note", required=False, help_text="Optional; kept on the record.", rows=2)
     corrections = _text(
