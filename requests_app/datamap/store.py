@@ -6,8 +6,6 @@ rows in one transaction with its audit event, so the map in use is always one th
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 from typing import Any
 
@@ -15,7 +13,7 @@ from django.db import transaction
 
 from requests_app.audit import Actor, audit_append
 from requests_app.datamap.schema import DataMap, dump_datamap
-from requests_app.datamap.validate import load_datamap
+from requests_app.datamap.validate import FIELD_KEYS, load_datamap
 from requests_app.models import DataMapVersion, Dataset, Field, System
 
 
@@ -51,22 +49,8 @@ def _system_document(system: System) -> dict[str, Any]:
     }
 
 
-# The order fields are written in, as in the YAML format.
-FIELD_ORDER = (
-    "name",
-    "category",
-    "purpose",
-    "legal_basis",
-    "recipients",
-    "retention",
-    "source",
-    "correctable",
-    "erasure",
-)
-
-
 def _field_document(field: Field) -> dict[str, Any]:
-    data: dict[str, Any] = {key: getattr(field, key) for key in FIELD_ORDER}
+    data: dict[str, Any] = {key: getattr(field, key) for key in FIELD_KEYS if key != "erasure_reason"}
     if field.erasure_reason:
         data["erasure_reason"] = field.erasure_reason
     return data
@@ -134,17 +118,22 @@ def datamap_snapshot(datamap: DataMap | None = None) -> DataMapVersion:
     return version
 
 
+# Validated maps by digest: a stored version never changes, so each process reads it once.
+_MAPS_BY_DIGEST: dict[str, DataMap] = {}
+
+
 def datamap_of(version: DataMapVersion) -> DataMap:
-    """The map a stored version holds; a version never changes, so each process reads it once."""
-    return _datamap_of_digest(version.digest, version.version, json.dumps(version.document, sort_keys=True))
-
-
-@functools.lru_cache(maxsize=32)
-def _datamap_of_digest(digest: str, label: str, document: str) -> DataMap:
-    data = json.loads(document)
-    if not data.get("systems"):
-        return DataMap(version=label, systems=())
-    return load_datamap(data)
+    """The map a stored version holds."""
+    datamap = _MAPS_BY_DIGEST.get(version.digest)
+    if datamap is None:
+        if version.document.get("systems"):
+            datamap = load_datamap(version.document)
+        else:
+            datamap = DataMap(version=version.version, systems=())
+        if len(_MAPS_BY_DIGEST) >= 32:
+            _MAPS_BY_DIGEST.clear()
+        _MAPS_BY_DIGEST[version.digest] = datamap
+    return datamap
 
 
 def datamap_reachable_only(document: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

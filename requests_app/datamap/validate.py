@@ -29,7 +29,8 @@ from requests_app.datamap.schema import (
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-FIELD_KEYS = {
+# The keys of a field, in the order the YAML format writes them.
+FIELD_KEYS = (
     "name",
     "category",
     "purpose",
@@ -40,7 +41,7 @@ FIELD_KEYS = {
     "correctable",
     "erasure",
     "erasure_reason",
-}
+)
 LOCATOR_KEYS = {
     "sql": {"table", "primary_key", "match"},
     "redis": {"keys", "type"},
@@ -281,7 +282,7 @@ def _provides(
 
 
 def _field(data: dict[str, Any], path: str, problems: Problems) -> Field:
-    problems.unknown_keys(data, FIELD_KEYS, path)
+    problems.unknown_keys(data, set(FIELD_KEYS), path)
     category = problems.text(data, "category", path)
     if category and category not in CATEGORIES:
         problems.add(f"{path}.category", f"unknown category {category!r} (one of: {', '.join(CATEGORIES)})")
