@@ -99,7 +99,7 @@ class FieldInline(admin.TabularInline):
     model = Field
     extra = 0
     fields = ["position", "name", "category", "purpose", "legal_basis", "recipients", "retention", "source",
-              "correctable", "erasure", "erasure_reason"]  # fmt: skip
+              "correctable", "erasure", "erasure_reason", "disclose", "disclose_reason"]  # fmt: skip
 
 
 class DatasetInline(admin.StackedInline):

@@ -18,21 +18,28 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from requests_app import evidence, recipients
 from requests_app.audit import Actor, audit_append
 from requests_app.connectors import ActionCounts, ConnectorError, ConnectorPending, Subject, connector_for
-from requests_app.datamap.schema import DataMap, waves
+from requests_app.connectors.manual import ManualConnector
+from requests_app.datamap.schema import DataMap, DataMapError, System, waves
 from requests_app.datamap.store import datamap_of, datamap_snapshot
+from requests_app.errors import GuardFailed
 from requests_app.models import (
     FINISHED_STATES,
+    NEEDS_PERSON_STATES,
+    OUTCOMES_FOR,
     DataSubjectRequest,
     RequestType,
     State,
     StoreAction,
+    StoreOutcome,
     StoreTask,
     StoreTaskState,
 )
@@ -60,16 +67,25 @@ def fanout_create(request: DataSubjectRequest) -> list[StoreTask]:
 
     Every system first resolves the subject (forward waves: email, then what the email
     leads to). A deletion then erases in the reverse order, and a correction corrects, so a
-    row that maps an email to a user id goes last.
+    row that maps an email to a user id goes last. A manual system is searched by a person
+    for an access request (they upload the export, or record that nothing is held); for a
+    deletion or correction its one task is the person's erasure or correction.
     """
     version = datamap_snapshot()
+    datamap = datamap_of(version)
+    if not datamap.systems:
+        # Nothing to search is not "searched and found nothing": a person says why, or
+        # describes the stores and starts them.
+        raise DataMapError(["systems: the data map lists no system, so no store can be searched"])
     DataSubjectRequest.objects.filter(pk=request.pk).update(datamap_version=version)
     request.datamap_version = version
-    plan = waves(datamap_of(version))
+    plan = waves(datamap)
+    is_access = request.request_type == RequestType.ACCESS
     rows = [
         StoreTask(request=request, system=system.name, kind=system.kind, action=StoreAction.RESOLVE, step=index)
         for index, wave in enumerate(plan)
         for system in wave
+        if is_access or system.kind != "manual"
     ]
     second = SECOND_PHASE.get(RequestType(request.request_type))
     # A correction touches only the systems whose changes staff approved.
@@ -100,6 +116,8 @@ def request_advance(request_pk: int) -> None:
             return
         tasks = list(request.store_tasks.order_by("step", "id"))
         unfinished = [t for t in tasks if t.state not in FINISHED_STATES]
+        if not unfinished:
+            unfinished = _recipient_tasks(request, tasks)
         if not unfinished:
             _fulfilled(request)
             return
@@ -135,11 +153,57 @@ def _fulfilled(request: DataSubjectRequest) -> None:
     _enqueue("fulfil_request", request.pk)
 
 
+def _recipient_tasks(request: DataSubjectRequest, tasks: list[StoreTask]) -> list[StoreTask]:
+    """Once a deletion's erasures or a correction's changes have outcomes: a task per recipient.
+
+    Made once (the request row is locked, and a notify task existing means they were made),
+    after the stores, because only data that was really erased or changed is communicated.
+    Recipients that are systems of the map were told by that system's own task.
+    """
+    second = SECOND_PHASE.get(RequestType(request.request_type))
+    if second is None or request.datamap_version is None or any(t.action == StoreAction.NOTIFY for t in tasks):
+        return []
+    notices = recipients.recipients_to_tell(datamap_of(request.datamap_version), tasks, request.corrections)
+    to_tell = [n for n in notices.values() if not n.told_by_system]
+    if not to_tell:
+        return []
+    step = max(t.step for t in tasks) + 1
+    StoreTask.objects.bulk_create(
+        [
+            StoreTask(
+                request=request,
+                system="",
+                recipient=notice.recipient[:200],
+                kind="manual",
+                action=StoreAction.NOTIFY,
+                step=step,
+                state=StoreTaskState.MANUAL,
+                instructions=recipients.notify_instructions(
+                    notice, request_type=request.request_type, subject_email=request.subject_email
+                ),
+                queued_at=timezone.now(),
+            )
+            for notice in to_tell
+        ],
+        ignore_conflicts=True,
+    )
+    audit_append(
+        request=request,
+        actor=SYSTEM,
+        action="fanout.recipients",
+        data={
+            "to_tell": [n.recipient for n in to_tell],
+            "told_by_systems": {n.recipient: n.told_by_system for n in notices.values() if n.told_by_system},
+        },
+    )
+    return list(request.store_tasks.filter(action=StoreAction.NOTIFY).order_by("step", "id"))
+
+
 def _needs_attention(request: DataSubjectRequest, tasks: list[StoreTask]) -> None:
     if request.state != State.IN_PROGRESS:
         return
     waiting = ", ".join(
-        f"{t.system} ({t.get_state_display().lower()})"
+        f"{t.target} ({t.get_state_display().lower()})"
         for t in tasks
         if t.state in (StoreTaskState.FAILED, StoreTaskState.MANUAL)
     )
@@ -230,6 +294,11 @@ class _TaskCheckpoint:
         self.task.checkpoint = state
 
 
+def _searched_with(system: System, subject: Subject) -> dict[str, list[str]]:
+    """The identifiers the system is searched by that the subject has: the record of the search."""
+    return {name: list(subject.values(name)) for name in system.searched_by if subject.values(name)}
+
+
 def _run_action(task: StoreTask, token: str) -> dict[str, Any]:
     assert task.request.datamap_version is not None  # noqa: S101 - set when the tasks were created
     datamap: DataMap = datamap_of(task.request.datamap_version)
@@ -237,6 +306,19 @@ def _run_action(task: StoreTask, token: str) -> dict[str, Any]:
     if system is None:
         raise ConnectorError(f"system {task.system!r} is not in the data map", transient=False, system=task.system)
     subject = _subject(task)
+    searched_with = _searched_with(system, subject)
+    if not searched_with:
+        # Nothing the subject is known by can find them here (no account, so no user id): the
+        # store is not searched, and the record says so rather than "searched, nothing found".
+        return {"counts": {"not_searched": "no_identifiers", "missing": list(system.searched_by)}, "searched_with": {}}
+    if system.kind == "manual" and task.action == StoreAction.RESOLVE:
+        counts = ManualConnector(system).export_instructions(subject)
+        return {"counts": counts.to_dict(), "manual": True, "searched_with": searched_with}
+    result = _run_connector(task, token, system, subject)
+    return {**result, "searched_with": searched_with}
+
+
+def _run_connector(task: StoreTask, token: str, system: System, subject: Subject) -> dict[str, Any]:
     heartbeat = _heartbeat(task, token)
     checkpoint = _TaskCheckpoint(task, token)
     with connector_for(system) as connector:
@@ -260,6 +342,7 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
         done = StoreTask.objects.filter(pk=task.pk, lease_token=token).update(
             state=state,
             identifiers=result.get("identifiers", {}),
+            searched_with=result.get("searched_with", {}),
             counts=result.get("counts", {}),
             instructions=instructions,
             error="",
@@ -331,59 +414,121 @@ def _fail(task: StoreTask, token: str, error: str) -> None:
         _enqueue("advance_request", task.request_id)
 
 
+def _lock_open_request(task: StoreTask) -> DataSubjectRequest:
+    """Lock the task's request; refuse when it is closed (its stores no longer run)."""
+    request = DataSubjectRequest.objects.select_for_update().get(pk=task.request_id)
+    if request.state not in (State.IN_PROGRESS, State.NEEDS_ATTENTION):
+        raise GuardFailed(
+            f"Request {request.reference} is {request.get_state_display().lower()}: its stores do not run"
+        )
+    return request
+
+
 def store_task_retry(*, task: StoreTask, actor: Actor) -> None:
     """Staff try a failed task again; the request goes back to work."""
     with transaction.atomic():
-        request = DataSubjectRequest.objects.select_for_update().get(pk=task.request_id)
+        request = _lock_open_request(task)
         retried = StoreTask.objects.filter(pk=task.pk, state=StoreTaskState.FAILED).update(
             state=StoreTaskState.QUEUED, attempts=0, error="", queued_at=timezone.now(), next_attempt_at=None
         )
         if retried != 1:
-            return
+            raise GuardFailed(f"{task.target} is no longer failed: nothing was retried")
         audit_append(request=request, actor=actor, action="store_task.retried", data={"system": task.system})
         _resume_if_waiting(request, actor)
         _enqueue("run_store_task", task.pk)
 
 
-def store_task_complete_manual(*, task: StoreTask, actor: Actor, note: str, attachment: Any = None) -> None:
-    """A person did a manual step and says what they did (with, say, a vendor's confirmation)."""
-    if not note.strip():
-        from requests_app.errors import GuardFailed
+def outcome_choices(tasks: list[StoreTask]) -> list[StoreOutcome]:
+    """The outcomes a person may record for these tasks (one system's open work), in order."""
+    allowed = {outcome for task in tasks for outcome in OUTCOMES_FOR[task.action]}
+    return [outcome for outcome in StoreOutcome if outcome in allowed]
 
-        raise GuardFailed("Say what was done")
+
+def open_work_of(task: StoreTask) -> list[StoreTask]:
+    """The task and the rest of its system's unfinished work in the request (a notify task: itself).
+
+    A person who erased a store by hand, or confirmed it holds nothing, has settled that
+    store for the whole request: its search and its erasure alike.
+    """
+    if task.action == StoreAction.NOTIFY:
+        return [task]
+    siblings = (
+        StoreTask.objects.filter(request_id=task.request_id, system=task.system)
+        .exclude(action=StoreAction.NOTIFY)
+        .exclude(state__in=FINISHED_STATES)
+        .order_by("step", "id")
+    )
+    return list(siblings)
+
+
+def store_task_resolve(
+    *, task: StoreTask, actor: Actor, outcome: str, note: str, attachment: UploadedFile | None = None
+) -> list[StoreTask]:
+    """A person records what happened in a store that waits for them or failed, with why.
+
+    The outcome covers the store's remaining work in this request (see ``open_work_of``).
+    For an access request, "done by hand" means the person exported the data: the export
+    is required, and goes into the subject's bundle. Returns the tasks resolved.
+    """
+    if not note.strip():
+        raise GuardFailed("Say what was done, or why not")
+    evidence.evidence_check(attachment)
     with transaction.atomic():
-        request = DataSubjectRequest.objects.select_for_update().get(pk=task.request_id)
-        completed = StoreTask.objects.filter(pk=task.pk, state=StoreTaskState.MANUAL).update(
-            state=StoreTaskState.DONE, note=note, finished_at=timezone.now()
+        request = _lock_open_request(task)
+        work = [t for t in open_work_of(task) if t.state in (*NEEDS_PERSON_STATES, StoreTaskState.PENDING)]
+        if task.pk not in {t.pk for t in work} or StoreTask.objects.get(pk=task.pk).state not in NEEDS_PERSON_STATES:
+            raise GuardFailed(f"{task.target} does not wait for a person: nothing was recorded")
+        if outcome not in outcome_choices(work):
+            raise GuardFailed(f"{outcome!r} is not an outcome for {task.target}")
+        exports = request.request_type == RequestType.ACCESS and outcome == StoreOutcome.DONE_BY_HAND
+        if exports and attachment is None:
+            raise GuardFailed("Attach the export: it is what the subject receives from this store")
+        stored = evidence.evidence_store(attachment) if attachment is not None else ""
+        name = evidence.evidence_name(attachment) if attachment is not None else ""
+        by = _display_name(actor)
+        now = timezone.now()
+        resolved = StoreTask.objects.filter(pk__in=[t.pk for t in work]).exclude(state__in=FINISHED_STATES)
+        count = resolved.update(
+            state=StoreTaskState.RESOLVED,
+            outcome=outcome,
+            note=note.strip(),
+            resolved_by=by,
+            finished_at=now,
+            lease_token="",
+            lease_expires_at=None,
+            **({"attachment": stored, "attachment_name": name} if stored else {}),
         )
-        if completed != 1:
-            return
-        if attachment is not None:
-            task.attachment.save(f"{task.pk}-{uuid.uuid4().hex}.bin", attachment, save=False)
-            StoreTask.objects.filter(pk=task.pk).update(attachment=task.attachment.name)
+        if count != len(work):
+            raise GuardFailed(f"{task.target} changed meanwhile: nothing was recorded")
         audit_append(
             request=request,
             actor=actor,
-            action="store_task.completed_by_hand",
-            reason=note,
-            data={"system": task.system},
+            action="store_task.resolved",
+            reason=note.strip(),
+            data={
+                "system": task.system,
+                "recipient": task.recipient,
+                "outcome": outcome,
+                "tasks": [f"{t.target}.{t.action}" for t in work],
+                "attachment": name,
+            },
         )
         _resume_if_waiting(request, actor)
         _enqueue("advance_request", request.pk)
+    return work
+
+
+def _display_name(actor: Actor) -> str:
+    user = actor.user
+    if user is None:
+        return actor.label
+    full_name = getattr(user, "get_full_name", lambda: "")()
+    return str(full_name or user.get_username())
 
 
 def _resume_if_waiting(request: DataSubjectRequest, actor: Actor) -> None:
     if request.state == State.NEEDS_ATTENTION:
         transition(request, State.IN_PROGRESS, actor, reason="Store tasks resumed")
-
-
-def fanout_cancel(request: DataSubjectRequest) -> int:
-    """Stop the request's unfinished tasks (inside the cancelling transaction)."""
-    return (
-        StoreTask.objects.filter(request=request)
-        .exclude(state__in=FINISHED_STATES)
-        .update(state=StoreTaskState.CANCELLED, lease_token="", lease_expires_at=None)
-    )
 
 
 def store_tasks_sweep() -> dict[str, int]:

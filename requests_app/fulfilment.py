@@ -22,7 +22,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from requests_app import bundle_keys, deadlines, services
+from requests_app import bundle_keys, deadlines, evidence, recipients, services
 from requests_app.audit import Actor, audit_append
 from requests_app.bundles.certificate import write_correction_report, write_deletion_certificate
 from requests_app.bundles.crypto import encrypt_stream
@@ -32,7 +32,11 @@ from requests_app.bundles.inputs import (
     CorrectionOutcome,
     DatasetInfo,
     ErasureOutcome,
+    FieldChange,
     FieldInfo,
+    ManualExport,
+    RecipientRecord,
+    StoreRecord,
     SystemInfo,
 )
 from requests_app.bundles.writer import write_access_bundle
@@ -40,12 +44,15 @@ from requests_app.connectors import ActionCounts, Subject, connector_for
 from requests_app.datamap.schema import DataMap
 from requests_app.datamap.store import datamap_of
 from requests_app.models import (
+    OUTCOME_WORDS,
+    RESULT_KIND,
     Bundle,
     BundleKind,
     DataSubjectRequest,
     RequestType,
     State,
     StoreAction,
+    StoreOutcome,
     StoreTask,
     StoreTaskState,
 )
@@ -53,11 +60,6 @@ from requests_app.notifications import absolute_url
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("fulfilment")
-KIND_OF = {
-    RequestType.ACCESS: BundleKind.ACCESS,
-    RequestType.DELETION: BundleKind.DELETION_CERTIFICATE,
-    RequestType.CORRECTION: BundleKind.CORRECTION_REPORT,
-}
 PUBLIC_KEY_PATH = "/.well-known/dsar-bundle-signing-key.pem"
 
 
@@ -66,7 +68,7 @@ def request_fulfil(request_pk: int) -> Bundle | None:
     request = DataSubjectRequest.objects.select_related("datamap_version").filter(pk=request_pk).first()
     if request is None or request.state != State.IN_PROGRESS or request.fulfilled_at is None:
         return None
-    kind = KIND_OF[RequestType(request.request_type)]
+    kind = RESULT_KIND[RequestType(request.request_type)]
     bundle = Bundle.objects.filter(request=request, kind=kind).first() or _build(request, kind)
     with transaction.atomic():
         locked = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
@@ -78,7 +80,8 @@ def request_fulfil(request_pk: int) -> Bundle | None:
 def _build(request: DataSubjectRequest, kind: str) -> Bundle:
     assert request.datamap_version is not None  # noqa: S101 - set when the store tasks were created
     datamap = datamap_of(request.datamap_version)
-    context = bundle_context(request, datamap)
+    tasks = list(StoreTask.objects.filter(request=request).order_by("step", "id"))
+    context = bundle_context(request, datamap, tasks)
     key = bundle_keys.signing_key()
     with tempfile.TemporaryDirectory(prefix="dsar-bundle-") as folder:
         plain, sealed = Path(folder) / "bundle.zip", Path(folder) / "bundle.enc"
@@ -89,17 +92,18 @@ def _build(request: DataSubjectRequest, kind: str) -> Bundle:
                 summary = write_access_bundle(
                     out,
                     context,
-                    _records(request, datamap),
+                    _records(request, datamap, tasks),
                     signing_key=key,
                     pdf_record_limit=settings.DSAR_REPORT_RECORD_LIMIT,
                     tmp_dir=folder,
+                    exports=manual_exports(tasks),
                 )
                 counts = {f"{system}.{dataset}": n for (system, dataset), n in summary.counts.items()}
                 records = summary.total_records
             elif kind == BundleKind.DELETION_CERTIFICATE:
-                write_deletion_certificate(out, context, erasure_outcomes(request), signing_key=key)
+                write_deletion_certificate(out, context, erasure_outcomes(tasks), signing_key=key)
             else:
-                write_correction_report(out, context, correction_outcomes(request), signing_key=key)
+                write_correction_report(out, context, correction_outcomes(request, datamap, tasks), signing_key=key)
         digest = _sha256(plain)
         with plain.open("rb") as src, sealed.open("wb") as dst:
             encrypt_stream(src, dst, bundle_keys.encryption_key())
@@ -145,34 +149,146 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _subject(request: DataSubjectRequest) -> Subject:
-    subject = Subject.from_dict({"email": [request.subject_email]})
-    for identifiers in StoreTask.objects.filter(
-        request=request, action=StoreAction.RESOLVE, state=StoreTaskState.DONE
-    ).values_list("identifiers", flat=True):
-        subject = subject.merged(identifiers)
+def _subject(tasks: list[StoreTask], email: str) -> Subject:
+    subject = Subject.from_dict({"email": [email]})
+    for task in tasks:
+        if task.action == StoreAction.RESOLVE and task.state == StoreTaskState.DONE:
+            subject = subject.merged(task.identifiers)
     return subject
 
 
-def _records(request: DataSubjectRequest, datamap: DataMap) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Every record of the subject, store by store, straight from the connectors."""
-    subject = _subject(request)
+def _searched_by_program(task: StoreTask) -> bool:
+    return task.state == StoreTaskState.DONE and not task.not_searched
+
+
+def _records(
+    request: DataSubjectRequest, datamap: DataMap, tasks: list[StoreTask]
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every record of the subject, store by store, straight from the connectors.
+
+    Only the stores a program searched are read again: one no program reaches, one that was
+    not searched, and one whose outcome a person recorded are exported by hand or not at all.
+    """
+    subject = _subject(tasks, request.subject_email)
+    searched = {t.system for t in tasks if t.action == StoreAction.RESOLVE and _searched_by_program(t)}
     for system in datamap.systems:
-        if system.kind == "manual":
+        if system.kind == "manual" or system.name not in searched:
             continue
         with connector_for(system) as connector:
             for dataset, record in connector.export(subject):
                 yield system.name, dataset, record
 
 
-def erasure_outcomes(request: DataSubjectRequest) -> list[ErasureOutcome]:
-    outcomes = []
-    for task in StoreTask.objects.filter(request=request, action=StoreAction.ERASE).order_by("step", "id"):
-        counts = ActionCounts.from_dict(task.counts)
-        if task.kind == "manual" or not counts.datasets:
-            note = f"Done by hand: {task.note}" if task.note else ""
-            outcomes.append(ErasureOutcome(task.system, "-", {}, status="done" if task.note else "manual", note=note))
+def manual_exports(tasks: list[StoreTask]) -> tuple[ManualExport, ...]:
+    """The files people exported by hand for an access request, to go into the bundle."""
+    return tuple(
+        ManualExport(
+            system=task.system,
+            name=task.attachment_name or "export",
+            open=functools.partial(evidence.evidence_open, task),
+        )
+        for task in tasks
+        if task.action == StoreAction.RESOLVE
+        and task.state == StoreTaskState.RESOLVED
+        and task.outcome == StoreOutcome.DONE_BY_HAND
+        and task.attachment
+    )
+
+
+VALUES_SHOWN = 3
+
+
+def _searched_with(task: StoreTask) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The identifiers a store was searched with, a few values each ("and 4 more")."""
+    result = []
+    for name, values in (task.searched_with or {}).items():
+        shown = tuple(str(v) for v in values[:VALUES_SHOWN])
+        if len(values) > VALUES_SHOWN:
+            shown += (f"and {len(values) - VALUES_SHOWN} more",)
+        result.append((str(name), shown))
+    return tuple(result)
+
+
+def store_record(task: StoreTask) -> StoreRecord:
+    """One line of the record of the search, from a task that has an outcome."""
+    resolved = task.state == StoreTaskState.RESOLVED
+    if task.not_searched:
+        note = f"we hold no {task.missing_identifiers} for you, which is what this system is searched by"
+    else:
+        note = task.note if resolved else ""
+    return StoreRecord(
+        system=task.system,
+        action=task.action,
+        words=task.outcome_words,
+        done=not task.not_searched and not (resolved and task.outcome == StoreOutcome.NOT_DONE),
+        searched_with=_searched_with(task),
+        found=tuple((str(d), int(n)) for d, n in (task.counts.get("found") or {}).items()) if not resolved else (),
+        by=(task.resolved_by or "a member of our staff") if resolved else "",
+        at=task.finished_at if resolved else None,
+        note=note,
+        evidence=task.attachment_name if resolved else "",
+    )
+
+
+def store_records(tasks: list[StoreTask]) -> tuple[StoreRecord, ...]:
+    return tuple(store_record(t) for t in tasks if t.action != StoreAction.NOTIFY and t.has_outcome)
+
+
+def recipient_records(
+    request: DataSubjectRequest, datamap: DataMap, tasks: list[StoreTask]
+) -> tuple[RecipientRecord, ...]:
+    """Each recipient of data that was erased or corrected, and what came of telling it."""
+    notices = recipients.recipients_to_tell(datamap, tasks, request.corrections)
+    by_recipient = {t.recipient.casefold(): t for t in tasks if t.action == StoreAction.NOTIFY}
+    second = {t.system: t for t in tasks if t.action in (StoreAction.ERASE, StoreAction.CORRECT)}
+    records = []
+    for notice in notices.values():
+        if notice.told_by_system:
+            through = second.get(notice.told_by_system)
+            words = through.outcome_words if through else "Told"
+            records.append(
+                RecipientRecord(
+                    notice.recipient, tuple(notice.fields), words, done=bool(through and _done(through)),
+                    told_by_system=notice.told_by_system,
+                )
+            )  # fmt: skip
             continue
+        task = by_recipient.get(notice.recipient.casefold())
+        if task is None or not task.has_outcome:
+            continue
+        records.append(
+            RecipientRecord(
+                notice.recipient,
+                tuple(notice.fields),
+                task.outcome_words,
+                done=task.outcome != StoreOutcome.NOT_DONE,
+                by=task.resolved_by or "a member of our staff",
+                at=task.finished_at,
+                note=task.note,
+            )
+        )
+    return tuple(records)
+
+
+def _done(task: StoreTask) -> bool:
+    return task.has_outcome and not (task.state == StoreTaskState.RESOLVED and task.outcome == StoreOutcome.NOT_DONE)
+
+
+def erasure_outcomes(tasks: list[StoreTask]) -> list[ErasureOutcome]:
+    """What erasure did, per dataset where a program did it, per system where a person decided."""
+    outcomes = []
+    for task in tasks:
+        if task.action != StoreAction.ERASE:
+            continue
+        if task.state == StoreTaskState.RESOLVED or task.not_searched:
+            record = store_record(task)
+            outcomes.append(
+                ErasureOutcome(
+                    task.system, "-", {}, words=record.words, done=_done(task), note=record.note, by=record.by
+                )
+            )
+            continue
+        counts = ActionCounts.from_dict(task.counts)
         for name, c in counts.datasets.items():
             actions = {
                 "deleted": c.deleted,
@@ -181,33 +297,94 @@ def erasure_outcomes(request: DataSubjectRequest) -> list[ErasureOutcome]:
                 "hashed": c.hashed,
                 "retained": c.retained,
             }
+            done = {ERASURE_ACTION_OF[k]: v for k, v in actions.items() if v}
             outcomes.append(
                 ErasureOutcome(
                     task.system,
                     name,
-                    {k: v for k, v in actions.items() if v},
-                    retained_reasons=tuple(dict.fromkeys(c.retained_reasons.values())),
-                    status="done" if task.state == StoreTaskState.DONE else "failed",
+                    done,
+                    retained_reasons=tuple(dict.fromkeys(c.retained_reasons.values())) if c.retained else (),
+                    words=_erasure_words(c.changes, c.retained, task.outcome_words),
+                    # A processor carries out the erasure itself and may not say how much it held:
+                    # that is not "nothing found".
+                    note=PROCESSOR_NOTE if task.kind == "http" and not done else "",
                 )
             )
     return outcomes
 
 
-def correction_outcomes(request: DataSubjectRequest) -> list[CorrectionOutcome]:
+PROCESSOR_NOTE = "Erased by the processor, which does not report how many records it held"
+
+
+def _erasure_words(changed: int, kept: int, erased: str) -> str:
+    """The outcome of one dataset's erasure: what the counts say, in the records' words."""
+    if not changed and kept:
+        return str(OUTCOME_WORDS[StoreAction.ERASE][StoreOutcome.RETAINED])
+    return erased
+
+
+# The data map's erasure action behind each count a connector reports.
+ERASURE_ACTION_OF = {
+    "deleted": "delete_row",
+    "nulled": "null",
+    "masked": "mask",
+    "hashed": "hash",
+    "retained": "retain",
+}
+
+
+def correction_outcomes(
+    request: DataSubjectRequest, datamap: DataMap, tasks: list[StoreTask]
+) -> list[CorrectionOutcome]:
+    """What each approved change did: the field's values before (as far as known) and now."""
     outcomes = []
-    for task in StoreTask.objects.filter(request=request, action=StoreAction.CORRECT).order_by("step", "id"):
+    for task in tasks:
+        if task.action != StoreAction.CORRECT:
+            continue
         wanted = request.corrections.get(task.system, {})
         counts = ActionCounts.from_dict(task.counts)
-        for dataset, fields in wanted.items():
-            changed = counts.datasets.get(dataset)
-            rows = changed.corrected if changed else 0
-            refused = () if task.state == StoreTaskState.DONE else tuple((f, task.error[:200]) for f in fields)
-            outcomes.append(CorrectionOutcome(task.system, dataset, tuple(fields), rows, refused=refused))
+        system = datamap.get_system(task.system)
+        resolved = task.state == StoreTaskState.RESOLVED
+        for dataset_name, fields in wanted.items():
+            dataset = system.get_dataset(dataset_name) if system else None
+            changed = counts.datasets.get(dataset_name)
+            rows = changed.corrected if changed and not resolved else 0
+            refused: tuple[tuple[str, str], ...] = ()
+            if not _done(task) or task.not_searched:
+                why = task.note if resolved else store_record(task).note
+                refused = tuple((f, why) for f in fields)
+            outcomes.append(
+                CorrectionOutcome(
+                    task.system,
+                    dataset_name,
+                    tuple(fields),
+                    rows,
+                    refused=refused,
+                    changes=tuple(
+                        _field_change(dataset, name, value, changed, resolved) for name, value in fields.items()
+                    ),
+                    words=task.outcome_words,
+                    by=task.resolved_by if resolved else "",
+                    note=task.note if resolved else "",
+                )
+            )
     return outcomes
 
 
-def bundle_context(request: DataSubjectRequest, datamap: DataMap) -> BundleContext:
-    """What the report says: who asked and when, and the data map it was answered with."""
+def _field_change(dataset: Any, name: str, value: Any, counts: Any, resolved: bool) -> FieldChange:
+    data_field = dataset.get_field(name) if dataset else None
+    if data_field is not None and data_field.withheld:
+        return FieldChange(name, (), "", withheld_reason=data_field.disclose_reason)
+    was = tuple(counts.previous.get(name, ())) if counts is not None and not resolved else ()
+    return FieldChange(name, was, str(value))
+
+
+def bundle_context(
+    request: DataSubjectRequest, datamap: DataMap, tasks: list[StoreTask] | None = None
+) -> BundleContext:
+    """What the report says: who asked and when, the data map it was answered with, and the
+    record of the search (how each store was searched, what a person did, who was told)."""
+    tasks = tasks if tasks is not None else list(StoreTask.objects.filter(request=request).order_by("step", "id"))
     return BundleContext(
         reference=request.reference,
         request_type=request.request_type,
@@ -226,6 +403,8 @@ def bundle_context(request: DataSubjectRequest, datamap: DataMap) -> BundleConte
         transfer_safeguards=settings.DSAR_TRANSFER_SAFEGUARDS,
         branding=Branding(company_name=settings.DSAR_COMPANY_NAME),
         public_key_url=absolute_url(PUBLIC_KEY_PATH),
+        store_records=store_records(tasks),
+        recipients=recipient_records(request, datamap, tasks),
     )
 
 
@@ -249,6 +428,7 @@ def _system_info(system: Any) -> SystemInfo:
                         source=f.source,
                         erasure=f.erasure,
                         erasure_reason=f.erasure_reason,
+                        withheld_reason=f.disclose_reason if f.withheld else "",
                     )
                     for f in d.fields
                 ),

@@ -18,31 +18,15 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from requests_app import bundle_keys, downloads, ratelimit, regions, services, verification
+from requests_app import bundle_keys, downloads, progress, ratelimit, regions, services, verification
 from requests_app.forms import RequestForm, ResendForm, VerifyCodeForm
-from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction, State
+from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction
 from requests_app.verification import VerificationFailed
 
 # Messages from the privacy team that the status page shows (never links or codes).
 STATUS_PAGE_KINDS = ("more_information", "reply", "extension", "rejection", "completion", "closed_unverified")
-
-STATE_EXPLANATIONS = {
-    State.PENDING_VERIFICATION: _("We are waiting to confirm your identity."),
-    State.VERIFIED: _("Your identity is confirmed. We will start work on your request shortly."),
-    State.AWAITING_APPROVAL: _(
-        "Your identity is confirmed. Your request is waiting for a decision by our privacy team."
-    ),
-    State.IN_PROGRESS: _("We are working on your request."),
-    State.NEEDS_ATTENTION: _("We are working on your request."),
-    State.AWAITING_REQUESTER: _("We have asked you for more information. Please see our message below."),
-    State.COMPLETED: _("Your request is complete."),
-    State.REJECTED: _("We could not carry out your request. Please see our message below."),
-    State.CANCELLED: _("Your request was cancelled."),
-    State.CLOSED_UNVERIFIED: _("Your request was closed because your identity was not confirmed in time."),
-}
 
 
 def private_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -220,10 +204,11 @@ def _status_context(subject_request: DataSubjectRequest) -> dict[str, Any]:
     messages = subject_request.emails.filter(direction=Direction.OUTBOUND, kind__in=STATUS_PAGE_KINDS).order_by(
         "created_at"
     )
+    label, explanation = progress.subject_status(subject_request)
     return {
         "subject_request": subject_request,
-        "state_label": State(subject_request.state).label,
-        "state_explanation": STATE_EXPLANATIONS[State(subject_request.state)],
+        "state_label": label,
+        "state_explanation": explanation,
         "messages": messages,
         "bundles": downloads.available_bundles(subject_request),
     }

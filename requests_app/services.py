@@ -25,6 +25,8 @@ from requests_app.models import (
     ChallengePurpose,
     DataSubjectRequest,
     State,
+    StoreOutcome,
+    StoreTaskState,
     VerificationChallenge,
     VerificationPolicy,
 )
@@ -169,16 +171,24 @@ def _enqueue_second_factor(request_pk: int) -> None:
 
 
 def request_verify_manually(*, request: DataSubjectRequest, actor: Actor, note: str) -> DataSubjectRequest:
-    """Staff verified the subject another way (or reviewed an agent's authorisation)."""
+    """Staff verified the subject another way (or reviewed an agent's authorisation).
+
+    A subject who never confirmed their email address (they phoned in) gets their status
+    link now, through which they collect the result; one who confirmed it has had theirs.
+    """
     if not note.strip():
         raise GuardFailed("Say how the identity was verified")
     with transaction.atomic():
         transition(request, State.VERIFIED, actor, reason=note)
         DataSubjectRequest.objects.filter(pk=request.pk).update(verification_note=note)
         request_proceed(request=request)
-        notify(
-            request=request, kind="status_link", to=request.subject_email, context={"status_url": status_url(request)}
-        )
+        if request.email_verified_at is None:
+            notify(
+                request=request,
+                kind="status_link",
+                to=request.subject_email,
+                context={"status_url": status_url(request), "verified_by_staff": True},
+            )
     request.refresh_from_db()
     return request
 
@@ -254,13 +264,8 @@ def _check_corrections(corrections: dict[str, Any]) -> None:
 
 
 def request_cancel(*, request: DataSubjectRequest, actor: Actor, reason: str) -> DataSubjectRequest:
-    """Cancel the request and stop its pending store tasks."""
-    with transaction.atomic():
-        transition(request, State.CANCELLED, actor, reason=reason)
-        stopped = fanout.fanout_cancel(request)
-        if stopped:
-            audit_append(request=request, actor=actor, action="fanout.cancelled", data={"tasks": stopped})
-    return request
+    """Cancel the request; the workflow stops its unfinished store tasks."""
+    return transition(request, State.CANCELLED, actor, reason=reason)
 
 
 def request_ask_requester(*, request: DataSubjectRequest, actor: Actor, question: str) -> DataSubjectRequest:
@@ -299,12 +304,24 @@ def request_extend_with_notice(*, request: DataSubjectRequest, actor: Actor, rea
     return request
 
 
-def request_complete(*, request: DataSubjectRequest, actor: Actor) -> DataSubjectRequest:
-    """Close a fulfilled request and point the subject to the result on their status page."""
+def request_complete(*, request: DataSubjectRequest, actor: Actor, reason: str = "") -> DataSubjectRequest:
+    """Close a fulfilled request and point the subject to the result on their status page.
+
+    The workflow refuses unless every store task has an outcome and the result exists, or,
+    for a request that never reached a store, ``reason`` says why (the subject is told it).
+    """
     with transaction.atomic():
-        transition(request, State.COMPLETED, actor)
+        transition(request, State.COMPLETED, actor, reason=reason)
+        not_done = request.store_tasks.filter(state=StoreTaskState.RESOLVED, outcome=StoreOutcome.NOT_DONE)
         notify(
-            request=request, kind="completion", to=request.subject_email, context={"status_url": status_url(request)}
+            request=request,
+            kind="completion",
+            to=request.subject_email,
+            context={
+                "status_url": status_url(request),
+                "partly": not_done.exists(),
+                "completion_note": request.completion_note,
+            },
         )
     return request
 

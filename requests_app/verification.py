@@ -17,7 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -144,7 +144,12 @@ def status_token(request: DataSubjectRequest) -> str:
 
 
 def request_from_status_token(token: str) -> DataSubjectRequest:
-    """The request a status link stands for, if the link is genuine, fresh and verified."""
+    """The request a status link stands for, if the link is genuine, fresh and verified.
+
+    Verified means the subject confirmed their address, or staff verified their identity
+    another way (a phone call): either way the link went to that address, and the result is
+    collected through it (with a fresh code to the same address for each download).
+    """
     try:
         data = signing.loads(token, salt=STATUS_SALT, max_age=timedelta(days=settings.DSAR_STATUS_LINK_DAYS))
         reference = str(data["r"])
@@ -152,7 +157,11 @@ def request_from_status_token(token: str) -> DataSubjectRequest:
         raise VerificationFailed("expired") from None
     except (signing.BadSignature, KeyError, TypeError):
         raise VerificationFailed("invalid") from None
-    request = DataSubjectRequest.objects.filter(reference=reference, email_verified_at__isnull=False).first()
+    request = (
+        DataSubjectRequest.objects.filter(reference=reference)
+        .filter(Q(email_verified_at__isnull=False) | Q(verified_at__isnull=False))
+        .first()
+    )
     if request is None:
         raise VerificationFailed("invalid")
     return request

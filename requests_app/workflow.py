@@ -19,7 +19,18 @@ from django.utils import timezone
 from requests_app import deadlines
 from requests_app.audit import Actor, audit_append
 from requests_app.errors import ExtensionNotAllowed, GuardFailed, TransitionNotAllowed
-from requests_app.models import Channel, DataSubjectRequest, RequestType, State, VerificationPolicy
+from requests_app.models import (
+    FINISHED_STATES,
+    RESULT_KIND,
+    Bundle,
+    Channel,
+    DataSubjectRequest,
+    RequestType,
+    State,
+    StoreTask,
+    StoreTaskState,
+    VerificationPolicy,
+)
 from requests_app.references import reference_generate
 
 TERMINAL_STATES = frozenset({State.COMPLETED, State.REJECTED, State.CANCELLED, State.CLOSED_UNVERIFIED})
@@ -176,7 +187,7 @@ def transition(
                 extra={"from": source.value, "to": target.value},
             )
         _check_guards(locked, source, target, reason)
-        changes = _apply(locked, source, target, timezone.now())
+        changes = _apply(locked, source, target, timezone.now(), reason)
         locked.save(update_fields=[*changes, "state", "updated_at"])
         audit_append(
             request=locked,
@@ -187,8 +198,50 @@ def transition(
             reason=reason,
             data={**(data or {}), **changes},
         )
+        if target in TERMINAL_STATES:
+            _stop_store_work(locked, actor)
     request.refresh_from_db()
     return request
+
+
+def _stop_store_work(request: DataSubjectRequest, actor: Actor) -> None:
+    """A closed request runs no more store work: its unfinished tasks are cancelled, on the record."""
+    stopped = (
+        StoreTask.objects.filter(request=request)
+        .exclude(state__in=FINISHED_STATES)
+        .update(state=StoreTaskState.CANCELLED, lease_token="", lease_expires_at=None)
+    )
+    if stopped:
+        audit_append(request=request, actor=actor, action="fanout.cancelled", data={"tasks": stopped})
+
+
+def completion_blockers(request: DataSubjectRequest, *, reason: str = "") -> list[str]:
+    """Why ``request`` cannot be completed now, one sentence each; empty when it can.
+
+    A request is complete only for what really happened: every store task has an outcome
+    (done by the system, or recorded by staff with a reason), and the result the subject
+    receives (copy, certificate or report) exists. A request that never reached its stores
+    can be completed only with a recorded reason, which the subject is told.
+    """
+    tasks = list(request.store_tasks.order_by("step", "id"))
+    if not tasks:
+        if reason.strip():
+            return []
+        return [
+            "No store has been searched for this request. To complete it anyway, say why "
+            "(for example: no personal data held, the subject is in none of our systems)."
+        ]
+    blockers = [
+        f"{task.target} ({task.get_action_display().lower()}) is {task.get_state_display().lower()}"
+        for task in tasks
+        if not task.has_outcome
+    ]
+    if blockers:
+        return [f"These stores have no outcome yet: {'; '.join(blockers)}. Retry them or record an outcome."]
+    kind = RESULT_KIND[RequestType(request.request_type)]
+    if not Bundle.objects.filter(request=request, kind=kind).exists():
+        return [f"The {kind.label.lower()} has not been made yet; the request completes when it is ready."]
+    return []
 
 
 def _check_guards(request: DataSubjectRequest, source: State, target: State, reason: str) -> None:
@@ -200,6 +253,8 @@ def _check_guards(request: DataSubjectRequest, source: State, target: State, rea
             raise GuardFailed("Only a request that was never verified can be closed as unverified")
         if target != State.CLOSED_UNVERIFIED and target != paused_from:
             raise GuardFailed(f"A paused request goes back to {paused_from.label.lower()}, where it paused")
+    if target == State.COMPLETED and (blockers := completion_blockers(request, reason=reason)):
+        raise GuardFailed(" ".join(blockers))
     if target == State.CLOSED_UNVERIFIED:
         if not verification_window_passed(request, timezone.now()):
             raise GuardFailed("The verification window has not ended yet")
@@ -211,9 +266,15 @@ def verification_window_passed(request: DataSubjectRequest, now: datetime) -> bo
     return request.received_at + timedelta(days=settings.DSAR_VERIFICATION_WINDOW_DAYS) <= now
 
 
-def _apply(request: DataSubjectRequest, source: State, target: State, now: datetime) -> dict[str, Any]:
+def _apply(request: DataSubjectRequest, source: State, target: State, now: datetime, reason: str) -> dict[str, Any]:
     """Set the new state and what follows from it; return the changed fields for the audit."""
     changes: dict[str, Any] = {}
+    if target == State.VERIFIED and request.verified_at is None:
+        request.verified_at = now
+        changes["verified_at"] = now
+    if target == State.COMPLETED and not request.store_tasks.exists():
+        request.completion_note = reason.strip()
+        changes["completion_note"] = request.completion_note
     if source == State.AWAITING_REQUESTER:
         changes.update(_resume_clock(request, now))
     if target == State.AWAITING_REQUESTER:

@@ -82,6 +82,7 @@ FLAKY_MAP: dict[str, Any] = {
             "name": "processor",
             "kind": "http",
             "description": "A processor that fails on purpose.",
+            "recipient": "processor",
             "connection": {
                 "base_url_env": "DSAR_TEST_FLAKY_URL",
                 "token_env": "DSAR_DEMO_AUTH_TOKEN",

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import Worker
+from tests.fanout_helpers import use_manual_map
 from tests.waiting import mail_to, plain_text, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -70,6 +71,7 @@ def received_email_text(worker: Worker, address: str) -> str:
 
 
 def test_a_person_asks_confirms_with_the_link_and_sees_the_status_page(page: Page, celery_worker: Worker) -> None:
+    use_manual_map()
     fill_request_form(page, name="Grace Hopper", email="grace@example.org")
 
     text = received_email_text(celery_worker, "grace@example.org")
@@ -84,6 +86,7 @@ def test_a_person_asks_confirms_with_the_link_and_sees_the_status_page(page: Pag
 
 
 def test_a_person_confirms_with_the_code_instead(page: Page, celery_worker: Worker) -> None:
+    use_manual_map()
     fill_request_form(page, name="Katherine Johnson", email="katherine@example.org")
 
     text = received_email_text(celery_worker, "katherine@example.org")
@@ -138,3 +141,48 @@ def test_requester_text_with_html_is_shown_escaped_in_the_browser(page: Page) ->
     expect(page.get_by_label("Full name", exact=True)).to_have_value('<img src=x onerror="document.title=1">')
     expect(page).not_to_have_title("1")
     assert page.locator("img[src=x]").count() == 0
+
+
+def test_a_subject_verified_by_staff_downloads_the_result_through_the_status_link(
+    page: Page, celery_worker: Worker, estate: Any
+) -> None:
+    from requests_app import services
+    from requests_app.audit import Actor
+    from requests_app.datamap.store import datamap_import
+    from requests_app.models import Channel, DataSubjectRequest, EmailMessage, State
+    from tests.estate import FLAKY_MAP
+
+    datamap_import(FLAKY_MAP, actor=Actor.system("tests"))
+    request = services.request_submit(
+        channel=Channel.STAFF,
+        request_type="access",
+        subject_email="phoned@example.org",
+        subject_name="Phoned In",
+        jurisdiction="gdpr",
+    )
+    services.request_verify_manually(request=request, actor=Actor.system("tests"), note="Checked on the phone")
+    wait_for(lambda: DataSubjectRequest.objects.get(pk=request.pk).state == State.COMPLETED, celery_worker)
+
+    # The link staff verification emailed (this process wrote it; the worker, which wrote the
+    # completion email, signs with a key of its own in the tests).
+    sent = EmailMessage.objects.get(request=request, kind="status_link")
+    assert "our privacy team has confirmed your identity" in sent.body_text
+    link = re.search(r"http://\S+?(/request/status/\S+/)", sent.body_text)
+    assert link is not None
+    page.goto(link.group(1))
+    expect(page.locator("dd strong").first).to_have_text("Completed")
+    page.get_by_role("link", name="Copy of your data").click()
+    page.get_by_role("button", name="Email me a download code").click()
+    expect(page.get_by_role("status")).to_contain_text("We have sent a one-time code")
+
+    def code_mail() -> str:
+        texts = [plain_text(m) for m in mail_to(celery_worker.mail_dir, "phoned@example.org")]
+        return next((t for t in reversed(texts) if "download" in t.lower() and re.search(r"\d{4}-\d{4}", t)), "")
+
+    wait_for(lambda: bool(code_mail()), celery_worker)
+    code = re.search(r"\b\d{4}-\d{4}\b", code_mail())
+    assert code is not None
+    page.get_by_label("Download code").fill(code.group(0))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+    assert download.value.suggested_filename == "your-data.zip"

@@ -371,8 +371,13 @@ def test_an_analyst_approves_a_deletion_watches_the_stores_finish_and_downloads_
     seed_estate(estate.sql_url, estate.redis_url, subjects=3, rows_per_subject=2, heavy_subjects=0,
                 auth_db=estate.auth_db, reset=True)  # fmt: skip
     document = dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH))
-    # Without the manual analytics step, so the stores can finish without a person.
+    # Without the manual analytics step and the recipients to tell, so the stores can finish
+    # without a person.
     document["systems"] = [s for s in document["systems"] if s["kind"] != "manual"]
+    for system in document["systems"]:
+        for dataset in system["datasets"]:
+            for field in dataset["fields"]:
+                field["recipients"] = []
     datamap_import(document, actor=Actor.system("tests"))
     request = request_in_state(State.AWAITING_APPROVAL, request_type="deletion", subject_email=SPECIAL_EMAILS[0])
     TOTPDevice.objects.create(user=cast.bob, name="phone", confirmed=True)
@@ -392,10 +397,72 @@ def test_an_analyst_approves_a_deletion_watches_the_stores_finish_and_downloads_
                 break
             page.wait_for_timeout(500)
         expect(page.locator(".state-badge")).to_have_text("Completed")
-        expect(page.get_by_role("row", name=re.compile(r"^accounts\s+Erase\s+Done"))).to_be_visible()
+        expect(page.get_by_role("row", name=re.compile(r"^accounts\s+Erase\s+Erased"))).to_be_visible()
         with page.expect_download() as download:
             page.get_by_role("link", name="Certificate of erasure").click()
         assert download.value.suggested_filename == "erasure-certificate.zip"
 
     run_in_browser(steps)
     assert AuditEvent.objects.filter(request=request, action="bundle.downloaded_by_staff", actor="staff:bob").exists()
+
+
+def test_a_failed_store_blocks_completion_until_staff_record_its_outcome_which_the_certificate_shows(
+    cast: Cast, run_in_browser: RunInBrowser, celery_worker: Worker, estate: Any, tmp_path: Path
+) -> None:
+    from tests.estate import FLAKY_MAP
+    from tests.waiting import wait_for
+
+    datamap_import(FLAKY_MAP, actor=Actor.system("tests"))
+    estate.flaky.broken.add("stuck@example.org")
+    request = request_in_state(State.AWAITING_APPROVAL, request_type="deletion", subject_email="stuck@example.org")
+    services.request_approve(request=request, actor=Actor.staff(cast.bob))
+    wait_for(lambda: DataSubjectRequest.objects.get(pk=request.pk).state == State.NEEDS_ATTENTION, celery_worker)
+    TOTPDevice.objects.create(user=cast.bob, name="phone", confirmed=True)
+    evidence = tmp_path / "processor-confirmation.pdf"
+    evidence.write_bytes(b"%PDF-1.7 The processor confirms the erasure by ticket 4711")
+    folder = Path(os.environ.get("DSAR_SCREENSHOTS_DIR") or tmp_path)
+
+    def steps(new_page: PageMaker) -> None:
+        page = new_page(1400, 1000)
+        sign_in(page, "bob")
+        give_code(page, TOTPDevice.objects.get(user=cast.bob))
+        page.goto(f"/staff/requests/{request.reference}/")
+        # Completing while a store failed is refused, naming it.
+        page.get_by_label("The request is fulfilled: close it and tell the subject.").check()
+        page.get_by_role("button", name="Mark completed").click()
+        expect(page.get_by_role("alert")).to_contain_text("processor (erase) is failed")
+        expect(page.locator(".state-badge")).to_have_text("Needs attention")
+        page.screenshot(path=str(folder / "refused.png"), full_page=True)
+        # The outcome, with a reason and the processor's confirmation.
+        page.locator("summary", has_text="Record the outcome for processor").click()
+        page.get_by_label(re.compile("^Done by hand")).check()
+        page.get_by_label("What was done, or why not").fill("Erased by hand in the processor's console")
+        page.get_by_label(re.compile("^Evidence")).set_input_files(str(evidence))
+        page.get_by_role("button", name="Record the outcome for processor").click()
+        expect(page.get_by_text("processor: the outcome is on the record.")).to_be_visible()
+        for _ in range(120):
+            page.reload()
+            if page.locator(".state-badge").inner_text().strip() == "Completed":
+                break
+            page.wait_for_timeout(500)
+        expect(page.locator(".state-badge")).to_have_text("Completed")
+        expect(page.get_by_role("row", name=re.compile(r"^processor\s+Erase\s+Erased by hand"))).to_be_visible()
+        page.screenshot(path=str(folder / "outcome-recorded.png"), full_page=True)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Certificate of erasure").click()
+        download.value.save_as(str(tmp_path / "certificate.zip"))
+
+    run_in_browser(steps)
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    with zipfile.ZipFile(tmp_path / "certificate.zip") as archive:
+        reader = PdfReader(io.BytesIO(archive.read("certificate.pdf")))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert re.search(
+        r"processor\s+-\s+Erased by hand in the processor's console\s+Erased by hand\s+recorded by Bob", text
+    )
+    assert "processor-confirmation.pdf" in text
+    assert "What our staff did by hand" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from requests_app.workflow import transition
 from tests.conftest import Worker
 from tests.estate import FLAKY_MAP, Estate
 from tests.factories import DataSubjectRequestFactory
+from tests.fanout_helpers import do_by_hand
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -100,12 +102,12 @@ def run_to_the_end(request: DataSubjectRequest, worker: Worker) -> None:
         manual = StoreTask.objects.filter(request=request, state=StoreTaskState.MANUAL).first()
         if manual is None:
             return
-        fanout.store_task_complete_manual(task=manual, actor=STAFF, note="Done in the vendor's console")
+        do_by_hand(manual)
         wait_for(functools.partial(_is_done, manual.pk), worker)
 
 
 def _is_done(task_pk: int) -> bool:
-    return StoreTask.objects.get(pk=task_pk).state == StoreTaskState.DONE
+    return StoreTask.objects.get(pk=task_pk).state in (StoreTaskState.DONE, StoreTaskState.RESOLVED)
 
 
 def found(request: DataSubjectRequest) -> dict[str, dict[str, int]]:
@@ -123,10 +125,17 @@ def test_an_access_request_finds_every_record_of_the_subject_and_no_one_elses(
     start(request)
     wait_for(lambda: settled(request), celery_worker)
 
+    # No program reaches the web analytics vendor: a person is asked to export from it.
+    assert request.state == State.NEEDS_ATTENTION
+    manual = StoreTask.objects.get(request=request, system="web_analytics")
+    assert (manual.action, manual.state) == (StoreAction.RESOLVE, StoreTaskState.MANUAL)
+    assert "Access request: find the subject" in manual.instructions and "cookie_id" in manual.instructions
+    run_to_the_end(request, celery_worker)
     assert request.state in (State.IN_PROGRESS, State.COMPLETED)  # completed once its bundle is built
     assert request.fulfilled_at is not None
     tasks = StoreTask.objects.filter(request=request)
-    assert {t.state for t in tasks} == {StoreTaskState.DONE}
+    assert {t.state for t in tasks.exclude(system="web_analytics")} == {StoreTaskState.DONE}
+    assert tasks.get(system="accounts").searched_with == {"email": [email]}
     expected = rows_of(demo_estate, email)
     assert found(request)["accounts"] == {"users": expected["users"]}
     assert found(request)["api_usage"]["completions"] == expected["completions"]
@@ -162,7 +171,16 @@ def test_an_erasure_removes_exactly_what_the_map_says_and_a_second_run_changes_n
     manual = StoreTask.objects.get(request=request, system="web_analytics", action=StoreAction.ERASE)
     assert manual.state == StoreTaskState.MANUAL
     assert manual.instructions
-    fanout.store_task_complete_manual(task=manual, actor=STAFF, note="Deleted the visitor in the vendor console")
+    assert not StoreTask.objects.filter(request=request, system="web_analytics", action=StoreAction.RESOLVE).exists()
+    do_by_hand(manual, note="Deleted the visitor in the vendor console")
+    # Then each recipient of the erased data is to be told (GDPR Art. 19); the processors the
+    # map names as recipients were told by their own erasure.
+    wait_for(
+        lambda: settled(request) and StoreTask.objects.filter(request=request, action="notify").exists(), celery_worker
+    )
+    recipients = set(StoreTask.objects.filter(request=request, action="notify").values_list("recipient", flat=True))
+    assert recipients == {"our affiliates", "data analysis service providers"}
+    run_to_the_end(request, celery_worker)
     wait_for(lambda: settled(request) and request.fulfilled_at is not None, celery_worker)
     assert request.state in (State.IN_PROGRESS, State.COMPLETED)  # completed once its bundle is built
 
@@ -184,6 +202,8 @@ def test_an_erasure_removes_exactly_what_the_map_says_and_a_second_run_changes_n
     again = verified_request(email, "deletion")
     start(again)
     wait_for(lambda: settled(again), celery_worker)
+    # Nothing was left to erase, so no recipient is to be told this time.
+    assert not StoreTask.objects.filter(request=again, action="notify").exists()
     second = {
         t.system: ActionCounts.from_dict(t.counts).changes
         for t in StoreTask.objects.filter(request=again, action=StoreAction.ERASE, state=StoreTaskState.DONE)
@@ -321,6 +341,7 @@ def test_an_access_request_ends_with_a_signed_bundle_of_the_subjects_data_and_a_
     expected = rows_of(demo_estate, email)
     request = verified_request(email)
     start(request)
+    run_to_the_end(request, celery_worker)
     wait_for(lambda: completed(request), celery_worker)
 
     bundle = Bundle.objects.get(request=request)
@@ -335,6 +356,16 @@ def test_an_access_request_ends_with_a_signed_bundle_of_the_subjects_data_and_a_
         names = archive.namelist()
         pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(archive.read("report.pdf"))).pages)
     assert "data/api_usage/completions.jsonl" in names
+    # The export a person made by hand from the vendor is in the bundle, beside its system's data.
+    assert "data/web_analytics/exported-by-hand-visits.csv" in names
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.read("data/web_analytics/exported-by-hand-visits.csv").startswith(b"page,visited_at")
+        credentials = archive.read("data/auth_provider/credentials.jsonl").decode()
+        manifest = json.loads(archive.read("manifest.json"))
+    # A field the map never discloses is in no copy: not in the data, not in the report.
+    assert "password_hash" not in credentials
+    assert "pbkdf2" not in credentials and "pbkdf2" not in pdf_text
+    assert manifest["withheld_fields"][0]["field"] == "password_hash"
     assert request.reference in pdf_text
     # The stored file is the encrypted one: none of the ZIP's bytes are readable at rest.
     with bundle.file.open("rb") as sealed:

@@ -155,7 +155,7 @@ ACTIONS: dict[str, tuple[State, State | None, dict[str, str]]] = {
     "verify": (State.PENDING_VERIFICATION, None, {"verify-note": "Checked the passport copy", "verify-confirm": "on"}),
     "approve": (State.AWAITING_APPROVAL, None, {"approve-note": "", "approve-confirm": "on"}),
     "resume": (State.AWAITING_REQUESTER, State.VERIFIED, {"resume-note": "They answered"}),
-    "complete": (State.IN_PROGRESS, None, {"complete-confirm": "on"}),
+    "complete": (State.IN_PROGRESS, None, {"complete-reason": "No data held anywhere", "complete-confirm": "on"}),
     "ask": (State.VERIFIED, None, {"ask-question": "Which account did you use?", "ask-confirm": "on"}),
     "extend": (State.VERIFIED, None, {"extend-reason": "Many systems to search", "extend-confirm": "on"}),
     "assign": (State.VERIFIED, None, {"assign-assignee": "{bob}"}),

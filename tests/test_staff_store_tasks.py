@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from requests_app.downloads import bundle_open
+from requests_app.evidence import evidence_open
 from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreTask, StoreTaskState
 from tests.factories import request_in_state, stored_bundle
 from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
@@ -62,18 +63,107 @@ def test_an_analyst_retries_a_failed_store_and_the_request_goes_back_to_work(cas
 
 def test_an_analyst_finishes_a_manual_step_with_a_note_and_a_confirmation(cast: Cast) -> None:
     request, task = with_task(StoreTaskState.MANUAL, instructions="Delete the visitor in the console.")
-    upload = SimpleUploadedFile("confirmation.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
+    upload = SimpleUploadedFile("../../confirmation.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
     response = client_for(cast.bob).post(
         f"/staff/requests/{request.reference}/stores/{task.pk}/complete/",
         {"note": "Deleted visitor 123 <script>x</script>", "attachment": upload},
     )
     assert response.status_code == 302
     task.refresh_from_db()
-    assert (task.state, task.note) == (StoreTaskState.DONE, "Deleted visitor 123 <script>x</script>")
-    assert task.attachment.read() == b"\x89PNG\r\n\x1a\n"
-    assert AuditEvent.objects.filter(request=request, action="store_task.completed_by_hand").exists()
+    assert (task.state, task.outcome, task.note) == (
+        StoreTaskState.RESOLVED,
+        "done_by_hand",
+        "Deleted visitor 123 <script>x</script>",
+    )
+    assert task.resolved_by == "Bob" and task.outcome_words == "Erased by hand"
+    # The evidence is kept encrypted at rest, under a random name, with the given name cleaned.
+    assert task.attachment_name == "confirmation.png"
+    assert task.attachment.read() != b"\x89PNG\r\n\x1a\n"
+    with evidence_open(task) as plain:
+        assert plain.read() == b"\x89PNG\r\n\x1a\n"
+    event = AuditEvent.objects.get(request=request, action="store_task.resolved")
+    assert (event.actor, event.data["outcome"]) == ("staff:bob", "done_by_hand")
     body = client_for(cast.bob).get(f"/staff/requests/{request.reference}/").content.decode()
     assert "<script>x</script>" not in body
+    assert "Erased by hand, recorded by Bob" in body
+
+
+def test_an_outcome_recorded_for_a_failed_search_settles_the_stores_erasure_too(cast: Cast) -> None:
+    request = request_in_state(State.NEEDS_ATTENTION, request_type="deletion")
+    failed = StoreTask.objects.create(
+        request=request, system="billing", kind="sql", action="resolve", step=1, state="failed", error="no such table"
+    )
+    erase = StoreTask.objects.create(request=request, system="billing", kind="sql", action="erase", step=3)
+    other = StoreTask.objects.create(request=request, system="accounts", kind="sql", action="erase", step=4)
+    response = client_for(cast.bob).post(
+        f"/staff/requests/{request.reference}/stores/{failed.pk}/outcome/",
+        {"outcome": "retained", "note": "Legal hold: tax audit until 2027"},
+    )
+    assert response.status_code == 302
+    for task in (failed, erase, other):
+        task.refresh_from_db()
+    assert (failed.state, erase.state, other.state) == ("resolved", "resolved", "pending")
+    assert erase.outcome == "retained" and erase.outcome_words == "Kept for a legal reason"
+    request.refresh_from_db()
+    assert request.state == State.IN_PROGRESS
+
+
+def test_an_outcome_the_work_cannot_have_is_refused(cast: Cast) -> None:
+    request = request_in_state(State.NEEDS_ATTENTION, request_type="deletion")
+    task = StoreTask.objects.create(
+        request=request, system="", recipient="our affiliates", kind="manual", action="notify", step=5, state="manual"
+    )
+    client_for(cast.bob).post(
+        f"/staff/requests/{request.reference}/stores/{task.pk}/outcome/", {"outcome": "retained", "note": "x"}
+    )
+    task.refresh_from_db()
+    assert task.state == "manual"
+    assert not AuditEvent.objects.filter(request=request, action="store_task.resolved").exists()
+
+
+def test_an_access_request_searched_by_hand_needs_the_export(cast: Cast) -> None:
+    request = request_in_state(State.NEEDS_ATTENTION)
+    task = StoreTask.objects.create(
+        request=request, system="web_analytics", kind="manual", action="resolve", step=2, state="manual"
+    )
+    page = client_for(cast.bob).post(
+        f"/staff/requests/{request.reference}/stores/{task.pk}/outcome/",
+        {"outcome": "done_by_hand", "note": "Exported the visitor report"},
+        follow=True,
+    )
+    assert "Attach the export" in page.content.decode()
+    task.refresh_from_db()
+    assert task.state == "manual"
+    client_for(cast.bob).post(
+        f"/staff/requests/{request.reference}/stores/{task.pk}/outcome/",
+        {"outcome": "no_data", "note": "The vendor confirmed it holds nothing for these cookies"},
+    )
+    task.refresh_from_db()
+    assert (task.state, task.outcome_words) == ("resolved", "No data held")
+
+
+@pytest.mark.parametrize("closing", ["cancel", "reject"])
+def test_a_closed_request_offers_and_runs_no_store_action(cast: Cast, closing: str) -> None:
+    from requests_app import services
+    from requests_app.audit import Actor
+
+    request, task = with_task(StoreTaskState.FAILED, error="timeout")
+    waiting = StoreTask.objects.create(request=request, system="billing", kind="sql", action="erase", step=3)
+    close = services.request_cancel if closing == "cancel" else services.request_reject
+    close(request=request, actor=Actor.system("tests"), reason="Duplicate request")
+    task.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (task.state, waiting.state) == (StoreTaskState.CANCELLED, StoreTaskState.CANCELLED)
+    body = client_for(cast.bob).get(f"/staff/requests/{request.reference}/").content.decode()
+    assert "Try web_analytics again" not in body and "Record the outcome" not in body
+    assert "Waiting for earlier stores" not in body
+    for path in ("retry", "outcome"):
+        response = client_for(cast.bob).post(
+            f"/staff/requests/{request.reference}/stores/{task.pk}/{path}/", {"outcome": "no_data", "note": "x"}
+        )
+        assert response.status_code == 404
+    task.refresh_from_db()
+    assert task.state == StoreTaskState.CANCELLED
 
 
 def test_a_manual_step_without_a_note_is_refused_and_stays_open(cast: Cast) -> None:

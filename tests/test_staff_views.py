@@ -19,6 +19,7 @@ from requests_app.models import AuditEvent, Channel, DataSubjectRequest, EmailMe
 from requests_app.staff import selectors
 from requests_app.workflow import request_assign
 from tests.factories import DataSubjectRequestFactory, request_in_state
+from tests.fanout_helpers import use_manual_map
 from tests.test_staff_permissions import FAST_HASHERS, PASSWORD, Cast, client_for, make_cast
 
 
@@ -336,6 +337,7 @@ def test_resuming_returns_a_paused_request_to_where_it_paused(bob: Client) -> No
 
 
 def test_approving_starts_work_on_the_request(bob: Client) -> None:
+    use_manual_map()
     request = request_in_state(State.AWAITING_APPROVAL, request_type=RequestType.DELETION)
     post_action(bob, request, "approve", {"note": "", "confirm": "on"})
     request.refresh_from_db()
@@ -393,12 +395,42 @@ def test_cancelling_records_the_reason_and_closes_the_request(bob: Client) -> No
     assert AuditEvent.objects.get(request=request, to_state=State.CANCELLED).reason == "A duplicate of another request"
 
 
-def test_completing_closes_the_request_and_tells_the_subject(bob: Client) -> None:
+def test_completing_a_request_that_reached_no_store_records_why_and_tells_the_subject(bob: Client) -> None:
     request = request_in_state(State.IN_PROGRESS)
-    post_action(bob, request, "complete", {"confirm": "on"})
+    why = "No personal data held: the subject is in none of our systems."
+    post_action(bob, request, "complete", {"reason": why, "confirm": "on"})
     request.refresh_from_db()
     assert request.state == State.COMPLETED
-    assert EmailMessage.objects.filter(request=request, kind="completion").exists()
+    assert request.completion_note == why
+    completion = EmailMessage.objects.get(request=request, kind="completion")
+    assert why in completion.body_text
+
+
+def test_completing_without_a_store_or_a_reason_is_refused(bob: Client) -> None:
+    request = request_in_state(State.IN_PROGRESS)
+    response = post_action(bob, request, "complete", {"confirm": "on"})
+    assert response.status_code == 409
+    assert "No store has been searched for this request" in response.content.decode()
+    request.refresh_from_db()
+    assert request.state == State.IN_PROGRESS
+    assert not EmailMessage.objects.filter(request=request, kind="completion").exists()
+
+
+def test_completing_with_a_store_that_has_no_outcome_is_refused_naming_it(bob: Client) -> None:
+    from requests_app.models import StoreTask
+
+    request = request_in_state(State.NEEDS_ATTENTION, request_type="deletion")
+    StoreTask.objects.create(request=request, system="accounts", kind="sql", action="resolve", step=0, state="done")
+    StoreTask.objects.create(request=request, system="billing", kind="sql", action="resolve", step=1, state="failed")
+    StoreTask.objects.create(request=request, system="billing", kind="sql", action="erase", step=2, state="pending")
+    response = post_action(bob, request, "complete", {"reason": "It is fine", "confirm": "on"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "billing (find the subject and count their records) is failed" in body
+    assert "billing (erase) is waiting for earlier stores" in body
+    request.refresh_from_db()
+    assert request.state == State.NEEDS_ATTENTION
+    assert not EmailMessage.objects.filter(request=request, kind="completion").exists()
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from requests_app.models import (
     VerificationChallenge,
 )
 from requests_app.verification import LINK_SALT, status_token
+from tests.fanout_helpers import use_manual_map
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,7 @@ def test_opening_the_link_shows_a_button_and_uses_nothing(client: Client) -> Non
 
 
 def test_confirming_by_link_verifies_and_leads_to_the_status_page(client: Client) -> None:
+    use_manual_map()
     request, link, _ = new_request()
     response = client.post(link)
     assert response.status_code == 302
@@ -117,6 +119,7 @@ def test_a_genuine_token_for_a_guessed_challenge_id_is_refused(client: Client) -
 
 
 def test_confirming_by_code_verifies(client: Client) -> None:
+    use_manual_map()
     request, _, code = new_request()
     response = client.post("/request/verify/", {"reference": request.reference.lower(), "code": code.replace("-", "")})
     assert response.status_code == 302

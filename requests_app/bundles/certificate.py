@@ -1,9 +1,11 @@
 """The deletion certificate and the correction report: small signed ZIPs around one PDF.
 
 Both use the access bundle's manifest and signature, so `verify_bundle` checks all three.
-They say what was done where, with counts, and never hold the data that was erased or the
-old values that were corrected. The manifest repeats the outcomes as data, signed, so a
-program can read them too.
+They say what was done where, with counts, how each store was searched, what a person did
+(and who), and which recipients were told. The certificate never holds the erased data; the
+correction report shows the corrected fields' values before and after, as the subject may
+see them (a never-disclosed field shows neither). The manifest repeats the outcomes as
+data, signed, so a program can read them too.
 """
 
 from __future__ import annotations
@@ -21,19 +23,15 @@ from requests_app.bundles.keys import key_id
 from requests_app.bundles.manifest import SignedZip
 from requests_app.bundles.report import branding_context, render_pdf
 
-# What each erasure action of the data map did, in words the subject reads.
+# What each erasure action of the data map did, in the words the table, its legend and the
+# "kept" section all use: one word (or phrase) per action.
 ACTION_LABELS = {
     "delete_row": "deleted",
     "delete": "deleted",
     "null": "emptied",
     "mask": "masked",
     "hash": "replaced by a one-way hash",
-    "retain": "kept, as the law requires",
-}
-STATUS_LABELS = {
-    "done": "Done",
-    "manual": "Done by hand by our staff",
-    "failed": "Not done yet: we are working on it",
+    "retain": "kept",
 }
 
 
@@ -80,6 +78,31 @@ def _write_signed_pdf_zip(
             raise
 
 
+def _record_context(context: BundleContext) -> dict[str, Any]:
+    """The record of the search, what people did, and the recipients, for the templates."""
+    searched = {r.system for r in context.records_of("resolve")}
+    # A system no program searches (a manual one) has no search of its own for a deletion or
+    # a correction: its erasure or correction is where it was searched.
+    searches = [r for r in context.store_records if r.action == "resolve" or r.system not in searched]
+    return {
+        "searches": searches,
+        "by_hand": [r for r in context.store_records if r.by_hand],
+        "recipients": context.recipients,
+    }
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    """A record as JSON-able data (times in ISO 8601)."""
+    return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in asdict(record).items()}
+
+
+def _record_manifest(context: BundleContext) -> dict[str, Any]:
+    return {
+        "record_of_search": [_plain(r) for r in context.store_records],
+        "recipients": [_plain(r) for r in context.recipients],
+    }
+
+
 def write_deletion_certificate(
     out: BinaryIO,
     context: BundleContext,
@@ -89,8 +112,7 @@ def write_deletion_certificate(
     now: datetime | None = None,
 ) -> None:
     """Write certificate.pdf with its signed manifest as a ZIP: what erasure did, per dataset."""
-    rows = [{"outcome": o, "actions": _actions(o), "status": STATUS_LABELS.get(o.status, o.status)} for o in outcomes]
-    open_items = [row for row, o in zip(rows, outcomes, strict=True) if o.status != "done"]
+    rows = [{"outcome": o, "actions": _actions(o)} for o in outcomes]
     _write_signed_pdf_zip(
         out,
         context,
@@ -99,11 +121,16 @@ def write_deletion_certificate(
         title=f"Certificate of erasure for request {context.reference}",
         template_context={
             "rows": rows,
+            "labels": ACTION_LABELS,
             "retained": [o for o in outcomes if o.retained_reasons],
-            "open_items": open_items,
-            "complete": all(o.status != "failed" for o in outcomes),
+            "complete": all(o.done for o in outcomes),
+            **_record_context(context),
         },
-        manifest_fields={"kind": "deletion_certificate", "outcomes": [asdict(o) for o in outcomes]},
+        manifest_fields={
+            "kind": "deletion_certificate",
+            "outcomes": [asdict(o) for o in outcomes],
+            **_record_manifest(context),
+        },
         signing_key=signing_key,
         now=now,
     )
@@ -128,8 +155,13 @@ def write_correction_report(
             "changes": changes,
             "refusals": [(c, field, why) for c in changes for field, why in c.refused],
             "rows_changed": sum(c.rows_changed for c in changes),
+            **_record_context(context),
         },
-        manifest_fields={"kind": "correction_report", "changes": [asdict(c) for c in changes]},
+        manifest_fields={
+            "kind": "correction_report",
+            "changes": [asdict(c) for c in changes],
+            **_record_manifest(context),
+        },
         signing_key=signing_key,
         now=now,
     )

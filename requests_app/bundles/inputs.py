@@ -6,11 +6,11 @@ and the caller (the finalize step) maps its `System`/`Dataset`/`Field` objects o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any
 
 # (system name, dataset name, record): streamed, possibly millions long; never materialised.
 Records = Iterable[tuple[str, str, dict[str, Any]]]
@@ -29,6 +29,12 @@ class FieldInfo:
     source: str
     erasure: str
     erasure_reason: str = ""
+    # Kept out of every copy given to the subject (a password hash), with the reason the report gives.
+    withheld_reason: str = ""
+
+    @property
+    def withheld(self) -> bool:
+        return bool(self.withheld_reason)
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,10 @@ class DatasetInfo:
     name: str
     description: str
     fields: tuple[FieldInfo, ...] = ()
+
+    @property
+    def withheld(self) -> tuple[FieldInfo, ...]:
+        return tuple(f for f in self.fields if f.withheld)
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,64 @@ class Branding:
     logo_path: Path | str | None = None
     primary_colour: str = "#1d4f91"
     accent_colour: str = "#e8a33d"
+
+
+@dataclass(frozen=True)
+class StoreRecord:
+    """What the request did in one system: one line of the record of the search.
+
+    ``words`` is the outcome in the records' vocabulary ("Searched", "Erased by hand",
+    "Not searched"); ``done`` is False when the work did not happen, with ``note`` saying
+    why. ``by`` names the person who recorded the outcome (empty: a program did the work).
+    """
+
+    system: str
+    action: str  # resolve, erase, correct
+    words: str
+    done: bool = True
+    searched_with: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    found: tuple[tuple[str, int], ...] = ()  # (dataset, records), for a search a program did
+    by: str = ""
+    at: datetime | None = None
+    note: str = ""
+    evidence: str = ""  # the name of the file the person attached
+
+    @property
+    def by_hand(self) -> bool:
+        return bool(self.by)
+
+
+@dataclass(frozen=True)
+class RecipientRecord:
+    """A recipient of data that was erased or corrected, and whether it was told (GDPR Art. 19)."""
+
+    recipient: str
+    fields: tuple[str, ...]  # "system.dataset.field"
+    words: str
+    done: bool = True
+    told_by_system: str = ""
+    by: str = ""
+    at: datetime | None = None
+    note: str = ""
+
+    @property
+    def fields_by_dataset(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The fields grouped under their dataset: (("api_usage › completions", ("prompt", ...)), ...)."""
+        grouped: dict[str, list[str]] = {}
+        for where in self.fields:
+            system, _, rest = where.partition(".")
+            dataset, _, name = rest.partition(".")
+            grouped.setdefault(f"{system} \u203a {dataset}", []).append(name)
+        return tuple((dataset, tuple(names)) for dataset, names in grouped.items())
+
+
+@dataclass(frozen=True)
+class ManualExport:
+    """A file a person exported by hand from a system no program reaches; it goes into the bundle."""
+
+    system: str
+    name: str
+    open: Callable[[], IO[bytes]] = field(hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -80,24 +148,47 @@ class BundleContext:
     # Where the subject can fetch the public key that checks manifest.sig (set by the caller).
     public_key_url: str = ""
     language: str = "en"
+    # The record of the search (and of the change), one line per system and action, and the
+    # recipients told; empty when the caller has none to give.
+    store_records: tuple[StoreRecord, ...] = ()
+    recipients: tuple[RecipientRecord, ...] = ()
+
+    def records_of(self, action: str) -> tuple[StoreRecord, ...]:
+        return tuple(r for r in self.store_records if r.action == action)
+
+    def record_of(self, system: str, action: str) -> StoreRecord | None:
+        return next((r for r in self.store_records if r.system == system and r.action == action), None)
 
     def get_system(self, name: str) -> SystemInfo | None:
         return next((s for s in self.systems if s.name == name), None)
 
 
-ErasureStatus = Literal["done", "manual", "failed"]
-
-
 @dataclass(frozen=True)
 class ErasureOutcome:
-    """What erasure did in one dataset: counts per action (delete_row, null, mask, hash, retain)."""
+    """What erasure did in one dataset: counts per action (delete_row, null, mask, hash, retain).
+
+    ``words`` is the outcome ("Erased", "Erased by hand", "Not erased"); ``done`` is False
+    when the erasure did not happen there, and ``note`` says why (or what a person did).
+    """
 
     system: str
     dataset: str
     action_counts: dict[str, int] = field(hash=False)
     retained_reasons: tuple[str, ...] = ()
-    status: ErasureStatus = "done"
+    words: str = "Erased"
+    done: bool = True
     note: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One corrected field: the values it held (as far as known) and the value it holds now."""
+
+    field: str
+    was: tuple[str, ...]
+    now: str
+    withheld_reason: str = ""  # a never-disclosed field shows neither value
 
 
 @dataclass(frozen=True)
@@ -109,3 +200,7 @@ class CorrectionOutcome:
     fields_changed: tuple[str, ...]
     rows_changed: int
     refused: tuple[tuple[str, str], ...] = ()
+    changes: tuple[FieldChange, ...] = ()
+    words: str = "Corrected"
+    by: str = ""
+    note: str = ""

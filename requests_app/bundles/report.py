@@ -20,7 +20,7 @@ from typing import IO, Any
 from django.template.loader import render_to_string
 
 from requests_app.bundles.disclosures import disclosures_build
-from requests_app.bundles.inputs import Branding, BundleContext, FieldInfo
+from requests_app.bundles.inputs import Branding, BundleContext, FieldInfo, StoreRecord
 from requests_app.bundles.spool import DatasetSpool, displayable
 
 COLUMNS_PER_TABLE = 6  # more columns than this are split into several tables of one record set
@@ -51,6 +51,10 @@ class DatasetSection:
     def more(self) -> int:
         return self.count - self.shown
 
+    @property
+    def withheld(self) -> tuple[FieldInfo, ...]:
+        return tuple(f for f in self.fields if f.withheld)
+
 
 @dataclass(frozen=True)
 class SystemSection:
@@ -58,10 +62,17 @@ class SystemSection:
     description: str
     kind: str
     datasets: tuple[DatasetSection, ...]
+    record: StoreRecord | None = None  # how the system was searched (None: no record given)
+    exports: tuple[str, ...] = ()  # files exported by hand, as paths inside the bundle
 
     @property
     def count(self) -> int:
         return sum(d.count for d in self.datasets)
+
+    @property
+    def searched(self) -> bool:
+        """Whether the system was searched, by a program or by a person (no record: assumed so)."""
+        return self.record is None or self.record.done
 
 
 def _weight(column: str, sample: Sequence[dict[str, str]]) -> int:
@@ -117,17 +128,31 @@ def dataset_section(
     )
 
 
-def system_sections(context: BundleContext, spools: Iterable[DatasetSpool]) -> tuple[SystemSection, ...]:
+def system_sections(
+    context: BundleContext, spools: Iterable[DatasetSpool], exports: Iterable[tuple[str, str]] = ()
+) -> tuple[SystemSection, ...]:
     """Every system of the data map in its order (datasets with no records too), then any other."""
     by_system: dict[str, list[DatasetSpool]] = {}
     for spool in spools:
         by_system.setdefault(spool.system, []).append(spool)
+    exported: dict[str, list[str]] = {}
+    for system_name, path in sorted(exports):
+        exported.setdefault(system_name, []).append(path)
     sections = []
     for system in context.systems:
         found = {spool.dataset: spool for spool in by_system.pop(system.name, [])}
         datasets = [dataset_section(found.pop(d.name, None), d.name, d.description, d.fields) for d in system.datasets]
         datasets += [dataset_section(spool, spool.dataset, "", ()) for spool in found.values()]
-        sections.append(SystemSection(system.name, system.description, system.kind, tuple(datasets)))
+        sections.append(
+            SystemSection(
+                system.name,
+                system.description,
+                system.kind,
+                tuple(datasets),
+                record=context.record_of(system.name, "resolve"),
+                exports=tuple(exported.get(system.name, ())),
+            )
+        )
     for name, extra in by_system.items():
         unmapped = tuple(dataset_section(s, s.dataset, "", ()) for s in extra)
         sections.append(SystemSection(displayable(name), "", "", unmapped))
@@ -171,8 +196,10 @@ def render_access_report(
     *,
     generated_at: datetime,
     record_limit: int,
+    exports: Iterable[tuple[str, str]] = (),
 ) -> None:
-    systems = system_sections(context, spools)
+    systems = system_sections(context, spools, exports)
+    searched = [s for s in systems if s.searched]
     render_pdf(
         "bundles/report.html",
         {
@@ -180,6 +207,9 @@ def render_access_report(
             "brand": branding_context(context.branding),
             "disclosures": disclosures_build(context),
             "systems": systems,
+            "searched_count": len(searched),
+            "all_searched": len(searched) == len(systems),
+            "withheld_count": sum(len(d.withheld) for s in systems for d in s.datasets),
             "total_records": sum(s.count for s in systems),
             "generated_at": generated_at,
             "record_limit": record_limit,

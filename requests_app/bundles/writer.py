@@ -4,6 +4,10 @@ Records arrive as one stream, possibly millions long and interleaved across data
 dataset is spooled to temporary files (JSON Lines and CSV) while only its count and first
 records stay in memory; once the stream ends the PDF is rendered, then everything is copied
 into the ZIP in chunks, each entry hashed on the way, and a signed manifest closes it.
+
+Fields the data map never discloses (a password hash) are dropped from every record here,
+the last gate before the subject's copy, whatever the store sent. Files a person exported
+by hand from a system no program reaches go in beside the data files of that system.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import IO, Any, BinaryIO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.template.loader import render_to_string
 
-from requests_app.bundles.inputs import BundleContext, Records
+from requests_app.bundles.inputs import BundleContext, ManualExport, Records
 from requests_app.bundles.keys import key_id
 from requests_app.bundles.manifest import FileEntry, SignedZip
 from requests_app.bundles.names import NameRegistry
@@ -70,6 +74,12 @@ class _Spools:
         self._folders = NameRegistry()
         self._stems: dict[str, NameRegistry] = {}
         self.by_key: dict[tuple[str, str], DatasetSpool] = {}
+        self.withheld: dict[tuple[str, str], frozenset[str]] = {}
+        for system_info in context.systems:
+            for dataset_info in system_info.datasets:
+                if dataset_info.withheld:
+                    names = frozenset(f.name for f in dataset_info.withheld)
+                    self.withheld[(system_info.name, dataset_info.name)] = names
 
     def get(self, system: str, dataset: str, record: dict[str, Any]) -> DatasetSpool:
         spool = self.by_key.get((system, dataset))
@@ -77,13 +87,24 @@ class _Spools:
             spool = self._open(system, dataset, record)
         return spool
 
+    def export_path(self, export: ManualExport) -> str:
+        """Where a file exported by hand goes: beside the system's data files, under its own name."""
+        folder = self._folders.component(export.system)
+        stem = self._stems.setdefault(export.system, NameRegistry()).component(f"exported-by-hand-{export.name}")
+        return f"data/{folder}/{stem}"
+
     def _open(self, system: str, dataset: str, record: dict[str, Any]) -> DatasetSpool:
         if len(self.by_key) >= MAX_DATASETS:
             raise BundleError(f"more than {MAX_DATASETS} datasets in one bundle")
         system_info = self._context.get_system(system)
         dataset_info = system_info.get_dataset(dataset) if system_info else None
         # The data map's fields make a stable CSV header; without them, the first record's keys.
-        header = tuple(f.name for f in dataset_info.fields) if dataset_info and dataset_info.fields else None
+        withheld = self.withheld.get((system, dataset), frozenset())
+        header = (
+            tuple(f.name for f in dataset_info.fields if f.name not in withheld)
+            if dataset_info and dataset_info.fields
+            else None
+        )
         spool = DatasetSpool(
             system=system,
             dataset=dataset,
@@ -103,9 +124,13 @@ class _Spools:
 
 def _spool_all(records: Records, spools: _Spools) -> int:
     total = 0
+    withheld = spools.withheld
     for system, dataset, record in records:
         if not isinstance(record, dict):
             raise BundleError(f"a record of {system}/{dataset} is a {type(record).__name__}, not a dict")
+        hidden = withheld.get((system, dataset)) if withheld else None
+        if hidden:
+            record = {key: value for key, value in record.items() if key not in hidden}
         spools.get(system, dataset, record).add(record)
         total += 1
     for spool in spools.by_key.values():
@@ -149,21 +174,33 @@ def write_access_bundle(
     pdf_record_limit: int = 50,
     tmp_dir: Path | str | None = None,
     now: datetime | None = None,
+    exports: tuple[ManualExport, ...] = (),
 ) -> BundleSummary:
     """Write the access bundle ZIP for one request to `out` and say what went into it.
 
     `records` is consumed once. `tmp_dir` holds the spooled datasets while the stream runs
     (the system's temporary folder by default); they are deleted when this returns. If this
-    raises, whatever reached `out` is an incomplete, unsigned ZIP: discard it.
+    raises, whatever reached `out` is an incomplete, unsigned ZIP: discard it. `exports` are
+    files a person exported by hand; each is copied in whole.
     """
     created_at = now or datetime.now(UTC)
     spools = _Spools(context, sample_limit=pdf_record_limit, tmp_dir=tmp_dir)
     try:
         total = _spool_all(records, spools)
         ordered = sorted(spools.by_key.values(), key=lambda s: (s.folder, s.stem))
+        placed = [(export, spools.export_path(export)) for export in exports]
         with tempfile.SpooledTemporaryFile(max_size=PDF_SPOOL_BYTES, dir=str(tmp_dir) if tmp_dir else None) as pdf:
-            render_access_report(pdf, context, ordered, generated_at=created_at, record_limit=pdf_record_limit)
-            return _write_zip(out, context, ordered, pdf, signing_key=signing_key, created_at=created_at, total=total)
+            render_access_report(
+                pdf,
+                context,
+                ordered,
+                generated_at=created_at,
+                record_limit=pdf_record_limit,
+                exports={(e.system, path) for e, path in placed},
+            )
+            return _write_zip(
+                out, context, ordered, pdf, signing_key=signing_key, created_at=created_at, total=total, exports=placed
+            )
     finally:
         spools.close()
 
@@ -177,6 +214,7 @@ def _write_zip(
     signing_key: Ed25519PrivateKey,
     created_at: datetime,
     total: int,
+    exports: list[tuple[ManualExport, str]],
 ) -> BundleSummary:
     try:
         start = out.tell()
@@ -190,7 +228,10 @@ def _write_zip(
         for spool in spools:
             bundle.copy_file(spool.jsonl_path, spool.jsonl_file)
             bundle.copy_file(spool.csv_path, spool.csv_file)
-        manifest = bundle.close_signed(signing_key, _manifest_fields(context, spools))
+        for export, path in exports:
+            with export.open() as handle:
+                bundle.copy_file(path, handle)
+        manifest = bundle.close_signed(signing_key, _manifest_fields(context, spools, exports))
     except BaseException:
         bundle.abort()
         raise
@@ -205,7 +246,9 @@ def _write_zip(
     )
 
 
-def _manifest_fields(context: BundleContext, spools: list[DatasetSpool]) -> dict[str, Any]:
+def _manifest_fields(
+    context: BundleContext, spools: list[DatasetSpool], exports: list[tuple[ManualExport, str]]
+) -> dict[str, Any]:
     """The manifest names each dataset's files, so the original names survive sanitising."""
     return {
         "kind": "access",
@@ -216,5 +259,12 @@ def _manifest_fields(context: BundleContext, spools: list[DatasetSpool]) -> dict
         "datasets": [
             {"system": s.system, "dataset": s.dataset, "records": s.count, "files": [s.jsonl_path, s.csv_path]}
             for s in spools
+        ],
+        "exported_by_hand": [{"system": e.system, "name": e.name, "file": path} for e, path in exports],
+        "withheld_fields": [
+            {"system": system.name, "dataset": dataset.name, "field": f.name, "reason": f.withheld_reason}
+            for system in context.systems
+            for dataset in system.datasets
+            for f in dataset.withheld
         ],
     }

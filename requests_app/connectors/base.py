@@ -20,6 +20,8 @@ from typing import Any, Protocol
 from requests_app.datamap.schema import Dataset, Field, System
 
 HASH_PREFIX = "sha256:"
+# How many distinct earlier values of one field a correction keeps for its report.
+PREVIOUS_VALUES_KEPT = 10
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,24 @@ class DatasetCounts:
     retained_reasons: dict[str, str] = field(default_factory=dict)
     status: str = "done"  # "done", or "manual": a person must do it (see instructions)
     instructions: str = ""
+    # For a correction: the distinct values each changed field held before, for the report.
+    previous: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def changes(self) -> int:
         return self.deleted + self.nulled + self.masked + self.hashed + self.corrected
+
+    def note_previous(self, name: str, value: object) -> None:
+        """Remember a value a correction replaced (a few distinct ones per field)."""
+        text = "" if value is None else str(value)
+        kept = self.previous.setdefault(name, [])
+        if text not in kept and len(kept) < PREVIOUS_VALUES_KEPT:
+            kept.append(text)
+
+    def merge_previous(self, other: DatasetCounts) -> None:
+        for name, values in other.previous.items():
+            for value in values:
+                self.note_previous(name, value)
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """A manual step: a store no program can reach (a vendor's console), done by a person.
 
 Export yields nothing and erasure changes nothing here: they return the dataset's
-instructions with status "manual", which the lead turns into a staff task.
+instructions with status "manual", which the lead turns into a staff task. For an access
+request the person exports the subject's data from the vendor (`export_instructions`) and
+uploads it, or records that the vendor holds nothing.
 """
 
 from __future__ import annotations
@@ -36,11 +38,29 @@ class ManualConnector(Connector):
         self.check_correction(changes)
         return self.instructions(subject, only=set(changes))
 
-    def instructions(self, subject: Subject, *, only: set[str] | None = None) -> ActionCounts:
-        """Return status "manual" with each dataset's instructions and the identifiers to use."""
-        identifiers = "; ".join(
+    def export_instructions(self, subject: Subject) -> ActionCounts:
+        """Return status "manual": find and export the subject's data at the vendor, by hand."""
+        counts = ActionCounts(status="manual")
+        identifiers = self._identifiers(subject)
+        for dataset in self.system.datasets:
+            entry = counts.dataset(dataset.name)
+            entry.status = "manual"
+            entry.instructions = (
+                f"Access request: find the subject in {self.system.description or self.system.name} and export "
+                f"what it holds about them ({dataset.name}: {', '.join(f.name for f in dataset.fields)}). "
+                "Upload the export, or record that nothing is held. The instructions for this store: "
+                f"{dataset.instructions}" + (f"\nIdentifiers: {identifiers}" if identifiers else "")
+            )
+        return counts
+
+    def _identifiers(self, subject: Subject) -> str:
+        return "; ".join(
             f"{name}: {', '.join(subject.values(name))}" for name in self.system.searched_by if subject.values(name)
         )
+
+    def instructions(self, subject: Subject, *, only: set[str] | None = None) -> ActionCounts:
+        """Return status "manual" with each dataset's instructions and the identifiers to use."""
+        identifiers = self._identifiers(subject)
         counts = ActionCounts(status="manual")
         for dataset in self.system.datasets:
             if only is not None and dataset.name not in only:

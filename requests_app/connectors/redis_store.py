@@ -178,6 +178,7 @@ class RedisConnector(Connector):
                     done = apply(dataset, keys) if keys else DatasetCounts()
                     for name in ("matched", "deleted", "nulled", "masked", "hashed", "corrected", "retained"):
                         setattr(totals, name, getattr(totals, name) + getattr(done, name))
+                    totals.merge_previous(done)
                     entry["position"] = position
                     state["counts"] = counts.to_dict()
                     checkpoint.save(state)
@@ -238,6 +239,8 @@ class RedisConnector(Connector):
         for key, current in zip(existing, self._read_fields(dataset, existing, names), strict=True):
             old = dict(zip(names, current, strict=True)) if isinstance(current, list) else {names[0]: current}
             new: dict[Any, str] = {name: str(value) for name, value in values.items() if old[name] != str(value)}
+            for name in new:
+                done.note_previous(name, old[name])
             if new and redis_type == "hash":
                 writes.hset(key, mapping=new)
             elif new:

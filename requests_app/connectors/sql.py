@@ -145,8 +145,19 @@ class SqlConnector(Connector):
         def correct_batch(conn: Connection, target: Target, dataset: Dataset, keys: Sequence[Any]) -> DatasetCounts:
             values = {target.fields[name].name: value for name, value in changes[dataset.name].items()}
             differs = sa.or_(*(target.fields[name].is_distinct_from(value) for name, value in values.items()))
+            done = DatasetCounts()
+            # What the rows held before, read in the same transaction as the change: the report
+            # tells the subject what each field was and what it is now.
+            columns = [target.fields[name] for name in values]
+            for start in range(0, len(keys), IN_CHUNK):
+                chunk = keys[start : start + IN_CHUNK]
+                for row in conn.execute(sa.select(*columns).where(target.pk.in_(chunk), differs)):
+                    for column, old in zip(columns, row, strict=True):
+                        if old != values[column.name]:
+                            done.note_previous(column.name, jsonable(old))
             statement = sa.update(target.table).values(values).where(differs)
-            return DatasetCounts(corrected=_execute_in_chunks(conn, statement, target.pk, keys))
+            done.corrected = _execute_in_chunks(conn, statement, target.pk, keys)
+            return done
 
         return self._run(subject, checkpoint, datasets, correct_batch, 5000, lambda: None)
 
@@ -340,6 +351,7 @@ def _add(totals: DatasetCounts, done: DatasetCounts, *, matched: int, retains: b
     totals.retained += matched if retains and not done.deleted else 0
     for name in ("deleted", "nulled", "masked", "hashed", "corrected"):
         setattr(totals, name, getattr(totals, name) + getattr(done, name))
+    totals.merge_previous(done)
 
 
 def _coerce(column: sa.Column[Any], values: Sequence[str]) -> list[Any]:

@@ -16,6 +16,10 @@ from typing import Any
 
 KINDS = ("sql", "redis", "http", "manual")
 ERASURE_ACTIONS = ("delete_row", "null", "mask", "hash", "retain")
+# Whether a field goes into the subject's copy. "never" keeps it out of every copy (a password
+# hash, a security answer, an internal fraud score), with a reason the report gives; the
+# field is still listed, by category, among the data held (GDPR Art. 15(1)(b), 15(4)).
+DISCLOSE = ("always", "never")
 REDIS_TYPES = ("hash", "string", "set")
 
 # One vocabulary, so reports and exports name the same kind of data the same way. The
@@ -62,6 +66,13 @@ class Field:
     correctable: bool
     erasure: str
     erasure_reason: str = ""
+    disclose: str = "always"
+    disclose_reason: str = ""
+
+    @property
+    def withheld(self) -> bool:
+        """Whether the field is kept out of the subject's copy."""
+        return self.disclose == "never"
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,10 @@ class Dataset:
 
     def get_field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def withheld_fields(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields if f.withheld)
 
     @property
     def instructions(self) -> str:
@@ -100,7 +115,12 @@ class Derivation:
 
 @dataclass(frozen=True)
 class System:
-    """One data store; `connection` names environment variables, never holds secrets."""
+    """One data store; `connection` names environment variables, never holds secrets.
+
+    `recipient` names the recipient (as the fields' `recipients` lists call it) that this
+    system is: erasing or correcting here is how that recipient is told (GDPR Art. 19), so no
+    separate task to tell it is made.
+    """
 
     name: str
     kind: str
@@ -110,6 +130,7 @@ class System:
     provides: tuple[Derivation, ...] = ()
     depends_on: tuple[str, ...] = ()
     datasets: tuple[Dataset, ...] = ()
+    recipient: str = ""
 
     def get_dataset(self, name: str) -> Dataset | None:
         return next((d for d in self.datasets if d.name == name), None)
@@ -127,6 +148,11 @@ class DataMap:
 
     def get_system(self, name: str) -> System | None:
         return next((s for s in self.systems if s.name == name), None)
+
+    def system_told_as(self, recipient: str) -> System | None:
+        """The system that is this recipient, if any (see `System.recipient`)."""
+        wanted = recipient.strip().casefold()
+        return next((s for s in self.systems if s.recipient and s.recipient.strip().casefold() == wanted), None)
 
     @property
     def digest(self) -> str:
@@ -150,7 +176,7 @@ def _dump_system(system: System) -> dict[str, Any]:
         if derivation.column:
             spec["column" if system.kind == "sql" else "field"] = derivation.column
         provides[derivation.identifier] = spec
-    return {
+    data: dict[str, Any] = {
         "name": system.name,
         "kind": system.kind,
         "description": system.description,
@@ -159,6 +185,10 @@ def _dump_system(system: System) -> dict[str, Any]:
         "depends_on": list(system.depends_on),
         "datasets": [_dump_dataset(dataset) for dataset in system.datasets],
     }
+    # Written only when set, so a map that does not use it keeps the digest it always had.
+    if system.recipient:
+        data["recipient"] = system.recipient
+    return data
 
 
 def _dump_dataset(dataset: Dataset) -> dict[str, Any]:
@@ -184,6 +214,9 @@ def _dump_field(f: Field) -> dict[str, Any]:
     }
     if f.erasure_reason:
         data["erasure_reason"] = f.erasure_reason
+    if f.withheld:
+        data["disclose"] = f.disclose
+        data["disclose_reason"] = f.disclose_reason
     return data
 
 

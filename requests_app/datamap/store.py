@@ -30,7 +30,7 @@ def datamap_document() -> dict[str, Any]:
 
 
 def _system_document(system: System) -> dict[str, Any]:
-    return {
+    document: dict[str, Any] = {
         "name": system.name,
         "kind": system.kind,
         "description": system.description,
@@ -47,12 +47,21 @@ def _system_document(system: System) -> dict[str, Any]:
             for dataset in system.datasets.all()
         ],
     }
+    if system.recipient:
+        document["recipient"] = system.recipient
+    return document
+
+
+# Keys a field's document has only when they say something (the map's digest stays stable).
+OPTIONAL_FIELD_KEYS = ("erasure_reason", "disclose", "disclose_reason")
 
 
 def _field_document(field: Field) -> dict[str, Any]:
-    data: dict[str, Any] = {key: getattr(field, key) for key in FIELD_KEYS if key != "erasure_reason"}
+    data: dict[str, Any] = {key: getattr(field, key) for key in FIELD_KEYS if key not in OPTIONAL_FIELD_KEYS}
     if field.erasure_reason:
         data["erasure_reason"] = field.erasure_reason
+    if field.disclose != "always":
+        data.update(disclose=field.disclose, disclose_reason=field.disclose_reason)
     return data
 
 
@@ -93,6 +102,7 @@ def _create_system(data: dict[str, Any], position: int) -> None:
         connection=data["connection"],
         identifiers=data["identifiers"],
         depends_on=data["depends_on"],
+        recipient=data.get("recipient", ""),
         position=position,
     )
     for d_position, dataset_data in enumerate(data["datasets"]):

@@ -15,6 +15,7 @@ from requests_app.datamap.connection import check_connection
 from requests_app.datamap.schema import (
     CATEGORIES,
     DEFAULT_SUBJECT_IDENTIFIERS,
+    DISCLOSE,
     ERASURE_ACTIONS,
     KINDS,
     REDIS_TYPES,
@@ -41,6 +42,8 @@ FIELD_KEYS = (
     "correctable",
     "erasure",
     "erasure_reason",
+    "disclose",
+    "disclose_reason",
 )
 LOCATOR_KEYS = {
     "sql": {"table", "primary_key", "match"},
@@ -138,7 +141,7 @@ def load_datamap(data: Mapping[str, Any]) -> DataMap:
 
 
 def _system(data: dict[str, Any], path: str, problems: Problems) -> System:
-    keys = {"name", "kind", "description", "connection", "identifiers", "depends_on", "datasets"}
+    keys = {"name", "kind", "description", "connection", "identifiers", "depends_on", "datasets", "recipient"}
     problems.unknown_keys(data, keys, path)
     name = problems.text(data, "name", path)
     if name and not SLUG.match(name):
@@ -180,6 +183,7 @@ def _system(data: dict[str, Any], path: str, problems: Problems) -> System:
         provides=tuple(provides),
         depends_on=tuple(problems.names(data, "depends_on", path, pattern=SLUG)),
         datasets=tuple(datasets),
+        recipient=problems.text(data, "recipient", path, required=False).strip(),
     )
 
 
@@ -300,6 +304,13 @@ def _field(data: dict[str, Any], path: str, problems: Problems) -> Field:
     if not isinstance(correctable, bool):
         problems.add(f"{path}.correctable", "must be true or false")
         correctable = False
+    disclose = problems.text(data, "disclose", path, required=False) or "always"
+    if disclose not in DISCLOSE:
+        problems.add(f"{path}.disclose", f"unknown value {disclose!r} (one of: {', '.join(DISCLOSE)})")
+        disclose = "always"
+    disclose_reason = problems.text(data, "disclose_reason", path, required=False)
+    if disclose == "never" and not disclose_reason.strip():
+        problems.add(f"{path}.disclose_reason", "missing: say why the field is kept out of the subject's copy")
     return Field(
         name=problems.text(data, "name", path),
         category=category,
@@ -311,6 +322,8 @@ def _field(data: dict[str, Any], path: str, problems: Problems) -> Field:
         correctable=correctable,
         erasure=erasure,
         erasure_reason=reason,
+        disclose=disclose,
+        disclose_reason=disclose_reason if disclose == "never" else "",
     )
 
 

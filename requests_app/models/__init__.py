@@ -2,15 +2,30 @@
 audit.py, verification.py, notifications.py, ...), never in views or signal receivers."""
 
 from requests_app.models.audit import AuditChainHead, AuditEvent, AuditEventImmutable, AuditEventQuerySet
-from requests_app.models.bundles import Bundle, BundleKind
+from requests_app.models.bundles import RESULT_KIND, Bundle, BundleKind
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
 from requests_app.models.requests import Channel, DataSubjectRequest, RequestType, State, VerificationPolicy
-from requests_app.models.tasks import FINISHED_STATES, StoreAction, StoreTask, StoreTaskState
+from requests_app.models.tasks import (
+    FINISHED_STATES,
+    NEEDS_PERSON_STATES,
+    OUTCOME_STATES,
+    OUTCOME_WORDS,
+    OUTCOMES_FOR,
+    StoreAction,
+    StoreOutcome,
+    StoreTask,
+    StoreTaskState,
+)
 from requests_app.models.verification import ChallengePurpose, VerificationChallenge
 
 __all__ = [
     "FINISHED_STATES",
+    "NEEDS_PERSON_STATES",
+    "OUTCOMES_FOR",
+    "OUTCOME_STATES",
+    "OUTCOME_WORDS",
+    "RESULT_KIND",
     "AuditChainHead",
     "AuditEvent",
     "AuditEventImmutable",
@@ -31,6 +46,7 @@ __all__ = [
     "RequestType",
     "State",
     "StoreAction",
+    "StoreOutcome",
     "StoreTask",
     "StoreTaskState",
     "System",

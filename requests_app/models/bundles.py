@@ -5,13 +5,21 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models.requests import DataSubjectRequest
+from requests_app.models.requests import DataSubjectRequest, RequestType
 
 
 class BundleKind(models.TextChoices):
     ACCESS = "access", _("Copy of your data")
     DELETION_CERTIFICATE = "deletion_certificate", _("Certificate of erasure")
     CORRECTION_REPORT = "correction_report", _("Correction report")
+
+
+# What a fulfilled request of each type hands to its subject.
+RESULT_KIND = {
+    RequestType.ACCESS: BundleKind.ACCESS,
+    RequestType.DELETION: BundleKind.DELETION_CERTIFICATE,
+    RequestType.CORRECTION: BundleKind.CORRECTION_REPORT,
+}
 
 
 class Bundle(models.Model):

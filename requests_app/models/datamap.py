@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.datamap.schema import CATEGORIES, ERASURE_ACTIONS, KINDS
+from requests_app.datamap.schema import CATEGORIES, DISCLOSE, ERASURE_ACTIONS, KINDS
 
 
 class System(models.Model):
@@ -28,6 +28,11 @@ class System(models.Model):
         default=dict, blank=True, help_text=_('{"searched_by": ["email"], "provides": {"user_id": {...}}}')
     )
     depends_on = models.JSONField(default=list, blank=True)
+    recipient = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("The recipient this system is, as fields name it: erasing or correcting here tells it."),
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -68,6 +73,13 @@ class Field(models.Model):
     correctable = models.BooleanField(default=False)
     erasure = models.CharField(max_length=16, choices=[(a, a) for a in ERASURE_ACTIONS])
     erasure_reason = models.TextField(blank=True, help_text=_("Required when the field is retained: the legal reason."))
+    disclose = models.CharField(
+        max_length=8,
+        choices=[(d, d) for d in DISCLOSE],
+        default="always",
+        help_text=_("never: kept out of every copy given to the subject (credentials, security answers)."),
+    )
+    disclose_reason = models.TextField(blank=True, help_text=_("Required when never disclosed: the reason given."))
     position = models.PositiveIntegerField(default=0)
 
     class Meta:

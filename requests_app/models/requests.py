@@ -80,6 +80,9 @@ class DataSubjectRequest(models.Model):
         help_text=_("What verifying this request takes, fixed when it arrives."),
     )
     email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the identity was verified, by the subject's own confirmation or by staff: from then
+    # on the subject's status link works and the result can be collected through it.
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     verification_note = models.TextField(blank=True, editable=False)
     fraud_signals = models.JSONField(
         default=list,
@@ -118,6 +121,9 @@ class DataSubjectRequest(models.Model):
     fulfilled_at = models.DateTimeField(null=True, blank=True, editable=False)
     # For a correction, what staff approved: {system: {dataset: {field: new value}}}.
     corrections = models.JSONField(default=dict, blank=True, editable=False)
+    # A request completed without searching any store says why (told to the subject), e.g.
+    # "no personal data held: the subject is in none of our systems".
+    completion_note = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

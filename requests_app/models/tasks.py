@@ -1,4 +1,4 @@
-"""Store tasks: the work of one request on one data store."""
+"""Store tasks: the work of one request on one data store (or with one recipient)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ class StoreAction(models.TextChoices):
     RESOLVE = "resolve", _("Find the subject and count their records")
     ERASE = "erase", _("Erase")
     CORRECT = "correct", _("Correct")
+    # GDPR Art. 19: each recipient of erased or corrected data is told, unless that proves
+    # impossible or involves disproportionate effort (recorded as "not done", with why).
+    NOTIFY = "notify", _("Tell a recipient")
 
 
 class StoreTaskState(models.TextChoices):
@@ -21,10 +24,67 @@ class StoreTaskState(models.TextChoices):
     DONE = "done", _("Done")
     MANUAL = "manual", _("Waiting for a person")
     FAILED = "failed", _("Failed")
+    RESOLVED = "resolved", _("Outcome recorded by staff")
     CANCELLED = "cancelled", _("Cancelled")
 
 
-FINISHED_STATES = (StoreTaskState.DONE, StoreTaskState.CANCELLED)
+class StoreOutcome(models.TextChoices):
+    """What a person says happened, when a program could not do (or did not finish) the work."""
+
+    DONE_BY_HAND = "done_by_hand", _("Done by hand")
+    NO_DATA = "no_data", _("No data held")
+    RETAINED = "retained", _("Kept for a legal reason")
+    NOT_DONE = "not_done", _("Not done")
+
+
+# A task in one of these needs nothing more; only DONE and RESOLVED are outcomes (a cancelled
+# task's work did not happen, so a request with one can be cancelled or rejected, not completed).
+FINISHED_STATES = (StoreTaskState.DONE, StoreTaskState.RESOLVED, StoreTaskState.CANCELLED)
+OUTCOME_STATES = (StoreTaskState.DONE, StoreTaskState.RESOLVED)
+# A person may record an outcome for a task in one of these (or retry a failed one).
+NEEDS_PERSON_STATES = (StoreTaskState.MANUAL, StoreTaskState.FAILED)
+
+# The words every record uses for what happened, per action: the staff page, the access
+# report, the certificate of erasure and the correction report all say the same thing.
+# "done" is a program's result; the others are outcomes a person recorded.
+OUTCOME_WORDS: dict[str, dict[str, str]] = {
+    StoreAction.RESOLVE: {
+        "done": "Searched",
+        "not_searched": "Not searched",
+        StoreOutcome.DONE_BY_HAND: "Searched by hand",
+        StoreOutcome.NO_DATA: "No data held",
+        StoreOutcome.NOT_DONE: "Not searched",
+    },
+    StoreAction.ERASE: {
+        "done": "Erased",
+        "not_searched": "Not searched",
+        StoreOutcome.DONE_BY_HAND: "Erased by hand",
+        StoreOutcome.NO_DATA: "No data held",
+        StoreOutcome.RETAINED: "Kept for a legal reason",
+        StoreOutcome.NOT_DONE: "Not erased",
+    },
+    StoreAction.CORRECT: {
+        "done": "Corrected",
+        "not_searched": "Not searched",
+        StoreOutcome.DONE_BY_HAND: "Corrected by hand",
+        StoreOutcome.NO_DATA: "No data held",
+        StoreOutcome.NOT_DONE: "Not corrected",
+    },
+    StoreAction.NOTIFY: {
+        "done": "Told",
+        StoreOutcome.DONE_BY_HAND: "Told",
+        StoreOutcome.NO_DATA: "Never received the data",
+        StoreOutcome.NOT_DONE: "Not told",
+    },
+}
+
+# Which outcomes a person may record for each action.
+OUTCOMES_FOR: dict[str, tuple[StoreOutcome, ...]] = {
+    StoreAction.RESOLVE: (StoreOutcome.DONE_BY_HAND, StoreOutcome.NO_DATA, StoreOutcome.NOT_DONE),
+    StoreAction.ERASE: (StoreOutcome.DONE_BY_HAND, StoreOutcome.NO_DATA, StoreOutcome.RETAINED, StoreOutcome.NOT_DONE),
+    StoreAction.CORRECT: (StoreOutcome.DONE_BY_HAND, StoreOutcome.NO_DATA, StoreOutcome.NOT_DONE),
+    StoreAction.NOTIFY: (StoreOutcome.DONE_BY_HAND, StoreOutcome.NO_DATA, StoreOutcome.NOT_DONE),
+}
 
 
 class StoreTask(models.Model):
@@ -35,10 +95,15 @@ class StoreTask(models.Model):
     A worker owns the task while ``lease_token`` is its own and ``lease_expires_at`` is in
     the future; it renews the lease as it goes, and the sweeper hands an expired task to
     another worker. ``checkpoint`` lets a restarted erasure continue after its last batch.
+
+    A task ends ``done`` (a program did it) or ``resolved`` (a person recorded ``outcome``,
+    with ``note`` saying why and, optionally, evidence in ``attachment``). A ``notify`` task
+    is about ``recipient``, not a system of the data map.
     """
 
     request = models.ForeignKey(DataSubjectRequest, on_delete=models.CASCADE, related_name="store_tasks")
     system = models.CharField(max_length=64)
+    recipient = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=16)
     action = models.CharField(max_length=16, choices=StoreAction.choices)
     step = models.PositiveSmallIntegerField()
@@ -49,11 +114,18 @@ class StoreTask(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     checkpoint = models.JSONField(default=dict, blank=True)
     identifiers = models.JSONField(default=dict, blank=True, help_text=_("Identifiers this store resolved."))
+    searched_with = models.JSONField(
+        default=dict, blank=True, help_text=_("The identifiers this store was searched with: {name: [values]}.")
+    )
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     instructions = models.TextField(blank=True)
-    note = models.TextField(blank=True, help_text=_("For a manual step: what the person did."))
+    outcome = models.CharField(max_length=16, choices=StoreOutcome.choices, blank=True)
+    note = models.TextField(blank=True, help_text=_("What the person did, or why it was not done."))
+    resolved_by = models.CharField(max_length=150, blank=True, help_text=_("Who recorded the outcome."))
+    # Evidence (a vendor's confirmation, or an export made by hand), encrypted at rest like bundles.
     attachment = models.FileField(upload_to="manual-steps/", blank=True, max_length=200)
+    attachment_name = models.CharField(max_length=200, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -62,7 +134,10 @@ class StoreTask(models.Model):
     class Meta:
         ordering = ["request", "step", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["request", "system", "action"], name="store_task_once_per_request"),
+            models.UniqueConstraint(
+                fields=["request", "system", "action", "recipient"], name="store_task_once_per_request"
+            ),
+            models.CheckConstraint(condition=models.Q(state__in=StoreTaskState.values), name="store_task_state_valid"),
         ]
         indexes = [
             models.Index(fields=["state", "lease_expires_at"], name="store_task_state_lease"),
@@ -70,7 +145,36 @@ class StoreTask(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.system}: {self.action} ({self.state})"
+        return f"{self.target}: {self.action} ({self.state})"
+
+    @property
+    def target(self) -> str:
+        """The store (or, for a notify task, the recipient) this task is about."""
+        return self.recipient if self.action == StoreAction.NOTIFY else self.system
+
+    @property
+    def has_outcome(self) -> bool:
+        return self.state in OUTCOME_STATES
+
+    @property
+    def not_searched(self) -> bool:
+        """A program found nothing to search this store by (no identifier it is searched by)."""
+        return self.state == StoreTaskState.DONE and bool(self.counts.get("not_searched"))
+
+    @property
+    def missing_identifiers(self) -> str:
+        """For a store not searched: the identifiers it is searched by, none of which was known."""
+        return " or ".join(str(name) for name in self.counts.get("missing", ())) or "identifier"
+
+    @property
+    def outcome_words(self) -> str:
+        """What happened, in the records' words ("Erased by hand", "Not searched"); "" while open."""
+        words = OUTCOME_WORDS.get(self.action, {})
+        if self.state == StoreTaskState.RESOLVED:
+            return words.get(self.outcome) or (str(StoreOutcome(self.outcome).label) if self.outcome else "")
+        if self.state == StoreTaskState.DONE:
+            return words.get("not_searched" if self.not_searched else "done", "Done")
+        return ""
 
     @property
     def summary(self) -> str:

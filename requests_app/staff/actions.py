@@ -21,7 +21,7 @@ from requests_app.errors import GuardFailed
 from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State
 from requests_app.staff import forms as staff_forms
 from requests_app.staff.selectors import assignable_users
-from requests_app.workflow import TRANSITIONS, request_assign, transition
+from requests_app.workflow import TRANSITIONS, completion_blockers, request_assign, transition
 
 
 def request_note_add(*, request: DataSubjectRequest, actor: Actor, note: str) -> AuditEvent:
@@ -82,6 +82,20 @@ class Action:
     done: str
     hint: str = ""
     danger: bool = False
+    # A hint that depends on the request (what still stands in the way), instead of ``hint``.
+    explain: Callable[[DataSubjectRequest], str] | None = None
+
+    def hint_for(self, request: DataSubjectRequest) -> str:
+        return self.explain(request) if self.explain is not None else self.hint
+
+
+def _completion_hint(request: DataSubjectRequest) -> str:
+    if not request.store_tasks.exists():
+        return "No store was searched. Completing says why (the subject is told), for example: no personal data held."
+    blockers = completion_blockers(request)
+    if blockers:
+        return "Not yet: " + " ".join(blockers)
+    return "Every store has an outcome and the result is ready."
 
 
 ACTIONS: dict[str, Action] = {
@@ -132,15 +146,6 @@ ACTIONS: dict[str, Action] = {
             hint="Returns the request to where it paused; where the law allows, the paused days are added.",
         ),
         Action(
-            "complete",
-            "Complete",
-            "Mark completed",
-            staff_forms.CompleteForm,
-            lambda r: _can_move(r, State.COMPLETED),
-            lambda r, actor, d: services.request_complete(request=r, actor=actor),
-            "The request is completed and the subject is told.",
-        ),
-        Action(
             "reply",
             "Reply to the requester",
             "Send the reply",
@@ -187,6 +192,16 @@ ACTIONS: dict[str, Action] = {
             "The note is on the record.",
         ),
         Action(
+            "complete",
+            "Complete",
+            "Mark completed",
+            staff_forms.CompleteForm,
+            lambda r: _can_move(r, State.COMPLETED),
+            lambda r, actor, d: services.request_complete(request=r, actor=actor, reason=d.get("reason", "")),
+            "The request is completed and the subject is told.",
+            explain=_completion_hint,
+        ),
+        Action(
             "reject",
             "Reject",
             "Reject the request",
@@ -210,8 +225,18 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def action_form(action: Action, *, data: Any = None, initial: dict[str, Any] | None = None) -> forms.Form:
+def action_form(
+    action: Action,
+    *,
+    data: Any = None,
+    initial: dict[str, Any] | None = None,
+    request: DataSubjectRequest | None = None,
+) -> forms.Form:
     kwargs: dict[str, Any] = {"data": data, "initial": initial, "prefix": action.name}
     if action.form_class is staff_forms.AssignForm:
         kwargs["assignees"] = assignee_choices()
-    return action.form_class(**kwargs)
+    form = action.form_class(**kwargs)
+    if action.name == "complete" and request is not None and request.store_tasks.exists():
+        # The reason is for a request that reached no store; one whose stores ran has outcomes.
+        del form.fields["reason"]
+    return form

@@ -183,6 +183,13 @@ class ResumeForm(StaffForm):
 
 
 class CompleteForm(StaffForm):
+    reason = _text(
+        "Why no store needs searching",
+        required=False,
+        help_text="Only for a request that reached no store; the subject is told. "
+        "A request whose stores ran completes when each has an outcome and the result is made.",
+        rows=2,
+    )
     confirm = _confirm("The request is fulfilled: close it and tell the subject.")
 
 

@@ -1,5 +1,5 @@
-"""Staff actions on a request's stores and results: retry a failed store, finish a manual
-step, and download the result (audited)."""
+"""Staff actions on a request's stores and results: retry a failed store, record the outcome
+of a store that waits for a person or failed, and download the result (audited)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ from requests_app import fanout
 from requests_app.audit import Actor, audit_append
 from requests_app.downloads import bundle_open
 from requests_app.errors import ApplicationError
-from requests_app.models import StoreTask, StoreTaskState
+from requests_app.models import NEEDS_PERSON_STATES, StoreOutcome, StoreTask, StoreTaskState
 from requests_app.staff import selectors
 from requests_app.staff.permissions import ACT, VIEW, staff_required
-
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -24,9 +22,9 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor.staff(request.user)
 
 
-def _task(reference: str, task_pk: int, state: str) -> StoreTask:
+def _task(reference: str, task_pk: int, states: tuple[str, ...]) -> StoreTask:
     subject_request = selectors.request_for_staff(reference)
-    task = StoreTask.objects.filter(pk=task_pk, request=subject_request, state=state).first()
+    task = StoreTask.objects.filter(pk=task_pk, request=subject_request, state__in=states).first()
     if task is None:
         raise Http404("No such store task in that state")
     return task
@@ -35,28 +33,36 @@ def _task(reference: str, task_pk: int, state: str) -> StoreTask:
 @require_POST
 @staff_required(ACT)
 def store_task_retry(request: HttpRequest, reference: str, task_pk: int) -> HttpResponse:
-    task = _task(reference, task_pk, StoreTaskState.FAILED)
-    fanout.store_task_retry(task=task, actor=_actor(request))
-    messages.success(request, f"{task.system}: tried again.")
+    task = _task(reference, task_pk, (StoreTaskState.FAILED,))
+    try:
+        fanout.store_task_retry(task=task, actor=_actor(request))
+    except ApplicationError as error:
+        messages.error(request, f"{error.message}; nothing was changed.")
+    else:
+        messages.success(request, f"{task.target}: tried again.")
     return redirect("staff_request", reference=task.request.reference)
 
 
 @require_POST
 @staff_required(ACT)
-def store_task_complete(request: HttpRequest, reference: str, task_pk: int) -> HttpResponse:
-    task = _task(reference, task_pk, StoreTaskState.MANUAL)
-    upload = request.FILES.get("attachment")
-    if upload is not None and (upload.size or 0) > MAX_ATTACHMENT_BYTES:
-        messages.error(request, "The attachment is larger than 10 MB; nothing was changed.")
-        return redirect("staff_request", reference=task.request.reference)
+def store_task_resolve(request: HttpRequest, reference: str, task_pk: int) -> HttpResponse:
+    """Record what happened in a store that waits for a person or failed (with why, and evidence).
+
+    Without an outcome in the form (the older "mark as done" form), the step was done by hand.
+    """
+    task = _task(reference, task_pk, NEEDS_PERSON_STATES)
     try:
-        fanout.store_task_complete_manual(
-            task=task, actor=_actor(request), note=request.POST.get("note", "")[:2000], attachment=upload
+        fanout.store_task_resolve(
+            task=task,
+            actor=_actor(request),
+            outcome=request.POST.get("outcome", StoreOutcome.DONE_BY_HAND)[:20],
+            note=request.POST.get("note", "")[:2000],
+            attachment=request.FILES.get("attachment"),
         )
     except ApplicationError as error:
         messages.error(request, f"{error.message}; nothing was changed.")
     else:
-        messages.success(request, f"{task.system}: marked as done.")
+        messages.success(request, f"{task.target}: the outcome is on the record.")
     return redirect("staff_request", reference=task.request.reference)
 
 

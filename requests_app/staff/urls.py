@@ -23,8 +23,14 @@ urlpatterns = [
         name="staff_store_task_retry",
     ),
     path(
+        "requests/<str:reference>/stores/<int:task_pk>/outcome/",
+        store_views.store_task_resolve,
+        name="staff_store_task_resolve",
+    ),
+    # The first form's address, which marks a manual step done by hand.
+    path(
         "requests/<str:reference>/stores/<int:task_pk>/complete/",
-        store_views.store_task_complete,
+        store_views.store_task_resolve,
         name="staff_store_task_complete",
     ),
     path(

@@ -19,10 +19,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from requests_app import progress
 from requests_app.audit import Actor
 from requests_app.errors import ApplicationError
-from requests_app.models import DataSubjectRequest, RequestType, State
-from requests_app.staff import charts, selectors
+from requests_app.models import DataSubjectRequest, RequestType
+from requests_app.staff import charts, selectors, stores
 from requests_app.staff.actions import ACTIONS, Action, action_form, assignee_choices, assignee_from_choice
 from requests_app.staff.forms import BulkAssignForm, QueueFilterForm, ReasonTemplateForm, SearchForm
 from requests_app.staff.permissions import ACT, VIEW, staff_required
@@ -87,7 +88,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "query": query,
         "search_form": SearchForm(initial={"q": search, "filters": without_page.urlencode()}),
         "page": page,
-        "rows": [(r, selectors.due_status(r, today)) for r in page.object_list],
+        "rows": [(r, selectors.due_status(r, today), progress.staff_state_words(r)) for r in page.object_list],
         "filter_query": without_page.urlencode(),
         "sort_links": _sort_links(without_page, query.sort),
         "assignees": assignees,
@@ -157,25 +158,26 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     can_act = request.user.has_perm(ACT)
-    forms: list[tuple[Action, Any]] = []
+    forms: list[tuple[Action, Any, str]] = []
     if can_act:
         template = reason_template(request.GET.get("reason_template", ""))
         for action in ACTIONS.values():
             if bound is not None and bound[0] is action:
-                forms.append(bound)
+                forms.append((*bound, action.hint_for(subject_request)))
             elif action.available(subject_request):
                 initial = {"reason": template.text} if action.name == "reject" and template else None
-                forms.append((action, action_form(action, initial=initial)))
+                form = action_form(action, initial=initial, request=subject_request)
+                forms.append((action, form, action.hint_for(subject_request)))
     deadline = selectors.request_deadline(subject_request)
     context = {
         "nav": "queue",
         "subject_request": subject_request,
-        "state_label": State(subject_request.state).label,
+        "state_label": progress.staff_state_words(subject_request),
         "due": selectors.due_status(subject_request, timezone.localdate()),
         "deadline": deadline,
         "deadline_differs": deadline.due != subject_request.due_at,
         "timeline": selectors.request_timeline(subject_request),
-        **stores_context(subject_request),
+        **stores_context(subject_request, can_act=can_act),
         "action_forms": forms,
         "template_form": ReasonTemplateForm(initial={"reason_template": request.GET.get("reason_template")}),
         "can_act": can_act,
@@ -184,12 +186,13 @@ def _detail(
     return render(request, "staff/request_detail.html", context, status=status)
 
 
-def stores_context(subject_request: DataSubjectRequest) -> dict[str, Any]:
-    """The stores section: each store's work, the result, and whether work is under way."""
+def stores_context(subject_request: DataSubjectRequest, *, can_act: bool) -> dict[str, Any]:
+    """The stores section: each store's work and what may be done about it, the result, and
+    whether work is under way."""
     return {
-        "store_tasks": subject_request.store_tasks.order_by("step", "id"),
+        "store_rows": stores.store_rows(subject_request, can_act=can_act),
         "bundles": subject_request.bundles.filter(purged_at__isnull=True),
-        "stores_live": subject_request.state == State.IN_PROGRESS,
+        "stores_live": stores.stores_live(subject_request),
     }
 
 
@@ -198,10 +201,11 @@ def stores_context(subject_request: DataSubjectRequest) -> dict[str, Any]:
 def request_stores(request: HttpRequest, reference: str) -> HttpResponse:
     """The stores section alone, for the request page to refresh while work is under way."""
     subject_request = selectors.request_for_staff(reference)
+    can_act = request.user.has_perm(ACT)
     context = {
         "subject_request": subject_request,
-        "can_act": request.user.has_perm(ACT),
-        **stores_context(subject_request),
+        "can_act": can_act,
+        **stores_context(subject_request, can_act=can_act),
     }
     return render(request, "staff/_stores.html", context)
 
@@ -219,7 +223,7 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
     if chosen is None:
         raise Http404("No such action")
     subject_request = selectors.request_for_staff(reference)
-    form = action_form(chosen, data=request.POST)
+    form = action_form(chosen, data=request.POST, request=subject_request)
     if not form.is_valid():
         return _detail(request, subject_request, bound=(chosen, form), status=400)
     try:

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from requests_app.audit import Actor, audit_append
 from requests_app.downloads import bundle_open
-from requests_app.models import Bundle
+from requests_app.models import Bundle, DataSubjectRequest
 from requests_app.references import reference_normalize
 
 
@@ -25,12 +25,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         reference = reference_normalize(options["reference"]) or options["reference"]
-        bundles = Bundle.objects.filter(request__reference=reference, purged_at__isnull=True)
-        if options["kind"]:
-            bundles = bundles.filter(kind=options["kind"])
-        found = list(bundles.select_related("request"))
+        request = DataSubjectRequest.objects.filter(reference=reference).first()
+        if request is None:
+            raise CommandError(f"No request {reference}")
+        stored = Bundle.objects.filter(request=request, purged_at__isnull=True).select_related("request")
+        if not stored.exists():
+            purged = Bundle.objects.filter(request=request, purged_at__isnull=False).exists()
+            why = "its bundle has expired and was deleted" if purged else "nothing has been made for it yet"
+            raise CommandError(
+                f"Request {reference} ({request.get_state_display().lower()}) has no stored bundle: {why}"
+            )
+        found = list(stored.filter(kind=options["kind"])) if options["kind"] else list(stored)
         if len(found) != 1:
-            raise CommandError(f"{len(found)} stored bundles match {reference}; name one with --kind")
+            kinds = ", ".join(sorted(b.kind for b in stored))
+            raise CommandError(
+                f"{len(found)} stored bundles of {reference} match (it has: {kinds}); name one with --kind"
+            )
         bundle = found[0]
         with bundle_open(bundle) as plain, Path(options["output"]).open("wb") as out:
             shutil.copyfileobj(plain, out, 1024 * 1024)

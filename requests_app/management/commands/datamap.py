@@ -13,6 +13,7 @@ from requests_app.audit import Actor
 from requests_app.datamap import DataMapError, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.datamap.store import datamap_current, datamap_import
+from requests_app.datamap.warnings import secret_field_warnings
 
 
 class Command(BaseCommand):
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         except DataMapError as error:
             self.stderr.write(str(error))
             sys.exit(1)
+        for warning in secret_field_warnings(datamap):
+            self.stderr.write(f"Warning: {warning}")
         if options["action"] == "check":
             self.stdout.write(f"OK {len(datamap.systems)} systems, version {datamap.version}, digest {datamap.digest}")
             return

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -21,49 +22,41 @@ from requests_app.audit import Actor
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.datamap.store import datamap_import, datamap_reachable_only
-from requests_app.demo_estate.seed import seed_estate
-from requests_app.models import Channel, DataSubjectRequest, RequestType, State, System
-from requests_app.workflow import request_assign, request_create, request_extend, transition
+from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
+from requests_app.models import Channel, DataSubjectRequest, RequestType, State, System, VerificationChallenge
+from requests_app.workflow import request_assign
 
 DEMO_USERNAME = "admin"
 
-# (type, channel, jurisdiction, days ago, name, path of states after "received")
-SAMPLES: list[tuple[str, str, str, int, str, list[str]]] = [
-    (RequestType.ACCESS, Channel.WEB, "gdpr", 1, "Ada Lovelace", []),
-    (RequestType.DELETION, Channel.EMAIL, "ccpa", 3, "Grace Hopper", [State.VERIFIED]),
-    (RequestType.ACCESS, Channel.API, "gdpr", 9, "Alan Turing", [State.VERIFIED, State.IN_PROGRESS]),
-    (
-        RequestType.CORRECTION,
-        Channel.WEB,
-        "pipeda",
-        12,
-        "Katherine Johnson",
-        [State.VERIFIED, State.AWAITING_REQUESTER],
-    ),
-    (
-        RequestType.DELETION,
-        Channel.WEB,
-        "gdpr",
-        20,
-        "Edsger Dijkstra",
-        [State.VERIFIED, State.AWAITING_APPROVAL, State.IN_PROGRESS, State.NEEDS_ATTENTION],
-    ),
-    (
-        RequestType.ACCESS,
-        Channel.EMAIL,
-        "lgpd",
-        25,
-        "Barbara Liskov",
-        [State.VERIFIED, State.IN_PROGRESS, State.COMPLETED],
-    ),
-    (RequestType.ACCESS, Channel.WEB, "gdpr", 6, "Mallory Example", [State.REJECTED]),
-    (RequestType.DELETION, Channel.EMAIL, "gdpr", 30, "Unverified Person", [State.CLOSED_UNVERIFIED]),
-]
 
-REASONS: dict[str, str] = {
-    State.AWAITING_REQUESTER: "Please confirm the account email you used to sign up.",
-    State.REJECTED: "We could not confirm that the request came from the account holder.",
-}
+@dataclass(frozen=True)
+class Sample:
+    """One sample request and how far it goes: every sample is real (the worker does its work,
+    as for any request) or waits in a state that needs nothing more than a person's decision."""
+
+    name: str
+    kind: str
+    channel: str
+    law: str
+    days_ago: int
+    path: str  # what happens to it (see Command._take)
+    estate_email: int | None = None  # which demo estate person it is, if any (their data is real)
+
+
+SAMPLES = (
+    Sample("Ada Lovelace", RequestType.ACCESS, Channel.WEB, "gdpr", 1, "submitted"),
+    Sample("Grace Hopper", RequestType.DELETION, Channel.EMAIL, "ccpa", 3, "email_confirmed"),
+    Sample("Alan Turing", RequestType.ACCESS, Channel.STAFF, "gdpr", 9, "worked_extended"),
+    Sample("Katherine Johnson", RequestType.CORRECTION, Channel.WEB, "pipeda", 12, "asked"),
+    Sample("Edsger Dijkstra", RequestType.DELETION, Channel.WEB, "gdpr", 20, "worked", estate_email=1),
+    Sample("Barbara Liskov", RequestType.ACCESS, Channel.EMAIL, "lgpd", 25, "worked", estate_email=0),
+    Sample("Margaret Hamilton", RequestType.CORRECTION, Channel.WEB, "gdpr", 4, "worked", estate_email=2),
+    Sample("Mallory Example", RequestType.ACCESS, Channel.WEB, "gdpr", 6, "rejected"),
+    Sample("Unverified Person", RequestType.DELETION, Channel.EMAIL, "gdpr", 30, "unverified"),
+)
+DEMO_CORRECTION = {"accounts": {"users": {"phone": "+44 20 7946 0000"}}}
+QUESTION = "Please confirm the account email you used to sign up."
+REJECTION = "We could not confirm that the request came from the account holder."
 
 
 class Command(BaseCommand):
@@ -119,50 +112,50 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _samples(self) -> int:
+        """Each sample through the services a real request takes, so what it says happened did."""
         if DataSubjectRequest.objects.exists():
             return 0
-        staff = get_user_model().objects.get(username=DEMO_USERNAME)
-        actor = Actor.staff(staff)
-        for index, (kind, channel, law, days_ago, name, path) in enumerate(SAMPLES):
-            request = request_create(
-                actor=Actor.subject(),
-                request_type=kind,
-                channel=channel,
-                subject_email=f"{name.split()[0].lower()}@example.org",
-                subject_name=name,
-                jurisdiction=law,
-                details="Please send me everything you hold about me.",
-                received_at=timezone.now() - timedelta(days=days_ago),
+        actor = Actor.staff(get_user_model().objects.get(username=DEMO_USERNAME))
+        estate = getattr(self, "demo_emails", ()) or (SPECIAL_EMAILS[1], SPECIAL_EMAILS[0], DECOY_EMAILS[1])
+        for sample in SAMPLES:
+            email = estate[sample.estate_email] if sample.estate_email is not None else _email_of(sample.name)
+            request = services.request_submit(
+                channel=sample.channel,
+                request_type=sample.kind,
+                subject_email=email,
+                subject_name=sample.name,
+                jurisdiction=sample.law,
+                details="My phone number is out of date." if sample.kind == RequestType.CORRECTION else "",
+                received_at=timezone.now() - timedelta(days=sample.days_ago),
             )
-            for state in path:
-                transition(request, state, actor, reason=REASONS.get(state, ""))
-            if index == 2:
-                request_assign(request=request, actor=actor, assignee=staff)
-                request_extend(request=request, actor=actor, reason="Your data is spread over many systems.")
-        return len(SAMPLES) + self._estate_samples(actor)
+            self._take(request, sample, actor)
+        services.requests_close_unverified()
+        return len(SAMPLES)
 
-    def _estate_samples(self, actor: Actor) -> int:
-        """An access, a deletion and a correction for people in the demo estate, approved, so
-        the worker takes them to completion (with their bundle, certificate and report) as
-        soon as it starts."""
-        emails = getattr(self, "demo_emails", ())
-        if len(emails) < 3:
-            return 0
-        corrections = {"accounts": {"users": {"phone": "+44 20 7946 0000"}}}
-        for email, kind in zip(
-            emails, (RequestType.ACCESS, RequestType.DELETION, RequestType.CORRECTION), strict=False
-        ):
-            request = request_create(
-                actor=Actor.subject(), request_type=kind, channel=Channel.WEB, subject_email=email,
-                subject_name="Demo Subject", jurisdiction="gdpr",
-                details="My phone number is out of date." if kind == RequestType.CORRECTION else "",
-            )  # fmt: skip
-            transition(request, State.VERIFIED, actor, reason="Verified for the demo")
-            if kind == RequestType.ACCESS:
-                services.request_start(request=request, actor=actor)
-            else:
-                transition(request, State.AWAITING_APPROVAL, actor, reason="Needs approval")
-                services.request_approve(
-                    request=request, actor=actor, corrections=corrections if kind == RequestType.CORRECTION else None
-                )
-        return 3
+    def _take(self, request: DataSubjectRequest, sample: Sample, actor: Actor) -> None:
+        if sample.path in ("submitted", "unverified"):
+            return  # waits for the subject (the second one is closed once its window has passed)
+        if sample.path == "email_confirmed":
+            challenge = VerificationChallenge.objects.filter(request=request).latest("created_at")
+            services.request_confirm_email(challenge, method="link")  # a deletion then waits for staff
+            return
+        if sample.path == "rejected":
+            services.request_reject(request=request, actor=actor, reason=REJECTION)
+            return
+        services.request_verify_manually(request=request, actor=actor, note="Confirmed by phone against the account")
+        if sample.path == "asked":
+            services.request_ask_requester(request=request, actor=actor, question=QUESTION)
+            return
+        if sample.path == "worked_extended":
+            request_assign(request=request, actor=actor, assignee=actor.user)
+            services.request_extend_with_notice(
+                request=request, actor=actor, reason="Your data is spread over many systems."
+            )
+        request.refresh_from_db()
+        if request.state == State.AWAITING_APPROVAL:
+            corrections = DEMO_CORRECTION if sample.kind == RequestType.CORRECTION else None
+            services.request_approve(request=request, actor=actor, corrections=corrections)
+
+
+def _email_of(name: str) -> str:
+    return f"{name.split()[0].lower()}@example.org"
