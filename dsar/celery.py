@@ -18,6 +18,10 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.sweep_store_tasks",
         "schedule": 60.0,
     },
+    "sweep-outbox": {
+        "task": "requests_app.tasks.sweep_outbox",
+        "schedule": 60.0,
+    },
     "poll-mailbox": {
         "task": "requests_app.tasks.poll_mailbox",
         "schedule": 60.0,

@@ -81,7 +81,25 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+# A strict Content-Security-Policy on every page: scripts and styles from this site's own
+# files only (no inline script or style, no eval), nothing framed, forms posted only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # --- Staff UI middleware: OTPMiddleware after AuthenticationMiddleware (it marks the user as
 # verified by a second factor); AxesMiddleware last, so it turns a lockout into its page. ---
@@ -154,7 +172,13 @@ else:
     # many seconds; it must outlast the longest task or work would run twice at once.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("DSAR_CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+        # A broker that does not answer fails a publish in seconds, not in the operating
+        # system's TCP timeout: the web request goes on and the sweeper sends the work later.
+        "socket_connect_timeout": 3,
     }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        # kombu's Redis transport with the fix that keeps a worker alive when Redis restarts.
+        CELERY_BROKER_TRANSPORT = "dsar.broker:Transport"
 CELERY_TASK_DEFAULT_QUEUE = env_str("DSAR_CELERY_QUEUE", "dsar")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -168,13 +192,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("DSAR_TASK_TIME_LIMIT", 900, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30 if CELERY_TASK_TIME_LIMIT > 60 else CELERY_TASK_TIME_LIMIT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# On SIGTERM (with REMAP_SIGTERM=SIGQUIT, as every documented way of running a worker sets),
+# running tasks get this long to finish; then they are stopped, and their work comes back
+# (a redelivered message, an expired lease): every task can be run again safely.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(env_int("DSAR_WORKER_SHUTDOWN_GRACE_SECONDS", 20, minimum=0))
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Cache (rate limits) ----------------------------------------------------------------
 
 # Rate limits must be shared by every web process, so production keeps them in Redis (by
-# default the broker's); the quick start keeps them in each process's memory.
+# default the broker's); with the in-memory cache of the quick start they are counted in the
+# database instead (requests_app.ratelimit), and there too while Redis is down.
 _cache_url = env_secret("DSAR_CACHE_URL", CELERY_BROKER_URL if PRODUCTION else "locmem://")
 if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
@@ -182,6 +212,8 @@ if _cache_url.startswith(("redis://", "rediss://")):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": "dsar",
+            # Redis down means counting in the database (see ratelimit), after seconds at most.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 elif _cache_url == "locmem://":
@@ -332,6 +364,13 @@ DSAR_STORE_TASK_LEASE_SECONDS = env_int("DSAR_STORE_TASK_LEASE_SECONDS", 300, mi
 DSAR_STORE_TASK_MAX_ATTEMPTS = env_int("DSAR_STORE_TASK_MAX_ATTEMPTS", 5, minimum=1)
 DSAR_STORE_TASK_RETRY_SECONDS = env_int("DSAR_STORE_TASK_RETRY_SECONDS", 30, minimum=0)
 DSAR_STORE_TASK_REQUEUE_SECONDS = env_int("DSAR_STORE_TASK_REQUEUE_SECONDS", 300, minimum=1)
+# The outbox: work whose broker message may be lost is sent again from its database row
+# after this long (emails still queued, results not built, second factors not checked).
+DSAR_OUTBOX_GRACE_SECONDS = env_int("DSAR_OUTBOX_GRACE_SECONDS", 120, minimum=10)
+# An email a worker claimed but never finished sending is taken over after this long; one
+# that failed this many times is recorded as failed (and shown to staff).
+DSAR_EMAIL_SEND_LEASE_SECONDS = env_int("DSAR_EMAIL_SEND_LEASE_SECONDS", 600, minimum=30)
+DSAR_EMAIL_MAX_ATTEMPTS = env_int("DSAR_EMAIL_MAX_ATTEMPTS", 10, minimum=1)
 # Email intake: the largest message stored, the largest attachment kept from it, and the
 # IMAP mailbox polled (nothing is polled while DSAR_IMAP_HOST is empty).
 DSAR_MAX_EMAIL_BYTES = env_int("DSAR_MAX_EMAIL_MB", 50, minimum=1) * 1024 * 1024
@@ -424,6 +463,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No token of a status or verification link, and no email address, in any log line.
+    "filters": {"redact_secrets": {"()": "dsar.log_redaction.RedactSecrets"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["stderr"], "level": env_str("DSAR_LOG_LEVEL", "INFO").upper()},
 }

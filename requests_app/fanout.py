@@ -9,7 +9,6 @@ costs time, never work: the sweeper finds what a lost message left behind.
 
 from __future__ import annotations
 
-import functools
 import logging
 import random
 import uuid
@@ -24,7 +23,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from requests_app import evidence, recipients
+from requests_app import evidence, queue, recipients
 from requests_app.audit import Actor, audit_append
 from requests_app.connectors import ActionCounts, ConnectorError, ConnectorPending, Subject, connector_for
 from requests_app.connectors.manual import ManualConnector
@@ -54,12 +53,6 @@ SECOND_PHASE = {RequestType.DELETION: StoreAction.ERASE, RequestType.CORRECTION:
 
 class LeaseLost(Exception):
     """Another worker, the sweeper or a cancellation took the task: stop without writing."""
-
-
-def _enqueue(task_name: str, pk: int) -> None:
-    from requests_app import tasks
-
-    transaction.on_commit(lambda: getattr(tasks, task_name).delay(pk))
 
 
 def fanout_create(request: DataSubjectRequest) -> list[StoreTask]:
@@ -104,7 +97,7 @@ def fanout_create(request: DataSubjectRequest) -> list[StoreTask]:
         action="fanout.created",
         data={"datamap": version.digest, "tasks": len(rows), "steps": max((r.step for r in rows), default=-1) + 1},
     )
-    _enqueue("advance_request", request.pk)
+    queue.enqueue_on_commit(queue.ADVANCE_REQUEST, request.pk)
     return created
 
 
@@ -137,7 +130,7 @@ def _queue(task: StoreTask) -> None:
         state=StoreTaskState.QUEUED, queued_at=timezone.now()
     )
     if claimed:
-        _enqueue("run_store_task", task.pk)
+        queue.enqueue_on_commit(queue.RUN_STORE_TASK, task.pk)
 
 
 def _fulfilled(request: DataSubjectRequest) -> None:
@@ -150,7 +143,7 @@ def _fulfilled(request: DataSubjectRequest) -> None:
         for t in request.store_tasks.all()
     }
     audit_append(request=request, actor=SYSTEM, action="fanout.fulfilled", data={"tasks": counts})
-    _enqueue("fulfil_request", request.pk)
+    queue.enqueue_on_commit(queue.FULFIL_REQUEST, request.pk)
 
 
 def _recipient_tasks(request: DataSubjectRequest, tasks: list[StoreTask]) -> list[StoreTask]:
@@ -339,6 +332,12 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
     if state == StoreTaskState.MANUAL:
         instructions = "\n".join(d.get("instructions", "") for d in result["counts"].get("datasets", {}).values())
     with transaction.atomic():
+        # The request row first, then the task's: every writer that holds both (a person
+        # recording an outcome, the advance of a step) takes them in this order, so none
+        # waits for another that waits for it. The request lock also makes the tasks of one
+        # step finish one after another, so the last of them sees that the step is over and
+        # asks for the next: one advance a step, not one a task.
+        DataSubjectRequest.objects.select_for_update().filter(pk=task.request_id).values_list("pk").first()
         done = StoreTask.objects.filter(pk=task.pk, lease_token=token).update(
             state=state,
             identifiers=result.get("identifiers", {}),
@@ -352,10 +351,6 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
         )
         if done != 1:
             return
-        # The request row lock makes the tasks of one step finish one after another, so the
-        # last of them sees that the step is over and asks for the next: one advance a step,
-        # not one a task.
-        DataSubjectRequest.objects.select_for_update().filter(pk=task.request_id).values_list("pk").first()
         step_open = (
             StoreTask.objects.filter(request_id=task.request_id, step=task.step)
             .exclude(state__in=FINISHED_STATES)
@@ -373,7 +368,7 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
             },
         )
         if not step_open or state == StoreTaskState.MANUAL:
-            _enqueue("advance_request", task.request_id)
+            queue.enqueue_on_commit(queue.ADVANCE_REQUEST, task.request_id)
 
 
 def _release(task: StoreTask, token: str, *, error: str, retry_in: float, count_attempt: bool = True) -> None:
@@ -411,7 +406,7 @@ def _fail(task: StoreTask, token: str, error: str) -> None:
             reason=error[:500],
             data={"system": task.system, "action": task.action, "attempts": task.attempts},
         )
-        _enqueue("advance_request", task.request_id)
+        queue.enqueue_on_commit(queue.ADVANCE_REQUEST, task.request_id)
 
 
 def _lock_open_request(task: StoreTask) -> DataSubjectRequest:
@@ -435,7 +430,7 @@ def store_task_retry(*, task: StoreTask, actor: Actor) -> None:
             raise GuardFailed(f"{task.target} is no longer failed: nothing was retried")
         audit_append(request=request, actor=actor, action="store_task.retried", data={"system": task.system})
         _resume_if_waiting(request, actor)
-        _enqueue("run_store_task", task.pk)
+        queue.enqueue_on_commit(queue.RUN_STORE_TASK, task.pk)
 
 
 def outcome_choices(tasks: list[StoreTask]) -> list[StoreOutcome]:
@@ -514,7 +509,7 @@ def store_task_resolve(
             },
         )
         _resume_if_waiting(request, actor)
-        _enqueue("advance_request", request.pk)
+        queue.enqueue_on_commit(queue.ADVANCE_REQUEST, request.pk)
     return work
 
 
@@ -549,14 +544,14 @@ def store_tasks_sweep() -> dict[str, int]:
             if StoreTask.objects.filter(pk=pk, state=StoreTaskState.RUNNING, lease_expires_at__lt=now).update(
                 state=StoreTaskState.QUEUED, lease_token="", queued_at=now
             ):
-                _enqueue("run_store_task", pk)
+                queue.enqueue_on_commit(queue.RUN_STORE_TASK, pk)
     stale = StoreTask.objects.filter(state=StoreTaskState.QUEUED, queued_at__lt=now - grace).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now - grace)
     )
     stale_pks = list(stale.values_list("pk", flat=True))
     for pk in stale_pks:
         StoreTask.objects.filter(pk=pk, state=StoreTaskState.QUEUED).update(queued_at=now)
-        transaction.on_commit(functools.partial(_send, "run_store_task", pk))
+        queue.enqueue_on_commit(queue.RUN_STORE_TASK, pk)
     open_requests = list(
         DataSubjectRequest.objects.filter(
             state__in=(State.IN_PROGRESS, State.NEEDS_ATTENTION), fulfilled_at__isnull=True, store_tasks__isnull=False
@@ -565,11 +560,5 @@ def store_tasks_sweep() -> dict[str, int]:
         .values_list("pk", flat=True)
     )
     for pk in open_requests:
-        _send("advance_request", pk)
+        queue.enqueue_now(queue.ADVANCE_REQUEST, pk)
     return {"expired": len(expired), "resent": len(stale_pks), "advanced": len(open_requests)}
-
-
-def _send(task_name: str, pk: int) -> None:
-    from requests_app import tasks
-
-    getattr(tasks, task_name).delay(pk)

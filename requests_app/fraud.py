@@ -1,7 +1,8 @@
 """Fraud signals: warnings recorded on a request for the privacy team.
 
-Signals never decide anything and are never shown to the requester: a fraudster must not
-learn which of them tripped. Staff see them next to the request and decide.
+Signals are never shown to the requester: a fraudster must not learn which of them tripped.
+Staff see them next to the request. A high-risk signal also decides one thing: the request
+waits for a staff decision before any store is touched (``services.request_proceed``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ from django.utils import timezone
 from requests_app.models import DataSubjectRequest
 
 MANY_FROM_ONE_ADDRESS = 3  # requests from one IP address within a day
+# Signals after which no store is touched before a person has looked: a forged sender, a
+# throwaway address, one address asking for many people, names that do not agree.
+HIGH_RISK = frozenset(
+    {
+        "dmarc_fail",
+        "disposable_email",
+        "many_from_ip",
+        "name_mismatch",
+        "name_differs_from_file",
+        "second_factor_mismatch",
+    }
+)
 MANY_FOR_ONE_SUBJECT = 2  # earlier requests for the same email within 30 days
 
 
@@ -80,5 +93,10 @@ def signals_for_new_request(
     if is_agent:
         found.append(signal("agent_request", "Made by an authorised agent: check the signed authorisation."))
     if other_name and names_differ(name, other_name):
-        found.append(signal("name_mismatch", "The name given differs from the name on the message."))
+        found.append(signal("name_mismatch", "The name stated in the request differs from the sender's name."))
     return found
+
+
+def high_risk(signals: list[dict[str, str]]) -> list[str]:
+    """The codes of the high-risk signals among ``signals``."""
+    return [str(s.get("code")) for s in signals if s.get("code") in HIGH_RISK]

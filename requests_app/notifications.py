@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import smtplib
+from datetime import timedelta
 from email.utils import make_msgid
 from typing import Any
 
@@ -21,6 +23,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from requests_app import queue
 from requests_app.audit import Actor, audit_append
 from requests_app.models import DataSubjectRequest, Direction, EmailMessage, EmailStatus
 
@@ -91,30 +94,45 @@ def notify(*, request: DataSubjectRequest, kind: str, to: str, context: dict[str
             action="email.queued",
             data={"kind": kind, "message_id": message_id},
         )
-        transaction.on_commit(lambda: _enqueue_send(message.pk))
+        queue.enqueue_on_commit(queue.SEND_EMAIL, message.pk)
     return message
-
-
-def _enqueue_send(message_pk: int) -> None:
-    from requests_app.tasks import send_email_message
-
-    send_email_message.delay(message_pk)
 
 
 def email_send(message_pk: int) -> bool:
     """Send one queued email; return False when there is nothing (more) to send.
 
-    The claim is a conditional update. A message left in ``sending`` by a worker that died
-    is sent again when the task is redelivered: a duplicate notice is better than a lost one.
+    The claim is a conditional update, so of two deliveries of the same message (the
+    sweeper's and a late original) one sends and the other finds nothing to do. A message a
+    worker claimed and never finished (it died mid-send) is taken over once its claim is
+    older than ``DSAR_EMAIL_SEND_LEASE_SECONDS``: a duplicate notice is better than a lost
+    one, and it happens only if the worker died between handing the message to the mail
+    server and recording that. A failed attempt hands the message back to the queue.
     """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.DSAR_EMAIL_SEND_LEASE_SECONDS)
     claimed = EmailMessage.objects.filter(
-        Q(status=EmailStatus.QUEUED) | Q(status=EmailStatus.SENDING),
+        Q(status=EmailStatus.QUEUED) | Q(status=EmailStatus.SENDING, sending_since__lt=stale),
         pk=message_pk,
         direction=Direction.OUTBOUND,
-    ).update(status=EmailStatus.SENDING, attempts=F("attempts") + 1)
+    ).update(status=EmailStatus.SENDING, sending_since=now, attempts=F("attempts") + 1)
     if claimed != 1:
         return False
     message = EmailMessage.objects.get(pk=message_pk)
+    try:
+        _deliver(message)
+    except (OSError, smtplib.SMTPException) as error:
+        reason = f"{type(error).__name__}: {error}"
+        if message.attempts >= settings.DSAR_EMAIL_MAX_ATTEMPTS:
+            email_failed(message_pk, reason)
+        else:
+            EmailMessage.objects.filter(pk=message_pk, status=EmailStatus.SENDING).update(
+                status=EmailStatus.QUEUED, sending_since=None, error=reason[:2000]
+            )
+        raise
+    return True
+
+
+def _deliver(message: EmailMessage) -> None:
     mail = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
@@ -131,14 +149,27 @@ def email_send(message_pk: int) -> bool:
     message.sha256 = hashlib.sha256(raw).hexdigest()
     message.status, message.sent_at, message.error = EmailStatus.SENT, timezone.now(), ""
     message.save(update_fields=["raw", "sha256", "status", "sent_at", "error"])
-    return True
+
+
+def emails_unsent(*, older_than: timedelta) -> list[int]:
+    """Outbound emails still waiting to be sent whose message may be lost: for the sweeper."""
+    now = timezone.now()
+    stale_claim = now - timedelta(seconds=settings.DSAR_EMAIL_SEND_LEASE_SECONDS)
+    return list(
+        EmailMessage.objects.filter(direction=Direction.OUTBOUND)
+        .filter(
+            Q(status=EmailStatus.QUEUED, created_at__lt=now - older_than)
+            | Q(status=EmailStatus.SENDING, sending_since__lt=stale_claim)
+        )
+        .values_list("pk", flat=True)[:500]
+    )
 
 
 def email_failed(message_pk: int, error: str) -> None:
     """Record that an email could not be sent after every retry, on the request's record."""
     with transaction.atomic():
         message = EmailMessage.objects.select_for_update().filter(pk=message_pk).first()
-        if message is None or message.status == EmailStatus.SENT:
+        if message is None or message.status in (EmailStatus.SENT, EmailStatus.FAILED):
             return
         message.status, message.error = EmailStatus.FAILED, error[:2000]
         message.save(update_fields=["status", "error"])

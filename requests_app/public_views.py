@@ -45,6 +45,18 @@ def private_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
     return wrapped
 
 
+# A link that is not genuine (or not for this request) is "not found", whichever way it is
+# wrong, so a forged link and another person's link get the same answer; one that was real
+# but has expired is "gone"; one used up (or locked by wrong codes) cannot be used again.
+LINK_FAILURE_STATUS = {"invalid": 404, "expired": 410, "used": 400, "locked": 400}
+
+
+def link_failed(request: HttpRequest, failure: VerificationFailed) -> HttpResponse:
+    return render(
+        request, "public/verify_failed.html", {"failure": failure}, status=LINK_FAILURE_STATUS[failure.reason]
+    )
+
+
 def rate_limited(request: HttpRequest, limited: ratelimit.Limited) -> HttpResponse:
     minutes = max(1, (limited.retry_after + 59) // 60)
     retry_at = timezone.localtime() + timedelta(seconds=limited.retry_after)
@@ -103,7 +115,7 @@ def verify_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         challenge = verification.challenge_from_link(token, purpose=ChallengePurpose.VERIFY_REQUEST)
     except VerificationFailed as failure:
-        return render(request, "public/verify_failed.html", {"failure": failure}, status=400)
+        return link_failed(request, failure)
     if request.method == "GET":
         return render(request, "public/verify_confirm.html")
     if limited := ratelimit.hit("verify_ip", ratelimit.client_ip(request)):
@@ -111,7 +123,7 @@ def verify_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         subject_request = services.request_confirm_email(challenge, method="link")
     except VerificationFailed as failure:
-        return render(request, "public/verify_failed.html", {"failure": failure}, status=400)
+        return link_failed(request, failure)
     return HttpResponseRedirect(reverse("request_status", args=[verification.status_token(subject_request)]))
 
 
@@ -155,7 +167,7 @@ def request_status(request: HttpRequest, token: str) -> HttpResponse:
     try:
         subject_request = verification.request_from_status_token(token)
     except VerificationFailed as failure:
-        return render(request, "public/verify_failed.html", {"failure": failure}, status=400)
+        return link_failed(request, failure)
     return render(request, "public/status.html", {**_status_context(subject_request), "status_token": token})
 
 
@@ -167,11 +179,11 @@ def bundle_download(request: HttpRequest, token: str, bundle_pk: int) -> HttpRes
         subject_request = verification.request_from_status_token(token)
     except VerificationFailed as failure:
         downloads.refuse(None, "A download was tried with an invalid or expired status link")
-        return render(request, "public/verify_failed.html", {"failure": failure}, status=400)
+        return link_failed(request, failure)
     bundle = subject_request.bundles.filter(pk=bundle_pk).first()
     if bundle is None:
         downloads.refuse(subject_request, "A download was tried for a bundle of another request")
-        return render(request, "public/verify_failed.html", {"failure": VerificationFailed("invalid")}, status=404)
+        return link_failed(request, VerificationFailed("invalid"))
     context: dict[str, Any] = {"subject_request": subject_request, "bundle": bundle, "token": token}
     if request.method == "GET":
         return render(request, "public/download.html", context)

@@ -41,9 +41,7 @@ def _changed_datasets(task: StoreTask, system: System) -> list[Dataset]:
         return list(system.datasets)
     counts = ActionCounts.from_dict(task.counts)
     return [
-        dataset
-        for dataset in system.datasets
-        if (c := counts.datasets.get(dataset.name)) is not None and c.changes
+        dataset for dataset in system.datasets if (c := counts.datasets.get(dataset.name)) is not None and c.changes
     ]
 
 

@@ -24,6 +24,9 @@ from requests_app.workflow import transition
 
 logger = logging.getLogger(__name__)
 FACTS = ("phone", "organisation")
+NAME = "name"
+# The codes this check leaves on a request it hands to staff (the sweeper does not run it again).
+CHECK_SIGNALS = frozenset({"second_factor_unchecked", "second_factor_mismatch", "name_differs_from_file"})
 ACTOR = Actor.system("second-factor")
 
 
@@ -36,13 +39,13 @@ def _normal(fact: str, value: object) -> str:
 
 
 def facts_on_file(email: str) -> dict[str, set[str]]:
-    """The phone numbers and organisations the stores searched by email hold for ``email``."""
-    found: dict[str, set[str]] = {fact: set() for fact in FACTS}
+    """The phone numbers, organisations and names the stores searched by email hold for ``email``."""
+    found: dict[str, set[str]] = {fact: set() for fact in (*FACTS, NAME)}
     subject = Subject.from_dict({"email": [email]})
     for system in datamap_current().systems:
         if set(system.searched_by) != {"email"} or system.kind not in ("sql", "redis"):
             continue
-        wanted = {d.name for d in system.datasets if any(f.name in FACTS for f in d.fields)}
+        wanted = {d.name for d in system.datasets if any(f.name in (*FACTS, NAME) for f in d.fields)}
         if not wanted:
             continue
         with connector_for(system) as connector:
@@ -51,6 +54,8 @@ def facts_on_file(email: str) -> dict[str, set[str]]:
                     for fact in FACTS:
                         if record.get(fact):
                             found[fact].add(_normal(fact, record[fact]))
+                    if record.get(NAME):
+                        found[NAME].add(str(record[NAME]))
     return found
 
 
@@ -70,6 +75,12 @@ def request_check_second_factor(request_pk: int) -> bool | None:
     matched = [fact for fact, value in given.items() if value and value in on_file[fact]]
     if not matched:
         _leave_for_staff(request, "second_factor_mismatch", "No detail given matches one on file: staff decide.")
+        return False
+    names = on_file[NAME]
+    if request.subject_name and names and all(fraud.names_differ(request.subject_name, name) for name in names):
+        _leave_for_staff(
+            request, "name_differs_from_file", "The name given shares no word with the name on file: staff decide."
+        )
         return False
     from requests_app.services import request_proceed
 

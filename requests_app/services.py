@@ -17,7 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app import fanout, fraud, verification
+from requests_app import fanout, fraud, queue, verification
 from requests_app.audit import Actor, audit_append
 from requests_app.datamap import DataMapError
 from requests_app.errors import GuardFailed, TransitionNotAllowed
@@ -67,6 +67,7 @@ def request_submit(
     other_name: str = "",
     received_at: datetime | None = None,
     actor: Actor | None = None,
+    extra_signals: list[dict[str, str]] | None = None,
 ) -> DataSubjectRequest:
     """Take in a new request: record it, note fraud signals, and send the verification.
 
@@ -83,7 +84,7 @@ def request_submit(
         source_ip_hash=ip_hash,
         is_agent=bool(agent_email),
         other_name=other_name,
-    )
+    ) + list(extra_signals or [])
     with transaction.atomic():
         request = request_create(
             actor=actor or Actor.subject(),
@@ -157,17 +158,11 @@ def request_confirm_email(challenge: VerificationChallenge, *, method: str) -> D
             transition(request, State.VERIFIED, Actor.subject(), reason="The subject confirmed their email address.")
             request_proceed(request=request)
         elif request.verification_policy == VerificationPolicy.EMAIL_AND_FACT:
-            transaction.on_commit(lambda: _enqueue_second_factor(request.pk))
+            queue.enqueue_on_commit(queue.CHECK_SECOND_FACTOR, request.pk)
         notify(
             request=request, kind="status_link", to=request.subject_email, context={"status_url": status_url(request)}
         )
     return request
-
-
-def _enqueue_second_factor(request_pk: int) -> None:
-    from requests_app.tasks import check_second_factor
-
-    check_second_factor.delay(request_pk)
 
 
 def request_verify_manually(*, request: DataSubjectRequest, actor: Actor, note: str) -> DataSubjectRequest:
@@ -194,7 +189,16 @@ def request_verify_manually(*, request: DataSubjectRequest, actor: Actor, note: 
 
 
 def request_proceed(*, request: DataSubjectRequest) -> DataSubjectRequest:
-    """After verification: wait for a staff decision where the type needs one, else start work."""
+    """After verification: wait for a staff decision where the type needs one, or where a
+    high-risk fraud signal was raised (before any store is touched); else start work."""
+    request.refresh_from_db()
+    if risky := fraud.high_risk(request.fraud_signals):
+        return transition(
+            request,
+            State.AWAITING_APPROVAL,
+            Actor.system("policy"),
+            reason=f"A fraud signal needs a person's decision before any store is searched: {', '.join(risky)}",
+        )
     if request.request_type in settings.DSAR_APPROVAL_REQUIRED:
         return transition(
             request, State.AWAITING_APPROVAL, Actor.system("policy"), reason="This request type needs approval"

@@ -12,7 +12,7 @@ from celery import Task, shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from requests_app import fanout, fulfilment, notifications, second_factor, services
+from requests_app import fanout, fulfilment, notifications, outbox, queue, second_factor, services
 from requests_app.connectors import ConnectorError
 from requests_app.intake import mailbox, pipeline
 from requests_app.models import StoreTask
@@ -33,13 +33,12 @@ def close_unverified_requests() -> int:
     max_retries=8,
 )
 def send_email_message(self: Task, message_pk: int) -> bool:
-    """Send one recorded email (queued by notifications.notify after commit)."""
-    try:
-        return notifications.email_send(message_pk)
-    except (OSError, smtplib.SMTPException) as exc:
-        if self.request.retries >= (self.max_retries or 0):
-            notifications.email_failed(message_pk, f"{type(exc).__name__}: {exc}")
-        raise
+    """Send one recorded email (queued by notifications.notify after commit).
+
+    A failed attempt goes back to the queue (retried here with backoff, and by the sweeper
+    if this message is lost); after ``DSAR_EMAIL_MAX_ATTEMPTS`` it is recorded as failed.
+    """
+    return notifications.email_send(message_pk)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=10)
@@ -64,6 +63,12 @@ def run_store_task(self: Task, task_pk: int) -> None:
 
 
 @shared_task
+def sweep_outbox() -> dict[str, int]:
+    """Send again the work a lost broker message left undone (beat, every minute)."""
+    return outbox.outbox_sweep()
+
+
+@shared_task
 def sweep_store_tasks() -> dict[str, int]:
     """Find work a lost message or a dead worker left behind (beat, every minute)."""
     return fanout.store_tasks_sweep()
@@ -82,7 +87,7 @@ def poll_mailbox() -> int:
         return 0
     stored = mailbox.mailbox_poll(mailbox.mailbox_settings())
     for pk in pipeline.unprocessed():
-        process_inbound_email.delay(pk)
+        queue.enqueue_now(queue.PROCESS_INBOUND_EMAIL, pk)
     return stored
 
 

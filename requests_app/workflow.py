@@ -177,6 +177,8 @@ def transition(
     the caller's copy, so two staff members acting at once cannot both win. The caller's
     instance is refreshed with the result.
     """
+    if to not in State.values:
+        raise TransitionNotAllowed(f"{to!r} is not a state a request can move to")
     target = State(to)
     with transaction.atomic():
         locked = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)

@@ -50,7 +50,8 @@ def _frames(sealed: bytes) -> tuple[bytes, list[bytes]]:
 def test_encryption_round_trips_at_every_size_around_a_chunk(size):
     plain = os.urandom(size)
     sealed = _encrypt(plain)
-    assert plain not in sealed or size == 0
+    # A byte or a few of them turn up in any ciphertext by chance; a longer run never does.
+    assert size < 16 or plain not in sealed
     assert _decrypt(sealed) == plain
 
 

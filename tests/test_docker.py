@@ -144,6 +144,12 @@ def test_application_services_wait_for_healthy_postgres_and_redis_and_a_finished
 
 def test_application_services_share_one_production_environment(services):
     environments = [_environment(services[name]) for name in (*APP_SERVICES, "migrate")]
+    # The worker adds only how it stops: SIGTERM gives running tasks a grace period.
+    worker = _environment(services["worker"])
+    assert worker.pop("REMAP_SIGTERM") == "SIGQUIT"
+    environments = [
+        worker if name == "worker" else env for name, env in zip((*APP_SERVICES, "migrate"), environments, strict=True)
+    ]
     assert all(environment == environments[0] for environment in environments)
     environment = environments[0]
     assert environment["DSAR_ENV"] == "production"
@@ -328,3 +334,16 @@ def test_build_context_leaves_out_local_environments_data_and_secrets():
         assert pattern in patterns, f".dockerignore does not exclude {pattern}"
     # The entrypoint is copied into the image, so it must stay in the context.
     assert "!docker/entrypoint.sh" in patterns
+
+
+def test_the_worker_survives_a_broker_restart_and_stops_within_its_grace(services):
+    worker = services["worker"]
+    assert "--without-gossip" in worker["command"] and "--without-mingle" in worker["command"]
+    assert worker["restart"] == "unless-stopped"
+    grace = 20  # DSAR_WORKER_SHUTDOWN_GRACE_SECONDS by default
+    assert int(str(worker["stop_grace_period"]).rstrip("s")) > grace
+
+
+def test_the_web_server_logs_through_the_redacting_logger(services):
+    assert "python:dsar.gunicorn_conf" in services["web"]["command"]
+    assert "python:dsar.gunicorn_conf" in (DOCKER_DIR / "Dockerfile").read_text()

@@ -113,7 +113,7 @@ def test_a_link_or_code_for_another_request_is_refused_and_audited(client: Clien
     other_code = send_code(client, page(other, other_bundle), other)
     assert client.post(page(mine, my_bundle), {"action": "download", "code": other_code}).status_code == 403
     # A forged status link.
-    assert client.get(f"/request/status/forged/download/{my_bundle.pk}/").status_code == 400
+    assert client.get(f"/request/status/forged/download/{my_bundle.pk}/").status_code == 404
     assert refusals(None) == ["A download was tried with an invalid or expired status link"]
 
 

@@ -30,16 +30,16 @@ def on_file(estate: Estate) -> dict[str, str]:
     datamap_import(dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH)), actor=STAFF)
     engine = sa.create_engine(estate.sql_url)
     with engine.connect() as conn:
-        phone, organisation = conn.execute(
-            sa.text("SELECT phone, organisation FROM users WHERE email = :e"), {"e": SPECIAL_EMAILS[0]}
+        phone, organisation, name = conn.execute(
+            sa.text("SELECT phone, organisation, name FROM users WHERE email = :e"), {"e": SPECIAL_EMAILS[0]}
         ).one()
     engine.dispose()
-    return {"email": SPECIAL_EMAILS[0], "phone": str(phone), "organisation": str(organisation)}
+    return {"email": SPECIAL_EMAILS[0], "phone": str(phone), "organisation": str(organisation), "name": str(name)}
 
 
-def confirmed_request(email: str, **identifiers: str) -> DataSubjectRequest:
+def confirmed_request(email: str, name: str = "", **identifiers: str) -> DataSubjectRequest:
     request = DataSubjectRequestFactory.create(
-        subject_email=email, verification_policy="email+fact", subject_identifiers=identifiers
+        subject_email=email, subject_name=name, verification_policy="email+fact", subject_identifiers=identifiers
     )
     DataSubjectRequest.objects.filter(pk=request.pk).update(email_verified_at=timezone.now())
     return request
@@ -47,15 +47,23 @@ def confirmed_request(email: str, **identifiers: str) -> DataSubjectRequest:
 
 def test_a_phone_number_that_matches_the_one_on_file_verifies_the_request(on_file: dict[str, str]) -> None:
     spaced = " ".join(on_file["phone"])  # written differently, the same digits
-    request = confirmed_request(on_file["email"], phone=spaced)
+    request = confirmed_request(on_file["email"], on_file["name"], phone=spaced)
     assert request_check_second_factor(request.pk) is True
     request.refresh_from_db()
     assert request.state in (State.VERIFIED, State.IN_PROGRESS)
 
 
 def test_an_organisation_in_other_case_also_matches(on_file: dict[str, str]) -> None:
-    request = confirmed_request(on_file["email"], organisation=on_file["organisation"].upper())
+    request = confirmed_request(on_file["email"], on_file["name"].lower(), organisation=on_file["organisation"].upper())
     assert request_check_second_factor(request.pk) is True
+
+
+def test_a_matching_detail_with_a_name_unlike_the_one_on_file_is_left_for_staff(on_file: dict[str, str]) -> None:
+    request = confirmed_request(on_file["email"], "Zebulon Quartermaine", phone=on_file["phone"])
+    assert request_check_second_factor(request.pk) is False
+    request.refresh_from_db()
+    assert request.state == State.PENDING_VERIFICATION
+    assert "name_differs_from_file" in {s["code"] for s in request.fraud_signals}
 
 
 @pytest.mark.parametrize("identifiers", [{"phone": "+1 000 000 0000"}, {}], ids=["wrong-phone", "nothing-given"])

@@ -93,6 +93,8 @@ PAGES = [
     "/staff/datamap/",
 ]
 PAGE_STATUS = {"alice": 200, "bob": 200, "carol": 200, "dave": 403, "anonymous": 302}
+# Pages that are nothing but personal data (the emails waiting for triage): not for auditors.
+PERSONAL_PAGES = {"/staff/triage/"}
 
 
 @pytest.mark.parametrize("who", ROLES)
@@ -100,11 +102,40 @@ PAGE_STATUS = {"alice": 200, "bob": 200, "carol": 200, "dave": 403, "anonymous":
 def test_each_page_is_shown_only_to_staff_roles(cast: Cast, who: str, page: str) -> None:
     request = request_in_state(State.VERIFIED, subject_name="Ada Lovelace")
     response = client_for(cast.by_name(who)).get(page.format(reference=request.reference))
-    assert response.status_code == PAGE_STATUS[who]
+    expected = 403 if who == "carol" and page in PERSONAL_PAGES else PAGE_STATUS[who]
+    assert response.status_code == expected
     if who == "anonymous":
         assert response["Location"].startswith("/staff/login/?next=")
-    if PAGE_STATUS[who] != 200:
+    if expected != 200:
         assert_nothing_shown(response, request)
+    if who in ("dave", "carol") and expected == 403:
+        assert AuditEvent.objects.filter(action="access.refused", actor=f"staff:{who}").exists()
+
+
+@pytest.mark.parametrize("page", ["/staff/requests/", "/staff/requests/{reference}/"])
+def test_an_auditor_sees_what_was_done_but_not_to_whom(cast: Cast, page: str) -> None:
+    request = request_in_state(State.VERIFIED, subject_name="Ada Lovelace", details="My passport number is X123")
+    body = client_for(cast.carol).get(page.format(reference=request.reference)).content.decode()
+    assert request.reference in body
+    assert "Ada Lovelace" not in body and request.subject_email not in body and "X123" not in body
+    assert not AuditEvent.objects.filter(action="personal_data.viewed").exists()
+
+
+def test_an_analyst_reading_a_request_is_on_the_audit_trail(cast: Cast) -> None:
+    request = request_in_state(State.VERIFIED, subject_name="Ada Lovelace")
+    body = client_for(cast.bob).get(f"/staff/requests/{request.reference}/").content.decode()
+    assert "Ada Lovelace" in body
+    event = AuditEvent.objects.get(request=request, action="personal_data.viewed")
+    assert (event.actor, event.data) == ("staff:bob", {"what": "request page"})
+
+
+def test_an_auditor_searches_by_reference_only(cast: Cast) -> None:
+    request = request_in_state(State.VERIFIED, subject_email="findme@example.org")
+    carol = client_for(cast.carol)
+    carol.post("/staff/requests/search/", {"q": "findme@example.org"})
+    assert request.reference not in carol.get("/staff/requests/?state=any").content.decode()
+    carol.post("/staff/requests/search/", {"q": request.reference})
+    assert request.reference in carol.get("/staff/requests/?state=any").content.decode()
 
 
 @pytest.mark.parametrize(("who", "status"), [("alice", 200), ("bob", 302), ("carol", 302), ("dave", 302)])
@@ -215,15 +246,22 @@ def test_the_roles_hold_the_permissions_they_promise(cast: Cast) -> None:
     assert cast.bob.has_perm("requests_app.view_auditevent") and cast.bob.has_perm("requests_app.act_on_request")
     assert not cast.bob.has_perm("auth.view_user")
     assert cast.carol.has_perm("requests_app.view_emailmessage") and cast.carol.has_perm("axes.view_accessattempt")
+    assert cast.bob.has_perm("requests_app.see_personal_data") and cast.alice.has_perm("requests_app.see_personal_data")
+    assert not cast.carol.has_perm("requests_app.see_personal_data")
     carol_perms = cast.carol.get_all_permissions()
     assert carol_perms and all(p.split(".")[1].startswith("view_") for p in carol_perms)
     assert not cast.dave.get_all_permissions()
 
 
-def test_the_migration_defines_the_same_roles_as_the_code(db: None) -> None:
-    migration = importlib.import_module("requests_app.migrations.0007_staff_roles")
-    assert migration.ROLES == roles.ROLES
-    assert (migration.ACT_CODENAME, migration.ACT_NAME) == (roles.ACT_CODENAME, roles.ACT_NAME)
+def test_the_latest_roles_migration_defines_the_same_roles_as_the_code(db: None) -> None:
+    first = importlib.import_module("requests_app.migrations.0007_staff_roles")
+    latest = importlib.import_module("requests_app.migrations.0010_personal_data_permission")
+    assert latest.ROLES == roles.ROLES
+    assert (first.ACT_CODENAME, first.ACT_NAME) == (roles.ACT_CODENAME, roles.ACT_NAME)
+    assert (latest.PERSONAL_DATA_CODENAME, latest.PERSONAL_DATA_NAME) == (
+        roles.PERSONAL_DATA_CODENAME,
+        roles.PERSONAL_DATA_NAME,
+    )
 
 
 def test_the_migration_creates_the_groups_and_the_act_permission(db: None) -> None:

@@ -192,11 +192,14 @@ def test_staff_download_the_result_and_the_download_is_on_the_record(cast: Cast,
     with bundle_open(bundle) as handle:
         plain = handle.read()
 
-    response = client_for(cast.carol).get(f"/staff/requests/{request.reference}/bundles/{bundle.pk}/")
+    response = client_for(cast.bob).get(f"/staff/requests/{request.reference}/bundles/{bundle.pk}/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == plain  # type: ignore[attr-defined]
-    assert AuditEvent.objects.filter(request=request, action="bundle.downloaded_by_staff", actor="staff:carol").exists()
-    assert client_for(cast.dave).get(f"/staff/requests/{request.reference}/bundles/{bundle.pk}/").status_code == 403
+    assert AuditEvent.objects.filter(request=request, action="bundle.downloaded_by_staff", actor="staff:bob").exists()
+    # Neither an auditor nor someone without a role gets a subject's data; both refusals are recorded.
+    for who in (cast.carol, cast.dave):
+        assert client_for(who).get(f"/staff/requests/{request.reference}/bundles/{bundle.pk}/").status_code == 403
+        assert AuditEvent.objects.filter(action="access.refused", actor=f"staff:{who.username}").exists()
 
 
 def test_an_analyst_replies_to_a_verified_requester_and_it_shows_on_the_status_page(cast: Cast) -> None:

@@ -95,10 +95,11 @@ def test_people_who_may_not_act_cannot_triage(cast: Cast, waiting: EmailMessage,
     assert waiting.status == EmailStatus.TRIAGE
 
 
-def test_an_auditor_reads_the_triage_queue_and_the_data_map(cast: Cast, waiting: EmailMessage) -> None:
+def test_an_auditor_reads_the_data_map_but_not_the_emails_waiting_for_triage(cast: Cast, waiting: EmailMessage) -> None:
     datamap_import(dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH)), actor=Actor.system("tests"))
     client = client_for(cast.carol)
-    assert client.get("/staff/triage/").status_code == 200
+    assert client.get("/staff/triage/").status_code == 403
+    assert client.get(f"/staff/triage/{waiting.pk}/").status_code == 403
     body = client.get("/staff/datamap/").content.decode()
     assert "accounts" in body and "mailing_address" in body
     assert "Art. 17(3)(b)" in body

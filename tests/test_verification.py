@@ -84,7 +84,7 @@ def test_an_expired_link_gets_a_clear_page_and_changes_nothing(client: Client) -
     request, link, _ = new_request()
     VerificationChallenge.objects.filter(request=request).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = client.post(link)
-    assert response.status_code == 400
+    assert response.status_code == 410
     assert "expired" in response.content.decode()
     request.refresh_from_db()
     assert (request.state, request.email_verified_at) == (State.PENDING_VERIFICATION, None)
@@ -113,7 +113,7 @@ def test_a_genuine_token_for_a_guessed_challenge_id_is_refused(client: Client) -
     second, _, _ = new_request(email="second@example.org")
     other = VerificationChallenge.objects.get(request=second)
     forged = signing.dumps({"c": other.pk, "t": "not-the-token"}, salt=LINK_SALT)
-    assert client.post(f"/request/verify/{forged}/").status_code == 400
+    assert client.post(f"/request/verify/{forged}/").status_code == 404
     second.refresh_from_db()
     assert second.email_verified_at is None
 
@@ -215,7 +215,7 @@ def test_a_deletion_waits_for_staff_after_the_email_is_confirmed_and_is_not_clos
 def test_the_status_page_shows_nothing_before_the_email_is_confirmed(client: Client) -> None:
     request, _, _ = new_request()
     response = client.get(f"/request/status/{status_token(request)}/")
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert request.reference not in response.content.decode()
 
 
@@ -223,8 +223,10 @@ def test_a_forged_status_link_is_refused(client: Client) -> None:
     request, link, _ = new_request()
     client.post(link)
     forged = signing.dumps({"r": request.reference}, salt="dsar.status", key="k" * 50)
-    assert client.get(f"/request/status/{forged}/").status_code == 400
-    assert client.get("/request/status/nonsense/").status_code == 400
+    # A forged link, a mangled one, and another request's: one answer, "not found".
+    assert client.get(f"/request/status/{forged}/").status_code == 404
+    assert client.get("/request/status/nonsense/").status_code == 404
+    assert client.get(f"/request/status/{status_token(request)}x/").status_code == 404
 
 
 def test_the_status_page_shows_messages_from_the_team_escaped_and_never_codes(client: Client) -> None:

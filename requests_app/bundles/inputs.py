@@ -107,7 +107,7 @@ class RecipientRecord:
 
     @property
     def fields_by_dataset(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """The fields grouped under their dataset: (("api_usage › completions", ("prompt", ...)), ...)."""
+        """The fields grouped under their dataset, named "system, a right angle quote, dataset"."""
         grouped: dict[str, list[str]] = {}
         for where in self.fields:
             system, _, rest = where.partition(".")

@@ -307,3 +307,32 @@ def find_reference(subject: str, text: str) -> str | None:
             if reference is not None:
                 return reference
     return None
+
+
+# "My name is Ada Lovelace", "Name: Ada Lovelace": the name a writer gives in their message.
+_STATED_NAME = re.compile(
+    r"(?:\bmy name is|^\s*(?:full )?name\s*:)\s*([^\W\d_][\w'\u2019.-]*(?:[ \t]+[^\W\d_][\w'\u2019.-]*){0,3})",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+# Words that end a stated name: "my name is Ada and I want ..." states "Ada".
+_NOT_A_NAME = frozenset(
+    {
+        "and", "i", "am", "im", "want", "would", "like", "please", "my", "from", "at", "with",
+        "this", "the", "here", "to", "of", "for", "but", "so", "who", "is", "was",
+    }
+)  # fmt: skip
+
+
+def stated_name(text: str) -> str:
+    """The name the writer states in the message ("My name is ..."), or "" when none is stated."""
+    match = _STATED_NAME.search(text[:20000])
+    if not match:
+        return ""
+    words = []
+    for word in match.group(1).split():
+        if word.casefold().strip(".,") in _NOT_A_NAME:
+            break
+        words.append(word)
+    return " ".join(words).rstrip(".,")

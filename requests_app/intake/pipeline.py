@@ -19,10 +19,10 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from requests_app import fraud, services
+from requests_app import fraud, queue, services
 from requests_app.audit import Actor, audit_append
 from requests_app.intake.email_parse import EmailParseError, ParsedEmail, mask_address, parse_email
-from requests_app.intake.email_text import detect_request_type, find_reference
+from requests_app.intake.email_text import detect_request_type, find_reference, stated_name
 from requests_app.models import (
     Channel,
     DataSubjectRequest,
@@ -71,16 +71,10 @@ def email_receive(raw: bytes, *, source: str) -> tuple[EmailMessage, bool]:
             )
             message.raw.save(f"in/{digest}.eml", ContentFile(raw), save=False)
             message.save()
-            transaction.on_commit(lambda: _enqueue(message.pk))
+            queue.enqueue_on_commit(queue.PROCESS_INBOUND_EMAIL, message.pk)
     except IntegrityError:
         return EmailMessage.objects.get(direction=Direction.INBOUND, message_id=message_id, sha256=digest), False
     return message, True
-
-
-def _enqueue(message_pk: int) -> None:
-    from requests_app.tasks import process_inbound_email
-
-    process_inbound_email.delay(message_pk)
 
 
 def email_process(message_pk: int) -> EmailMessage | None:
@@ -181,10 +175,9 @@ def _new_request_or_triage(message: EmailMessage, parsed: ParsedEmail) -> EmailM
         jurisdiction=None,
         details=parsed.text_without_quotes[:20000],
         received_at=None,
+        other_name=stated_name(parsed.text_without_quotes),
+        extra_signals=_authentication_signals(parsed),
     )
-    signals = _authentication_signals(parsed)
-    if signals:
-        DataSubjectRequest.objects.filter(pk=request.pk).update(fraud_signals=[*request.fraud_signals, *signals])
     message.request = request
     message.status = EmailStatus.ATTACHED
     message.save()

@@ -5,6 +5,7 @@ from requests_app.models.audit import AuditChainHead, AuditEvent, AuditEventImmu
 from requests_app.models.bundles import RESULT_KIND, Bundle, BundleKind
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
+from requests_app.models.ratelimit import RateLimitCount
 from requests_app.models.requests import Channel, DataSubjectRequest, RequestType, State, VerificationPolicy
 from requests_app.models.tasks import (
     FINISHED_STATES,
@@ -43,6 +44,7 @@ __all__ = [
     "EmailStatus",
     "Field",
     "MailboxState",
+    "RateLimitCount",
     "RequestType",
     "State",
     "StoreAction",

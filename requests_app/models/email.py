@@ -50,6 +50,9 @@ class EmailMessage(models.Model):
     raw = models.FileField(upload_to="email/", blank=True, max_length=200)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Outbound: when a worker claimed it for sending. Another may take it over only once this
+    # is older than the send lease (the first worker died mid-send).
+    sending_since = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     # Inbound only: how it came in, and what parsing found.
     source = models.CharField(max_length=32, blank=True, help_text=_("imap, pipe or webhook:<provider>"))

@@ -32,6 +32,12 @@ def request_note_add(*, request: DataSubjectRequest, actor: Actor, note: str) ->
         return audit_append(request=request, actor=actor, action="request.note", reason=note.strip())
 
 
+def action_refusal_record(*, request: DataSubjectRequest, actor: Actor, action: str, reason: str) -> None:
+    """Put a refused action (the workflow said no, and why) on the request's audit trail."""
+    with transaction.atomic():
+        audit_append(request=request, actor=actor, action="action.refused", reason=reason, data={"action": action})
+
+
 def _can_move(request: DataSubjectRequest, target: State) -> bool:
     """Whether the transition table allows ``target`` now, including the pause's guard: a
     paused request may only go back where it paused, or be rejected or cancelled."""
@@ -68,6 +74,10 @@ def _assign(request: DataSubjectRequest, actor: Actor, data: dict[str, Any]) -> 
 
 
 def _resume(request: DataSubjectRequest, actor: Actor, data: dict[str, Any]) -> None:
+    request.refresh_from_db()
+    if request.state != State.AWAITING_REQUESTER:
+        # Resumed meanwhile (the requester's email reply resumes it too), or never paused.
+        raise GuardFailed(f"Request {request.reference} is not waiting for the requester")
     transition(request, request.paused_from_state, actor, reason=data["note"] or "The requester answered.")
 
 

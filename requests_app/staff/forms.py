@@ -85,13 +85,13 @@ class QueueFilterForm(StaffForm):
         set_choices(self, "jurisdiction", [("", "Any law"), *jurisdiction_choices()])
         set_choices(self, "assignee", [("", "Anyone or nobody"), ("me", "Me"), ("none", "Nobody"), *assignees])
 
-    def query(self, *, search: str) -> selectors.QueueQuery:
+    def query(self, *, search: str, by_reference_only: bool = False) -> selectors.QueueQuery:
         """The valid filters as a query; a value that is not valid is left out."""
         self.is_valid()
         data = {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value not in (None, "")}
         data.setdefault("state", "open")
         data.setdefault("sort", "due")
-        return selectors.QueueQuery(search=search, **data)
+        return selectors.QueueQuery(search=search, search_by_reference_only=by_reference_only, **data)
 
 
 class SearchForm(StaffForm):

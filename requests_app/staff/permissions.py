@@ -20,14 +20,43 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
+from dsar.log_redaction import redact
+from requests_app.audit import Actor, audit_append
+
 VIEW = "requests_app.view_datasubjectrequest"
 ACT = "requests_app.act_on_request"
+# Seeing a subject's personal data: their name and addresses, their messages and files, and
+# what was exported for them. Auditors see what was done and when, not to whom.
+PERSONAL_DATA = "requests_app.see_personal_data"
 
 View = Callable[..., HttpResponseBase]
 
 
 def forbidden(request: HttpRequest) -> HttpResponse:
+    """The 403 page; the refusal is on the audit trail (who, what they asked for, not the page)."""
+    user = request.user
+    actor = Actor.staff(user) if user.is_authenticated else Actor(label="anonymous")
+    audit_append(
+        actor=actor,
+        action="access.refused",
+        reason="No permission for this page or action",
+        data={"method": request.method, "path": redact(request.path)[:300]},
+    )
     return render(request, "staff/forbidden.html", status=403)
+
+
+def can_see_personal_data(request: HttpRequest) -> bool:
+    return bool(request.user.has_perm(PERSONAL_DATA))
+
+
+def record_personal_data_read(http_request: HttpRequest, *, what: str, subject_request: Any = None) -> None:
+    """Put a staff member's read of a subject's personal data on the audit trail."""
+    audit_append(
+        request=subject_request,
+        actor=Actor.staff(http_request.user),  # type: ignore[arg-type]
+        action="personal_data.viewed",
+        data={"what": what},
+    )
 
 
 def second_factor_missing(request: HttpRequest) -> bool:

@@ -54,6 +54,9 @@ class QueueQuery:
     closed_from: date | None = None
     closed_to: date | None = None
     search: str = ""
+    # Someone who may not see personal data searches by reference only: a search by email or
+    # name would tell them whether that person asked.
+    search_by_reference_only: bool = False
     sort: str = "due"
 
 
@@ -61,11 +64,12 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def search_filter(term: str) -> Q:
+def search_filter(term: str, *, by_reference_only: bool = False) -> Q:
     """Reference, email or name, case-insensitively; a reference may be typed loosely."""
     term = term.strip()
-    condition = Q(subject_email__icontains=term) | Q(subject_name__icontains=term) | Q(agent_email__icontains=term)
-    condition |= Q(reference__icontains=term)
+    condition = Q(reference__icontains=term)
+    if not by_reference_only:
+        condition |= Q(subject_email__icontains=term) | Q(subject_name__icontains=term) | Q(agent_email__icontains=term)
     normalized = reference_normalize(term)
     if normalized:
         condition |= Q(reference=normalized)
@@ -111,7 +115,7 @@ def queue_requests(query: QueueQuery, *, user: Any, today: date) -> QuerySet[Dat
     if query.closed_to:
         requests = requests.filter(closed_at__lt=_day_start(query.closed_to + timedelta(days=1)))
     if query.search.strip():
-        requests = requests.filter(search_filter(query.search))
+        requests = requests.filter(search_filter(query.search, by_reference_only=query.search_by_reference_only))
     return requests.order_by(*SORTS.get(query.sort, SORTS["due"]))
 
 

@@ -14,7 +14,8 @@ from requests_app.downloads import bundle_open
 from requests_app.errors import ApplicationError
 from requests_app.models import NEEDS_PERSON_STATES, StoreOutcome, StoreTask, StoreTaskState
 from requests_app.staff import selectors
-from requests_app.staff.permissions import ACT, VIEW, staff_required
+from requests_app.staff.actions import action_refusal_record
+from requests_app.staff.permissions import ACT, PERSONAL_DATA, staff_required
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -37,6 +38,7 @@ def store_task_retry(request: HttpRequest, reference: str, task_pk: int) -> Http
     try:
         fanout.store_task_retry(task=task, actor=_actor(request))
     except ApplicationError as error:
+        action_refusal_record(request=task.request, actor=_actor(request), action="retry", reason=error.message)
         messages.error(request, f"{error.message}; nothing was changed.")
     else:
         messages.success(request, f"{task.target}: tried again.")
@@ -60,6 +62,7 @@ def store_task_resolve(request: HttpRequest, reference: str, task_pk: int) -> Ht
             attachment=request.FILES.get("attachment"),
         )
     except ApplicationError as error:
+        action_refusal_record(request=task.request, actor=_actor(request), action="outcome", reason=error.message)
         messages.error(request, f"{error.message}; nothing was changed.")
     else:
         messages.success(request, f"{task.target}: the outcome is on the record.")
@@ -67,7 +70,7 @@ def store_task_resolve(request: HttpRequest, reference: str, task_pk: int) -> Ht
 
 
 @require_GET
-@staff_required(VIEW)
+@staff_required(PERSONAL_DATA)
 def bundle_download(request: HttpRequest, reference: str, bundle_pk: int) -> HttpResponseBase:
     subject_request = selectors.request_for_staff(reference)
     bundle = subject_request.bundles.filter(pk=bundle_pk, purged_at__isnull=True).first()

@@ -16,7 +16,7 @@ from requests_app.errors import ApplicationError
 from requests_app.intake import triage
 from requests_app.models import DataSubjectRequest, Direction, EmailMessage, EmailStatus, RequestType
 from requests_app.references import reference_normalize
-from requests_app.staff.permissions import ACT, VIEW, staff_required
+from requests_app.staff.permissions import ACT, PERSONAL_DATA, VIEW, record_personal_data_read, staff_required
 
 
 class NewRequestForm(forms.Form):
@@ -45,16 +45,18 @@ def _waiting(pk: int) -> EmailMessage:
 
 
 @require_GET
-@staff_required(VIEW)
+@staff_required(PERSONAL_DATA)
 def triage_list(request: HttpRequest) -> HttpResponse:
     waiting = EmailMessage.objects.filter(direction=Direction.INBOUND, status=EmailStatus.TRIAGE).order_by("created_at")
     return render(request, "staff/triage_list.html", {"nav": "triage", "emails": waiting[:200]})
 
 
 @require_GET
-@staff_required(VIEW)
+@staff_required(PERSONAL_DATA)
 def triage_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _waiting(pk))
+    message = _waiting(pk)
+    record_personal_data_read(request, what=f"email {message.pk} in triage")
+    return _detail(request, message)
 
 
 def _detail(

@@ -24,9 +24,22 @@ from requests_app.audit import Actor
 from requests_app.errors import ApplicationError
 from requests_app.models import DataSubjectRequest, RequestType
 from requests_app.staff import charts, selectors, stores
-from requests_app.staff.actions import ACTIONS, Action, action_form, assignee_choices, assignee_from_choice
+from requests_app.staff.actions import (
+    ACTIONS,
+    Action,
+    action_form,
+    action_refusal_record,
+    assignee_choices,
+    assignee_from_choice,
+)
 from requests_app.staff.forms import BulkAssignForm, QueueFilterForm, ReasonTemplateForm, SearchForm
-from requests_app.staff.permissions import ACT, VIEW, staff_required
+from requests_app.staff.permissions import (
+    ACT,
+    VIEW,
+    can_see_personal_data,
+    record_personal_data_read,
+    staff_required,
+)
 from requests_app.staff.reason_templates import reason_template
 from requests_app.workflow import request_assign
 
@@ -76,7 +89,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     assignees = assignee_choices()
     filters = QueueFilterForm(request.GET, assignees=assignees)
     search = str(request.session.get(SEARCH_SESSION_KEY, ""))
-    query = filters.query(search=search)
+    personal = can_see_personal_data(request)
+    query = filters.query(search=search, by_reference_only=not personal)
     page = Paginator(selectors.queue_requests(query, user=request.user, today=today), selectors.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -93,6 +107,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "sort_links": _sort_links(without_page, query.sort),
         "assignees": assignees,
         "can_act": request.user.has_perm(ACT),
+        "can_see_personal": personal,
     }
     return render(request, "staff/queue.html", context)
 
@@ -181,6 +196,7 @@ def _detail(
         "action_forms": forms,
         "template_form": ReasonTemplateForm(initial={"reason_template": request.GET.get("reason_template")}),
         "can_act": can_act,
+        "can_see_personal": can_see_personal_data(request),
         "error": error,
     }
     return render(request, "staff/request_detail.html", context, status=status)
@@ -213,7 +229,10 @@ def request_stores(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 @staff_required(VIEW)
 def request_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    return _detail(request, selectors.request_for_staff(reference))
+    subject_request = selectors.request_for_staff(reference)
+    if can_see_personal_data(request):
+        record_personal_data_read(request, what="request page", subject_request=subject_request)
+    return _detail(request, subject_request)
 
 
 @require_POST
@@ -232,6 +251,7 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
         # Refused by the workflow (not allowed now, a guard, an extension too late): nothing
         # changed; say why on the page, with what was typed still in the form.
         subject_request.refresh_from_db()
+        action_refusal_record(request=subject_request, actor=_actor(request), action=action, reason=error.message)
         return _detail(request, subject_request, bound=(chosen, form), error=error.message, status=409)
     messages.success(request, chosen.done)
     return redirect("staff_request", reference=subject_request.reference)
