@@ -7,20 +7,26 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from dsar.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dsar.settings")
 
 app = Celery("dsar")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# How often the sweepers look for work a lost message left behind (seconds). Read here, not
+# in the settings module, which imports this package.
+SWEEP_SECONDS = float(env_int("DSAR_SWEEP_SECONDS", 60, minimum=1))
+
 app.conf.beat_schedule = {
     "sweep-store-tasks": {
         "task": "requests_app.tasks.sweep_store_tasks",
-        "schedule": 60.0,
+        "schedule": SWEEP_SECONDS,
     },
     "sweep-outbox": {
         "task": "requests_app.tasks.sweep_outbox",
-        "schedule": 60.0,
+        "schedule": SWEEP_SECONDS,
     },
     "poll-mailbox": {
         "task": "requests_app.tasks.poll_mailbox",

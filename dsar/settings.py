@@ -364,6 +364,8 @@ DSAR_STORE_TASK_LEASE_SECONDS = env_int("DSAR_STORE_TASK_LEASE_SECONDS", 300, mi
 DSAR_STORE_TASK_MAX_ATTEMPTS = env_int("DSAR_STORE_TASK_MAX_ATTEMPTS", 5, minimum=1)
 DSAR_STORE_TASK_RETRY_SECONDS = env_int("DSAR_STORE_TASK_RETRY_SECONDS", 30, minimum=0)
 DSAR_STORE_TASK_REQUEUE_SECONDS = env_int("DSAR_STORE_TASK_REQUEUE_SECONDS", 300, minimum=1)
+# Rows an erasure changes per committed batch (each batch saves a checkpoint and renews the lease).
+DSAR_ERASE_BATCH_SIZE = env_int("DSAR_ERASE_BATCH_SIZE", 5000, minimum=1)
 # The outbox: work whose broker message may be lost is sent again from its database row
 # after this long (emails still queued, results not built, second factors not checked).
 DSAR_OUTBOX_GRACE_SECONDS = env_int("DSAR_OUTBOX_GRACE_SECONDS", 120, minimum=10)

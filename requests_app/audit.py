@@ -95,6 +95,13 @@ def audit_append(
     """
     # No savepoint: the event belongs to the caller's transaction and fails with it.
     with transaction.atomic(savepoint=False):
+        if request is not None:
+            # One lock order for everyone: the request's row, then the chain head. The event's
+            # foreign key would otherwise take a share lock on the request row while this
+            # transaction holds the head, and one that holds the row (a worker finishing a
+            # store task) and waits for the head would wait for each other for ever. A no-op
+            # for a caller that holds the row already.
+            DataSubjectRequest.objects.select_for_update().filter(pk=request.pk).values_list("pk").first()
         head = _lock_head()
         event = AuditEvent(
             seq=head.seq + 1,

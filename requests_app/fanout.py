@@ -319,7 +319,9 @@ def _run_connector(task: StoreTask, token: str, system: System, subject: Subject
             identifiers = {name: list(values) for name, values in connector.resolve(subject).items()}
             return {"identifiers": identifiers, "counts": {"found": connector.count(subject)}}
         if task.action == StoreAction.ERASE:
-            counts = connector.erase(subject, checkpoint, heartbeat=heartbeat)
+            counts = connector.erase(
+                subject, checkpoint, batch_size=settings.DSAR_ERASE_BATCH_SIZE, heartbeat=heartbeat
+            )
         else:
             counts = connector.correct(subject, task.request.corrections.get(task.system, {}), checkpoint)
     manual = counts.status == "manual" or any(d.status == "manual" for d in counts.datasets.values())

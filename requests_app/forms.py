@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from io import BytesIO
 from typing import Any
 
@@ -37,8 +38,15 @@ def _detect_upload(upload: UploadedFile) -> str:
             raise forms.ValidationError(_("The PDF file is damaged or incomplete."), code="file_damaged")
     else:
         try:
-            with Image.open(BytesIO(upload.read())) as image:
-                image.verify()
+            # An image whose header claims billions of pixels is a decompression bomb: refused,
+            # like a damaged one, before anything decodes it (Pillow warns between 1x and 2x
+            # its limit and raises above; both are refusals here).
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(BytesIO(upload.read())) as image:
+                    image.verify()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise forms.ValidationError(_("The image is too large to check."), code="file_too_many_pixels") from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise forms.ValidationError(_("The image file is damaged or incomplete."), code="file_damaged") from None
     upload.seek(0)

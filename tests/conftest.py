@@ -12,6 +12,7 @@ rate limits never leak from one test into the next.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -55,8 +57,13 @@ def broker_url(worker_id: str) -> str:
     return f"{base.rstrip('/')}/{10 + run * 8 + index}"
 
 
+_BROKER_URL = ""
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _celery_broker_of_this_process(broker_url: str) -> Iterator[None]:
+    global _BROKER_URL
+    _BROKER_URL = broker_url
     original = {key: celery_app.conf[key] for key in ("broker_url", "broker_write_url", "broker_read_url")}
     celery_app.conf.update(broker_url=broker_url, broker_write_url=broker_url, broker_read_url=broker_url)
     yield
@@ -129,13 +136,15 @@ def estate(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 _WORKER_RUNNING = False
+_WORKER_NAME = ""
 
 
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Iterator[Worker]:
     """A real Celery worker, in its own process, on the real Redis and the test database."""
-    global _WORKER_RUNNING
+    global _WORKER_RUNNING, _WORKER_NAME
     _WORKER_RUNNING = True
+    _WORKER_NAME = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     import base64
 
     from requests_app import bundle_keys
@@ -163,7 +172,7 @@ def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Ite
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "dsar", "worker", "--pool", "solo", "--loglevel", "INFO",
-             "--without-mingle", "--without-gossip", "-n", f"test-{uuid.uuid4().hex[:8]}@%h"],
+             "--without-mingle", "--without-gossip", "-n", _WORKER_NAME],
             cwd=ROOT,
             env=env,
             stdout=output,
@@ -178,14 +187,29 @@ def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Ite
 
 
 def _worker_busy() -> bool:
-    """Whether the worker still has work on this test's rows (tasks, bundles, emails)."""
+    """Whether the worker still has work: on this test's rows (tasks, bundles, emails), in
+    its queue, or running now."""
     from requests_app.models import DataSubjectRequest, EmailMessage, State, StoreTask
 
-    return (
-        StoreTask.objects.filter(state__in=("queued", "running")).exists()
+    broker = redis.Redis.from_url(_BROKER_URL)
+    try:
+        waiting = broker.llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+    finally:
+        broker.close()
+    return bool(
+        waiting
+        or StoreTask.objects.filter(state__in=("queued", "running")).exists()
         or EmailMessage.objects.filter(direction="out", status__in=("queued", "sending")).exists()
         or DataSubjectRequest.objects.filter(state=State.IN_PROGRESS, fulfilled_at__isnull=False).exists()
+        or not _worker_idle()
     )
+
+
+def _worker_idle() -> bool:
+    """The worker answers a ping only between tasks: its pool is "solo", so a task blocks it."""
+    if not _WORKER_NAME:
+        return True
+    return bool(celery_app.control.ping(destination=[_WORKER_NAME], timeout=0.5))
 
 
 @pytest.fixture(autouse=True)

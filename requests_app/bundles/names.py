@@ -55,9 +55,14 @@ class NameRegistry:
         if name in self._by_name:
             return self._by_name[name]
         candidate = safe_component(name)
-        if candidate.casefold() in self._taken:
-            full = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
-            candidate = f"{candidate[:MAX_COMPONENT]}-{full[:24]}"
+        full = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
+        attempt = 0
+        # A crafted name can take the very component another name's hash leads to: lengthen
+        # the hash, then count, until the component is free.
+        while candidate.casefold() in self._taken:
+            suffix = full[:24] if attempt == 0 else f"{full[:24]}-{attempt}"
+            candidate = f"{safe_component(name)[:MAX_COMPONENT]}-{suffix}"
+            attempt += 1
         self._taken.add(candidate.casefold())
         self._by_name[name] = candidate
         return candidate

@@ -118,7 +118,8 @@ class DatasetSpool:
         self._csv_buffer = io.StringIO()
         self._csv = csv.writer(self._csv_buffer)
         self._pending = 0
-        self._csv.writerow([*self.header, extra])
+        # Column names come from the map or from the store's own keys: neutralised like cells.
+        self._csv.writerow([csv_cell(name) for name in (*self.header, extra)])
 
     @property
     def jsonl_path(self) -> str:

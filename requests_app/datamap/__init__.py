@@ -32,11 +32,20 @@ def load_datamap_file(path: str | Path) -> DataMap:
     """Return the data map in the YAML file at `path` (PyYAML's safe loader)."""
     import yaml  # Imported here: only reading a map from a file needs PyYAML.
 
-    text = Path(path).read_text(encoding="utf-8")
+    name = Path(path).name
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataMapError([f"(file {name}): not UTF-8 text (byte {exc.start})"]) from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise DataMapError([f"(file {Path(path).name}): not valid YAML: {exc}"]) from exc
+        raise DataMapError([f"(file {name}): not valid YAML: {exc}"]) from exc
+    except (ValueError, TypeError) as exc:
+        # A tagged or dated value PyYAML cannot build: "2026-02-30", "!!int abc".
+        raise DataMapError([f"(file {name}): a value cannot be read: {exc}"]) from exc
+    except RecursionError as exc:
+        raise DataMapError([f"(file {name}): nested too deeply to read"]) from exc
     return load_datamap(data)
 
 

@@ -53,6 +53,30 @@ LOCATOR_KEYS = {
 }
 
 
+# How deep a connection or locator may nest: far more than any real one needs.
+MAX_DEPTH = 8
+
+
+def plain_data_problem(value: Any, depth: int = 0) -> str:
+    """Why ``value`` is not plain JSON data (text keys, no cycles, shallow), or "" when it is.
+
+    Connections and locators are stored as JSON and hashed into the map's digest, so they
+    must be data JSON can hold in one canonical form; a YAML alias that refers to itself
+    would otherwise recurse without end.
+    """
+    if depth > MAX_DEPTH:
+        return f"nested more than {MAX_DEPTH} levels deep"
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            return "keys must be text"
+        return next((p for item in value.values() if (p := plain_data_problem(item, depth + 1))), "")
+    if isinstance(value, list):
+        return next((p for item in value if (p := plain_data_problem(item, depth + 1))), "")
+    if value is None or isinstance(value, str | int | float | bool):
+        return ""
+    return f"{type(value).__name__} is not plain data (text, numbers, true/false, lists, mappings)"
+
+
 class Problems:
     """Collects problems, each prefixed with the path of the value it is about."""
 
@@ -85,12 +109,16 @@ class Problems:
                 self.add(f"{path}.{key}[{i}]", f"{name!r} is not a valid name")
         return [name for name in value if isinstance(name, str)]
 
-    def mapping(self, data: Mapping[str, Any], key: str, path: str) -> dict[str, Any]:
+    def mapping(self, data: Mapping[str, Any], key: str, path: str, *, plain: bool = False) -> dict[str, Any]:
+        """The mapping under ``key``; ``plain`` also requires it to be plain JSON data."""
         value = data.get(key, {})
         if value is None:
             return {}
         if not isinstance(value, dict):
             self.add(f"{path}.{key}", "must be a mapping")
+            return {}
+        if plain and (problem := plain_data_problem(value)):
+            self.add(f"{path}.{key}", problem)
             return {}
         return value
 
@@ -150,7 +178,7 @@ def _system(data: dict[str, Any], path: str, problems: Problems) -> System:
     if kind and kind not in KINDS:
         problems.add(f"{path}.kind", f"unknown kind {kind!r} (one of: {', '.join(KINDS)})")
         kind = ""
-    connection = problems.mapping(data, "connection", path)
+    connection = problems.mapping(data, "connection", path, plain=True)
     identifiers = problems.mapping(data, "identifiers", path)
     problems.unknown_keys(identifiers, {"searched_by", "provides"}, f"{path}.identifiers")
     searched_by = problems.names(identifiers, "searched_by", f"{path}.identifiers")
@@ -188,11 +216,17 @@ def _system(data: dict[str, Any], path: str, problems: Problems) -> System:
 
 
 def _dataset_identifiers(dataset: Dataset, kind: str) -> list[str]:
+    """The identifiers a dataset's locator names (a malformed locator is reported elsewhere)."""
     if kind == "sql":
-        return [str(k) for k in dataset.locator.get("match", {}) or {}]
+        match = dataset.locator.get("match")
+        return [str(k) for k in match] if isinstance(match, dict) else []
     if kind == "redis":
-        keys = dataset.locator.get("keys", [])
-        return [m for key in keys if isinstance(key, str) for m in PLACEHOLDER.findall(key)]
+        keys = dataset.locator.get("keys")
+        return (
+            [m for key in keys if isinstance(key, str) for m in PLACEHOLDER.findall(key)]
+            if isinstance(keys, list)
+            else []
+        )
     return []
 
 
@@ -201,7 +235,7 @@ def _dataset(data: dict[str, Any], kind: str, path: str, problems: Problems) -> 
     name = problems.text(data, "name", path)
     if name and not SLUG.match(name):
         problems.add(f"{path}.name", f"{name!r} is not a slug (lowercase letters, digits, - and _)")
-    locator = problems.mapping(data, "locator", path)
+    locator = problems.mapping(data, "locator", path, plain=True)
     fields_data = problems.items_of(data, "fields", path)
     fields = [_field(item, f"{path}.fields[{i}]", problems) for i, item in enumerate(fields_data)]
     problems.duplicates([f.name for f in fields], f"{path}.fields", "field")

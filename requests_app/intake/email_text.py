@@ -311,7 +311,10 @@ def find_reference(subject: str, text: str) -> str | None:
 
 # "My name is Ada Lovelace", "Name: Ada Lovelace": the name a writer gives in their message.
 _STATED_NAME = re.compile(
-    r"(?:\bmy name is|^\s*(?:full )?name\s*:)\s*([^\W\d_][\w'\u2019.-]*(?:[ \t]+[^\W\d_][\w'\u2019.-]*){0,3})",
+    # Only spaces and tabs between the parts ("\s" would also cross line ends, and make a
+    # search through many blank lines take quadratic time).
+    r"(?:\bmy[ \t]+name[ \t]+is|^[ \t]*(?:full[ \t]+)?name[ \t]*:)[ \t]*"
+    r"([^\W\d_][\w'\u2019.-]*(?:[ \t]+[^\W\d_][\w'\u2019.-]*){0,3})",
     re.IGNORECASE | re.MULTILINE,
 )
 

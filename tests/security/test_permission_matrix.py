@@ -1,0 +1,174 @@
+"""Every URL of the application, for everyone who might call it: who gets what.
+
+The cast: an anonymous visitor; a requester holding the status link of *another* request
+(theirs, trying someone else's result); dave, signed in with no role; carol the auditor; bob
+the analyst; alice the privacy admin. A URL the table does not list fails the first test, so a
+new page cannot ship without saying who may see it. IDs that are not yours answer 404, and
+nothing changes for anyone who may not act.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreTask
+from requests_app.verification import status_token
+from tests.factories import request_in_state, stored_bundle
+from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ("anonymous", "requester", "dave", "carol", "bob", "alice")
+LOGIN = "login"  # a redirect to the staff sign-in page
+
+
+@dataclass
+class World:
+    cast: Cast
+    mine: DataSubjectRequest  # the requester's own request
+    theirs: DataSubjectRequest  # someone else's, with a result and a failed store
+    task: StoreTask
+    bundle: Any
+
+    def client(self, actor: str) -> Client:
+        if actor in ("anonymous", "requester"):
+            return Client()
+        return client_for(self.cast.by_name(actor))
+
+
+Path = Callable[[World], str]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    path: Path
+    expected: dict[str, int | str]
+    data: dict[str, str] | None = None
+
+
+def everyone(status: int) -> dict[str, int | str]:
+    return dict.fromkeys(ACTORS, status)
+
+
+def staff_page(*, auditor: int = 200, analyst: int = 200) -> dict[str, int | str]:
+    return {"anonymous": LOGIN, "requester": LOGIN, "dave": 403, "carol": auditor, "bob": analyst, "alice": analyst}
+
+
+def staff_action(ok: int = 302) -> dict[str, int | str]:
+    return {"anonymous": LOGIN, "requester": LOGIN, "dave": 403, "carol": 403, "bob": ok, "alice": ok}
+
+
+SIGNED_IN = ("dave", "carol", "bob", "alice")
+# The sign-in pages: open to anyone signed out; for the signed in, wherever their state leads.
+SIGNED_OUT: dict[str, int | str] = {"anonymous": LOGIN, "requester": LOGIN}
+SIGN_IN_STEP: dict[str, int | str] = SIGNED_OUT | dict.fromkeys(SIGNED_IN, "any")
+
+
+def theirs_with_my_token(world: World) -> str:
+    return f"/request/status/{status_token(world.mine)}/download/{world.bundle.pk}/"
+
+
+def _mine(world: World) -> str:
+    return f"/staff/requests/{world.mine.reference}/"
+
+
+def _theirs(world: World) -> str:
+    return f"/staff/requests/{world.theirs.reference}/"
+
+
+CASES = [
+    Case("healthz", "get", lambda w: "/healthz", everyone(200)),
+    Case("request_form", "get", lambda w: "/request/", everyone(200)),
+    Case("request_sent", "get", lambda w: "/request/sent/", everyone(200)),
+    Case("verify_code", "get", lambda w: "/request/verify/", everyone(200)),
+    Case("verify_resend", "get", lambda w: "/request/verify/resend/", everyone(200)),
+    Case("verify_link", "get", lambda w: "/request/verify/forged-token/", everyone(404)),
+    Case("request_status", "get", lambda w: f"/request/status/{status_token(w.mine)}x/", everyone(404)),
+    # Another request's result, asked for with my own genuine link: not found, for anyone.
+    Case("bundle_download", "get", theirs_with_my_token, everyone(404)),
+    Case("bundle_public_key", "get", lambda w: "/.well-known/dsar-bundle-signing-key.pem", everyone(200)),
+    Case("inbound_email", "post", lambda w: "/inbound/email/", everyone(404)),  # not configured here
+    Case("staff_login", "get", lambda w: "/staff/login/", everyone(200) | dict.fromkeys(SIGNED_IN, 302)),
+    Case("staff_otp_verify", "get", lambda w: "/staff/login/verify/", SIGN_IN_STEP),
+    Case("staff_otp_setup", "get", lambda w: "/staff/login/two-factor/", SIGN_IN_STEP),
+    Case("staff_logout", "post", lambda w: "/staff/logout/", everyone(302)),
+    Case("staff_dashboard", "get", lambda w: "/staff/", staff_page()),
+    Case("staff_queue", "get", lambda w: "/staff/requests/", staff_page()),
+    Case("staff_queue_search", "post", lambda w: "/staff/requests/search/", staff_page(auditor=302, analyst=302),
+         {"q": "DSR"}),
+    Case("staff_bulk_assign", "post", lambda w: "/staff/requests/assign/", staff_action(),
+         {"references": "x", "assignee": ""}),
+    Case("staff_triage", "get", lambda w: "/staff/triage/", staff_page(auditor=403)),
+    Case("staff_triage_detail", "get", lambda w: "/staff/triage/999999/", staff_page(auditor=403, analyst=404)),
+    Case("staff_triage_act", "post", lambda w: "/staff/triage/999999/dismiss/", staff_action(ok=404)),
+    Case("staff_datamap", "get", lambda w: "/staff/datamap/", staff_page()),
+    Case("staff_request", "get", lambda w: f"/staff/requests/{w.theirs.reference}/", staff_page()),
+    Case("staff_request_stores", "get", lambda w: f"/staff/requests/{w.theirs.reference}/stores/", staff_page()),
+    # A store task of another request, through this one's address: not found.
+    Case("staff_store_task_retry", "post", lambda w: f"{_mine(w)}stores/{w.task.pk}/retry/", staff_action(ok=404)),
+    Case("staff_store_task_resolve", "post", lambda w: f"{_mine(w)}stores/{w.task.pk}/outcome/", staff_action(ok=404),
+         {"outcome": "no_data", "note": "x"}),
+    Case("staff_store_task_complete", "post", lambda w: f"{_mine(w)}stores/{w.task.pk}/complete/",
+         staff_action(ok=404), {"note": "x"}),
+    Case("staff_bundle_download", "get", lambda w: f"{_theirs(w)}bundles/{w.bundle.pk}/", staff_page(auditor=403)),
+    Case("staff_request_action", "post", lambda w: f"{_theirs(w)}note/", staff_action(), {"note-note": "Checked"}),
+]  # fmt: skip
+
+
+def _named_patterns(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern).startswith("admin/"):
+                continue  # Django's admin: its own permission checks; covered by test_staff_permissions
+            names |= _named_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif pattern.name:
+            names.add(pattern.name)
+    return names
+
+
+def test_every_named_url_has_a_row_in_the_matrix() -> None:
+    assert _named_patterns(get_resolver().url_patterns) == {case.name for case in CASES}
+
+
+@pytest.fixture
+def world(db: None, settings: Any) -> World:
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    cast = make_cast()
+    mine = request_in_state(State.IN_PROGRESS, subject_email="mine@example.org")
+    DataSubjectRequest.objects.filter(pk=mine.pk).update(verified_at=mine.received_at)
+    theirs = request_in_state(State.NEEDS_ATTENTION, subject_email="theirs@example.org", subject_name="Ada Lovelace")
+    task = StoreTask.objects.create(
+        request=theirs, system="crm", kind="manual", action="resolve", step=0, state="failed", error="down"
+    )
+    return World(cast=cast, mine=mine, theirs=theirs, task=task, bundle=stored_bundle(theirs))
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_each_url_answers_each_caller_as_the_matrix_says(world: World, case: Case, actor: str) -> None:
+    expected = case.expected[actor]
+    events = AuditEvent.objects.count()
+    before = list(StoreTask.objects.values_list("pk", "state"))
+    client = world.client(actor)
+    response = getattr(client, case.method)(case.path(world), case.data or {})
+    if expected == LOGIN:
+        assert response.status_code == 302 and response["Location"].startswith("/staff/login/")
+    elif expected != "any":
+        assert response.status_code == expected, response.content.decode()[:500]
+    assert response.status_code < 500
+    if response.status_code in (403, 404) or expected == LOGIN:
+        # Refused: nothing about the other subject is shown, and no store changed.
+        body = response.content.decode(errors="replace")
+        assert "theirs@example.org" not in body and "Ada Lovelace" not in body
+        assert list(StoreTask.objects.values_list("pk", "state")) == before
+    if response.status_code == 403 and actor in ("dave", "carol"):
+        assert AuditEvent.objects.count() > events  # the refusal is on the audit trail
