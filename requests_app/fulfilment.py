@@ -22,7 +22,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from requests_app import bundle_keys, deadlines, evidence, recipients, services
+from requests_app import bundle_keys, deadlines, evidence, queue, recipients, services
 from requests_app.audit import Actor, audit_append
 from requests_app.bundles.certificate import write_correction_report, write_deletion_certificate
 from requests_app.bundles.crypto import encrypt_stream
@@ -43,7 +43,9 @@ from requests_app.bundles.writer import write_access_bundle
 from requests_app.connectors import ActionCounts, Subject, connector_for
 from requests_app.datamap.schema import DataMap
 from requests_app.datamap.store import datamap_of
+from requests_app.errors import GuardFailed
 from requests_app.models import (
+    OUTCOME_STATES,
     OUTCOME_WORDS,
     RESULT_KIND,
     Bundle,
@@ -57,6 +59,7 @@ from requests_app.models import (
     StoreTaskState,
 )
 from requests_app.notifications import absolute_url
+from requests_app.workflow import transition
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("fulfilment")
@@ -75,6 +78,40 @@ def request_fulfil(request_pk: int) -> Bundle | None:
         if locked.state == State.IN_PROGRESS:
             services.request_complete(request=locked, actor=SYSTEM)
     return bundle
+
+
+def fulfilment_failed(request_pk: int, error: str) -> None:
+    """The result could not be made after every retry: the request waits for a person."""
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.select_for_update().filter(pk=request_pk).first()
+        if request is None or request.state != State.IN_PROGRESS or request.bundles.exists():
+            return
+        kind = RESULT_KIND[RequestType(request.request_type)]
+        transition(
+            request, State.NEEDS_ATTENTION, SYSTEM, reason=f"The {kind.label.lower()} could not be made: {error[:500]}"
+        )
+
+
+def result_retry(*, request: DataSubjectRequest, actor: Actor) -> DataSubjectRequest:
+    """Staff try making the result again, once what stopped it is fixed."""
+    with transaction.atomic():
+        locked = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
+        if not result_can_be_retried(locked):
+            raise GuardFailed(f"Request {locked.reference} has no result to make again")
+        transition(locked, State.IN_PROGRESS, actor, reason="Make the result again")
+        queue.enqueue_on_commit(queue.FULFIL_REQUEST, locked.pk)
+    request.refresh_from_db()
+    return request
+
+
+def result_can_be_retried(request: DataSubjectRequest) -> bool:
+    """Every store has its outcome, yet the result is missing (its making failed)."""
+    return (
+        request.state == State.NEEDS_ATTENTION
+        and request.fulfilled_at is not None
+        and not request.bundles.exists()
+        and not request.store_tasks.exclude(state__in=OUTCOME_STATES).exists()
+    )
 
 
 def _build(request: DataSubjectRequest, kind: str) -> Bundle:

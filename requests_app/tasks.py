@@ -98,15 +98,26 @@ def check_second_factor(request_pk: int) -> bool | None:
 
 
 @shared_task(
+    bind=True,
     autoretry_for=(OperationalError, ConnectorError, OSError),
     retry_backoff=30,
     retry_backoff_max=1800,
     retry_jitter=True,
     max_retries=6,
 )
-def fulfil_request(request_pk: int) -> None:
-    """Build the bundle or certificate of a request whose stores are all done, and complete it."""
-    fulfilment.request_fulfil(request_pk)
+def fulfil_request(self: Task, request_pk: int) -> None:
+    """Build the bundle or certificate of a request whose stores are all done, and complete it.
+
+    After the last retry the request waits for a person, saying why: it never stays "in
+    progress" with nothing happening.
+    """
+    try:
+        fulfilment.request_fulfil(request_pk)
+    except (ConnectorError, OSError) as error:
+        if self.request.retries >= (self.max_retries or 0):
+            fulfilment.fulfilment_failed(request_pk, f"{type(error).__name__}: {error}")
+            return
+        raise
 
 
 @shared_task

@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.db import transaction
 
-from requests_app import deadlines, services
+from requests_app import deadlines, fulfilment, services
 from requests_app.audit import Actor, audit_append
 from requests_app.errors import GuardFailed
 from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State
@@ -144,6 +144,16 @@ ACTIONS: dict[str, Action] = {
             lambda r, actor, d: services.request_start(request=r, actor=actor, reason="Stores started again"),
             "The request is back at work.",
             hint="For a request whose stores could not start, once the data map is fixed.",
+        ),
+        Action(
+            "remake",
+            "Make the result again",
+            "Make the result again",
+            staff_forms.RemakeForm,
+            fulfilment.result_can_be_retried,
+            lambda r, actor, d: fulfilment.result_retry(request=r, actor=actor),
+            "The result is being made again.",
+            hint="Every store has its outcome, but the result could not be made (see the timeline for why).",
         ),
         Action(
             "resume",

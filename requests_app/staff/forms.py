@@ -147,6 +147,10 @@ class ReplyForm(StaffForm):
     confirm = _confirm("Email this reply to the requester.")
 
 
+class RemakeForm(StaffForm):
+    confirm = _confirm("Make the subject's result again from the stores' outcomes.")
+
+
 class RestartForm(StaffForm):
     confirm = _confirm("Search every store again with the data map as it is now.")
 
