@@ -21,7 +21,9 @@ from requests_app.audit import Actor, audit_append
 from requests_app.errors import ExtensionNotAllowed, GuardFailed, TransitionNotAllowed
 from requests_app.models import (
     FINISHED_STATES,
+    OPEN_STATES,
     RESULT_KIND,
+    TERMINAL_STATES,
     Bundle,
     Channel,
     DataSubjectRequest,
@@ -32,9 +34,6 @@ from requests_app.models import (
     VerificationPolicy,
 )
 from requests_app.references import reference_generate
-
-TERMINAL_STATES = frozenset({State.COMPLETED, State.REJECTED, State.CANCELLED, State.CLOSED_UNVERIFIED})
-OPEN_STATES = frozenset(set(State) - TERMINAL_STATES)
 
 # Any open state may be rejected (with a reason the subject is told) or cancelled, and may
 # pause to wait for the requester; a paused request goes back to the state it paused from.

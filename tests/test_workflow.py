@@ -9,11 +9,9 @@ from django.utils import timezone
 from requests_app import deadlines, workflow
 from requests_app.audit import Actor
 from requests_app.errors import ExtensionNotAllowed, GuardFailed, TransitionNotAllowed, UnknownJurisdiction
-from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State
+from requests_app.models import OPEN_STATES, TERMINAL_STATES, AuditEvent, DataSubjectRequest, RequestType, State
 from requests_app.services import requests_close_unverified
 from requests_app.workflow import (
-    OPEN_STATES,
-    TERMINAL_STATES,
     TRANSITIONS,
     request_assign,
     request_create,

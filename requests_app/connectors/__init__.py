@@ -15,9 +15,9 @@ from requests_app.connectors.base import (
     DatasetCounts,
     MemoryCheckpoint,
     Subject,
-    connector_for,
     hash_value,
 )
+from requests_app.connectors.registry import connector_for
 
 __all__ = [
     "ActionCounts",

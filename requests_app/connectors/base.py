@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -259,25 +258,3 @@ def hash_value(salt: str, value: object) -> str:
     The prefix marks a value as already hashed, so a second erasure leaves it alone.
     """
     return HASH_PREFIX + hashlib.sha256(f"{salt}{value}".encode()).hexdigest()
-
-
-def connector_for(system: System, *, environ: Mapping[str, str] = os.environ) -> Connector:
-    """Return the connector for the system's kind, reading its settings from `environ`."""
-    # Imported here so that using one kind does not import every other kind's client library.
-    if system.kind == "sql":
-        from requests_app.connectors.sql import SqlConnector
-
-        return SqlConnector(system, environ=environ)
-    if system.kind == "redis":
-        from requests_app.connectors.redis_store import RedisConnector
-
-        return RedisConnector(system, environ=environ)
-    if system.kind == "http":
-        from requests_app.connectors.http_processor import HttpProcessorConnector
-
-        return HttpProcessorConnector(system, environ=environ)
-    if system.kind == "manual":
-        from requests_app.connectors.manual import ManualConnector
-
-        return ManualConnector(system)
-    raise ConnectorError(f"unknown kind {system.kind!r}", transient=False, system=system.name)

@@ -6,7 +6,15 @@ from requests_app.models.bundles import RESULT_KIND, Bundle, BundleKind
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
 from requests_app.models.ratelimit import RateLimitCount
-from requests_app.models.requests import Channel, DataSubjectRequest, RequestType, State, VerificationPolicy
+from requests_app.models.requests import (
+    OPEN_STATES,
+    TERMINAL_STATES,
+    Channel,
+    DataSubjectRequest,
+    RequestType,
+    State,
+    VerificationPolicy,
+)
 from requests_app.models.tasks import (
     FINISHED_STATES,
     NEEDS_PERSON_STATES,
@@ -23,10 +31,12 @@ from requests_app.models.verification import ChallengePurpose, VerificationChall
 __all__ = [
     "FINISHED_STATES",
     "NEEDS_PERSON_STATES",
+    "OPEN_STATES",
     "OUTCOMES_FOR",
     "OUTCOME_STATES",
     "OUTCOME_WORDS",
     "RESULT_KIND",
+    "TERMINAL_STATES",
     "AuditChainHead",
     "AuditEvent",
     "AuditEventImmutable",

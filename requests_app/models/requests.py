@@ -23,6 +23,10 @@ class State(models.TextChoices):
     CLOSED_UNVERIFIED = "closed_unverified", _("Closed: identity not verified")
 
 
+TERMINAL_STATES = frozenset({State.COMPLETED, State.REJECTED, State.CANCELLED, State.CLOSED_UNVERIFIED})
+OPEN_STATES = frozenset(set(State) - TERMINAL_STATES)
+
+
 class RequestType(models.TextChoices):
     ACCESS = "access", _("Access (a copy of my data)")
     CORRECTION = "correction", _("Correction")
@@ -150,8 +154,6 @@ class DataSubjectRequest(models.Model):
 
     @property
     def is_open(self) -> bool:
-        from requests_app.workflow import OPEN_STATES
-
         return self.state in OPEN_STATES
 
     @property

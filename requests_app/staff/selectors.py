@@ -23,7 +23,7 @@ from requests_app import deadlines
 from requests_app.models import AuditEvent, DataSubjectRequest, Direction, EmailMessage, RequestType, State
 from requests_app.references import reference_normalize
 from requests_app.staff.roles import ACT_CODENAME
-from requests_app.workflow import OPEN_STATES
+from requests_app.models import OPEN_STATES
 
 SOON_DAYS = 7
 CHART_WEEKS = 12
