@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from requests_app.datamap import DataMapError
-from requests_app.datamap.store import datamap_current
+from requests_app.fulfilment.datamap_versions import datamap_current
 from requests_app.models import (
     AuditChainHead,
     AuditEvent,

@@ -15,10 +15,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from requests_app import bundle_keys, verification
+from requests_app import verification
 from requests_app.audit import Actor, audit_append
-from requests_app.bundles.crypto import decrypt_stream
 from requests_app.errors import ApplicationError
+from requests_app.fulfilment import bundle_keys
+from requests_app.fulfilment.bundles.crypto import decrypt_stream
 from requests_app.models import Bundle, ChallengePurpose, DataSubjectRequest, VerificationChallenge
 from requests_app.notifications import notify
 

@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
-from requests_app import bundle_keys, downloads, progress, ratelimit, regions, services, verification
+from requests_app import downloads, progress, ratelimit, regions, services, verification
 from requests_app.forms import RequestForm, ResendForm, VerifyCodeForm
+from requests_app.fulfilment import bundle_keys
 from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction
 from requests_app.verification import VerificationFailed
 

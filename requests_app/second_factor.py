@@ -16,9 +16,9 @@ from django.db import transaction
 
 from requests_app import fraud
 from requests_app.audit import Actor, audit_append
-from requests_app.connectors import ConnectorError, Subject, connector_for
 from requests_app.datamap import DataMapError
-from requests_app.datamap.store import datamap_current
+from requests_app.fulfilment.connectors import ConnectorError, Subject, connector_for
+from requests_app.fulfilment.datamap_versions import datamap_current
 from requests_app.models import DataSubjectRequest, State, VerificationPolicy
 from requests_app.workflow import transition
 

@@ -17,16 +17,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app import fanout, fraud, queue, verification
+from requests_app import fraud, queue, verification
 from requests_app.audit import Actor, audit_append
 from requests_app.datamap import DataMapError
 from requests_app.errors import GuardFailed, TransitionNotAllowed
+from requests_app.fulfilment import fanout
 from requests_app.models import (
     ChallengePurpose,
     DataSubjectRequest,
     State,
-    StoreOutcome,
-    StoreTaskState,
     VerificationChallenge,
     VerificationPolicy,
 )
@@ -37,10 +36,6 @@ from requests_app.workflow import request_create, request_extend, transition
 def requester_email(request: DataSubjectRequest) -> str:
     """Who made the request: the agent where there is one, else the subject."""
     return request.agent_email or request.subject_email
-
-
-def status_url(request: DataSubjectRequest) -> str:
-    return absolute_url(reverse("request_status", args=[verification.status_token(request)]))
 
 
 def _verification_context(request: DataSubjectRequest) -> dict[str, str]:
@@ -160,7 +155,10 @@ def request_confirm_email(challenge: VerificationChallenge, *, method: str) -> D
         elif request.verification_policy == VerificationPolicy.EMAIL_AND_FACT:
             queue.enqueue_on_commit(queue.CHECK_SECOND_FACTOR, request.pk)
         notify(
-            request=request, kind="status_link", to=request.subject_email, context={"status_url": status_url(request)}
+            request=request,
+            kind="status_link",
+            to=request.subject_email,
+            context={"status_url": verification.status_url(request)},
         )
     return request
 
@@ -182,7 +180,7 @@ def request_verify_manually(*, request: DataSubjectRequest, actor: Actor, note: 
                 request=request,
                 kind="status_link",
                 to=request.subject_email,
-                context={"status_url": status_url(request), "verified_by_staff": True},
+                context={"status_url": verification.status_url(request), "verified_by_staff": True},
             )
     request.refresh_from_db()
     return request
@@ -247,7 +245,7 @@ def request_approve(
 
 def _check_corrections(corrections: dict[str, Any]) -> None:
     """Every change names a field of the data map that may be corrected; else nothing starts."""
-    from requests_app.datamap.store import datamap_current
+    from requests_app.fulfilment.datamap_versions import datamap_current
 
     if not corrections:
         raise GuardFailed("Say which changes are approved (system.dataset.field = value)")
@@ -305,28 +303,6 @@ def request_extend_with_notice(*, request: DataSubjectRequest, actor: Actor, rea
     with transaction.atomic():
         request_extend(request=request, actor=actor, reason=reason)
         notify(request=request, kind="extension", to=requester_email(request), context={"reason": reason})
-    return request
-
-
-def request_complete(*, request: DataSubjectRequest, actor: Actor, reason: str = "") -> DataSubjectRequest:
-    """Close a fulfilled request and point the subject to the result on their status page.
-
-    The workflow refuses unless every store task has an outcome and the result exists, or,
-    for a request that never reached a store, ``reason`` says why (the subject is told it).
-    """
-    with transaction.atomic():
-        transition(request, State.COMPLETED, actor, reason=reason)
-        not_done = request.store_tasks.filter(state=StoreTaskState.RESOLVED, outcome=StoreOutcome.NOT_DONE)
-        notify(
-            request=request,
-            kind="completion",
-            to=request.subject_email,
-            context={
-                "status_url": status_url(request),
-                "partly": not_done.exists(),
-                "completion_note": request.completion_note,
-            },
-        )
     return request
 
 

@@ -12,8 +12,10 @@ from celery import Task, shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from requests_app import fanout, fulfilment, notifications, outbox, queue, second_factor, services
-from requests_app.connectors import ConnectorError
+from requests_app import notifications, outbox, queue, second_factor, services
+from requests_app.fulfilment import fanout
+from requests_app.fulfilment import results as fulfilment
+from requests_app.fulfilment.connectors import ConnectorError
 from requests_app.intake import mailbox, pipeline
 from requests_app.models import StoreTask
 

@@ -18,11 +18,13 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.errors import ApplicationError
 from requests_app.models import DataSubjectRequest, VerificationChallenge
+from requests_app.notifications import absolute_url
 from requests_app.references import reference_normalize
 
 LINK_SALT = "dsar.verification.link"
@@ -141,6 +143,11 @@ def challenge_consume(challenge: VerificationChallenge) -> None:
 def status_token(request: DataSubjectRequest) -> str:
     """The signed part of the link to the subject's status page."""
     return signing.dumps({"r": request.reference}, salt=STATUS_SALT)
+
+
+def status_url(request: DataSubjectRequest) -> str:
+    """The full address of the subject's status page, for the emails that point to it."""
+    return absolute_url(reverse("request_status", args=[status_token(request)]))
 
 
 def request_from_status_token(token: str) -> DataSubjectRequest:

@@ -14,6 +14,9 @@ $bin/ruff format --check .
 step "mypy"
 $bin/mypy .
 
+step "import contracts (pyproject.toml [tool.importlinter])"
+$bin/lint-imports
+
 step "migrations are committed"
 $bin/python manage.py makemigrations --check --dry-run
 

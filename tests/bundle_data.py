@@ -11,8 +11,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from requests_app.bundles.inputs import Branding, BundleContext, DatasetInfo, FieldInfo, SystemInfo
-from requests_app.bundles.writer import BundleSummary, write_access_bundle
+from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, DatasetInfo, FieldInfo, SystemInfo
+from requests_app.fulfilment.bundles.writer import BundleSummary, write_access_bundle
 
 HOSTILE_SYSTEM = "../../etc"
 RESERVED_DATASET = "CON"

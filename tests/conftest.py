@@ -147,7 +147,7 @@ def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Ite
     _WORKER_NAME = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     import base64
 
-    from requests_app import bundle_keys
+    from requests_app.fulfilment import bundle_keys
 
     var_dir = Path(tempfile.mkdtemp(prefix="dsar-worker-"))
     # The worker signs and encrypts with the same keys as the test process, as every

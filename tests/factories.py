@@ -87,9 +87,9 @@ def stored_bundle(request: DataSubjectRequest, **fields: Any) -> Any:
     import zipfile
     from pathlib import Path
 
-    from requests_app import bundle_keys
-    from requests_app.bundles.crypto import encrypt_stream
-    from requests_app.fulfilment import _record
+    from requests_app.fulfilment import bundle_keys
+    from requests_app.fulfilment.bundles.crypto import encrypt_stream
+    from requests_app.fulfilment.results import _record
     from requests_app.models import Bundle, BundleKind
 
     buffer = io.BytesIO()

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from requests_app import fanout
 from requests_app.audit import Actor
+from requests_app.fulfilment import fanout
 from requests_app.models import StoreTask
 
 STAFF = Actor.system("tests")
@@ -49,7 +49,7 @@ MANUAL_MAP: dict[str, Any] = {
 
 def use_manual_map() -> None:
     """Make MANUAL_MAP the data map in use."""
-    from requests_app.datamap.store import datamap_import
+    from requests_app.fulfilment.datamap_versions import datamap_import
 
     datamap_import(MANUAL_MAP, actor=STAFF)
 

@@ -148,7 +148,7 @@ def test_a_subject_verified_by_staff_downloads_the_result_through_the_status_lin
 ) -> None:
     from requests_app import services
     from requests_app.audit import Actor
-    from requests_app.datamap.store import datamap_import
+    from requests_app.fulfilment.datamap_versions import datamap_import
     from requests_app.models import Channel, DataSubjectRequest, EmailMessage, State
     from tests.estate import FLAKY_MAP
 

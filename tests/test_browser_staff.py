@@ -27,7 +27,7 @@ from requests_app import services, verification
 from requests_app.audit import Actor
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.datamap.store import datamap_import
+from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.intake.pipeline import email_process, email_receive
 from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State, StoreTask
 from requests_app.workflow import transition

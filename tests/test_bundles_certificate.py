@@ -12,10 +12,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pypdf import PdfReader
 
-from requests_app.bundles.certificate import write_correction_report, write_deletion_certificate
-from requests_app.bundles.inputs import CorrectionOutcome, ErasureOutcome, FieldChange, RecipientRecord, StoreRecord
-from requests_app.bundles.keys import generate_signing_key
-from requests_app.bundles.verify import verify_bundle
+from requests_app.fulfilment.bundles.certificate import write_correction_report, write_deletion_certificate
+from requests_app.fulfilment.bundles.inputs import (
+    CorrectionOutcome,
+    ErasureOutcome,
+    FieldChange,
+    RecipientRecord,
+    StoreRecord,
+)
+from requests_app.fulfilment.bundles.keys import generate_signing_key
+from requests_app.fulfilment.bundles.verify import verify_bundle
 from tests.bundle_data import make_context
 
 OUTCOMES = [

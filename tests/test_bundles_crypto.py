@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from requests_app.bundles.crypto import (
+from requests_app.fulfilment.bundles.crypto import (
     _FRAME,
     _HEADER,
     BundleDecryptError,

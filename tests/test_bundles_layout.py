@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from requests_app.bundles.keys import generate_signing_key
+from requests_app.fulfilment.bundles.keys import generate_signing_key
 from tests.bundle_data import LONG_TABLE, SUBJECT_NAME, write_test_bundle
 
 

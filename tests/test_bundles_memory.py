@@ -16,9 +16,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from requests_app.bundles.keys import generate_signing_key
-from requests_app.bundles.verify import verify_bundle
-from requests_app.bundles.writer import BundleSummary, write_access_bundle
+from requests_app.fulfilment.bundles.keys import generate_signing_key
+from requests_app.fulfilment.bundles.verify import verify_bundle
+from requests_app.fulfilment.bundles.writer import BundleSummary, write_access_bundle
 from tests.bundle_data import RESERVED_DATASET, make_context
 
 RECORDS = 200_000

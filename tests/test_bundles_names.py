@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from requests_app.bundles.names import MAX_COMPONENT, NameRegistry, safe_component
+from requests_app.fulfilment.bundles.names import MAX_COMPONENT, NameRegistry, safe_component
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from requests_app.bundles.keys import (
+from requests_app.fulfilment.bundles.keys import (
     BundleKeyError,
     generate_signing_key,
     load_public_key,
@@ -21,7 +21,7 @@ from requests_app.bundles.keys import (
     private_key_pem,
     public_key_pem,
 )
-from requests_app.bundles.verify import verify_bundle
+from requests_app.fulfilment.bundles.verify import verify_bundle
 from tests.bundle_data import flip_byte, rewrite_zip, write_test_bundle
 
 ROOT = Path(__file__).resolve().parent.parent

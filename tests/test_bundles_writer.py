@@ -16,9 +16,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pypdf import PdfReader
 
-from requests_app.bundles.keys import generate_signing_key, key_id
-from requests_app.bundles.verify import verify_bundle
-from requests_app.bundles.writer import BundleError, BundleSummary, write_access_bundle
+from requests_app.fulfilment.bundles.keys import generate_signing_key, key_id
+from requests_app.fulfilment.bundles.verify import verify_bundle
+from requests_app.fulfilment.bundles.writer import BundleError, BundleSummary, write_access_bundle
 from tests import bundle_data
 from tests.bundle_data import FORMULAS, MARKUP, SUBJECT_NAME, make_context, records, write_test_bundle
 

@@ -17,7 +17,10 @@ from typing import Any
 
 import pytest
 
-from requests_app.connectors import (
+from requests_app.datamap import DEMO_DATAMAP_PATH, System, load_datamap_file
+from requests_app.demo_estate.auth_provider import ProviderServer, make_server
+from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
+from requests_app.fulfilment.connectors import (
     ConnectorError,
     ConnectorPending,
     CorrectionRefused,
@@ -25,9 +28,6 @@ from requests_app.connectors import (
     Subject,
     connector_for,
 )
-from requests_app.datamap import DEMO_DATAMAP_PATH, System, load_datamap_file
-from requests_app.demo_estate.auth_provider import ProviderServer, make_server
-from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
 
 TOKEN = "test-token"
 FAST = {"connect_timeout": 0.5, "read_timeout": 0.5, "poll_interval": 0.01, "max_wait": 5, "retries": 0}

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import redis
 
-from requests_app.connectors import (
+from requests_app.datamap import DEMO_DATAMAP_PATH, DataMap, System, load_datamap, load_datamap_file
+from requests_app.demo_estate.seed import seed_estate
+from requests_app.fulfilment.connectors import (
     ConnectorError,
     CorrectionRefused,
     MemoryCheckpoint,
@@ -18,9 +20,7 @@ from requests_app.connectors import (
     connector_for,
     hash_value,
 )
-from requests_app.connectors.redis_store import escape_glob
-from requests_app.datamap import DEMO_DATAMAP_PATH, DataMap, System, load_datamap, load_datamap_file
-from requests_app.demo_estate.seed import seed_estate
+from requests_app.fulfilment.connectors.redis_store import escape_glob
 
 DB = 41
 SALT = "test-salt"

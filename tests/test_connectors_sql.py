@@ -16,7 +16,9 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from requests_app.connectors import (
+from requests_app.datamap import DEMO_DATAMAP_PATH, DataMap, System, load_datamap, load_datamap_file
+from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, SeedSummary, seed_estate
+from requests_app.fulfilment.connectors import (
     ActionCounts,
     ConnectorError,
     CorrectionRefused,
@@ -25,9 +27,7 @@ from requests_app.connectors import (
     connector_for,
     hash_value,
 )
-from requests_app.connectors.sql import engine_url
-from requests_app.datamap import DEMO_DATAMAP_PATH, DataMap, System, load_datamap, load_datamap_file
-from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, SeedSummary, seed_estate
+from requests_app.fulfilment.connectors.sql import engine_url
 
 SALT = "test-salt"
 SQL_SYSTEMS = ("accounts", "api_usage", "telemetry", "billing")

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from requests_app import bundle_keys
+from requests_app.fulfilment import bundle_keys
 from requests_app.models import AuditEvent, Bundle, DataSubjectRequest, EmailMessage, State
 from requests_app.verification import status_token
 from tests.factories import request_in_state, stored_bundle
@@ -125,7 +125,7 @@ def test_the_public_key_is_published(client: Client) -> None:
 
 
 def test_expired_bundles_are_purged_and_the_record_stays(tmp_path: Path) -> None:
-    from requests_app.fulfilment import bundles_purge
+    from requests_app.fulfilment.results import bundles_purge
 
     request, bundle = completed_with_bundle(tmp_path, expires_at=timezone.now() - timedelta(days=1))
     assert bundles_purge() == 1

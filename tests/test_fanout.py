@@ -11,13 +11,14 @@ import redis
 import sqlalchemy as sa
 from django.db import transaction
 
-from requests_app import fanout, services
+from requests_app import services
 from requests_app.audit import Actor
-from requests_app.connectors import ActionCounts
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.datamap.store import datamap_import
 from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
+from requests_app.fulfilment import fanout
+from requests_app.fulfilment.connectors import ActionCounts
+from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreAction, StoreTask, StoreTaskState
 from requests_app.workflow import transition
 from tests.conftest import Worker
@@ -331,10 +332,10 @@ def test_an_access_request_ends_with_a_signed_bundle_of_the_subjects_data_and_a_
 
     from pypdf import PdfReader
 
-    from requests_app import bundle_keys
-    from requests_app.bundles.keys import load_public_key
-    from requests_app.bundles.verify import verify_bundle
     from requests_app.downloads import bundle_open
+    from requests_app.fulfilment import bundle_keys
+    from requests_app.fulfilment.bundles.keys import load_public_key
+    from requests_app.fulfilment.bundles.verify import verify_bundle
     from requests_app.models import Bundle, EmailMessage
 
     email = SPECIAL_EMAILS[0]

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from requests_app.downloads import bundle_open
-from requests_app.evidence import evidence_open
+from requests_app.fulfilment.evidence import evidence_open
 from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreTask, StoreTaskState
 from tests.factories import request_in_state, stored_bundle
 from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
@@ -240,7 +240,7 @@ def _correction_waiting_for_approval() -> DataSubjectRequest:
     from requests_app.audit import Actor
     from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
     from requests_app.datamap.schema import dump_datamap
-    from requests_app.datamap.store import datamap_import
+    from requests_app.fulfilment.datamap_versions import datamap_import
 
     datamap_import(dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH)), actor=Actor.system("tests"))
     return request_in_state(State.AWAITING_APPROVAL, request_type="correction")
@@ -302,7 +302,7 @@ def test_a_request_stopped_by_a_broken_map_starts_again_once_it_is_fixed(cast: C
     from requests_app.audit import Actor
     from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
     from requests_app.datamap.schema import dump_datamap
-    from requests_app.datamap.store import datamap_import
+    from requests_app.fulfilment.datamap_versions import datamap_import
     from requests_app.models import Field
 
     datamap_import(dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH)), actor=Actor.system("tests"))

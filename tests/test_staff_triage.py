@@ -10,7 +10,7 @@ from django.test import Client
 from requests_app.audit import Actor
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.datamap.store import datamap_import
+from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.intake.pipeline import email_process, email_receive
 from requests_app.models import DataSubjectRequest, EmailMessage, EmailStatus, Field, State
 from tests.factories import request_in_state

@@ -66,7 +66,7 @@ def _records(count: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 
 def _context() -> Any:
-    from requests_app.bundles.inputs import Branding, BundleContext, DatasetInfo, FieldInfo, SystemInfo
+    from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, DatasetInfo, FieldInfo, SystemInfo
 
     def dataset(name: str) -> DatasetInfo:
         fields = tuple(
@@ -104,8 +104,8 @@ def _prepare_ours() -> Any:
     import django
 
     django.setup()
-    from requests_app.bundles.keys import generate_signing_key
-    from requests_app.bundles.writer import write_access_bundle
+    from requests_app.fulfilment.bundles.keys import generate_signing_key
+    from requests_app.fulfilment.bundles.writer import write_access_bundle
 
     context, key = _context(), generate_signing_key()
 

@@ -30,14 +30,15 @@ from django.db import connection, transaction
 
 from bench.benchmarks._common import meets, rate
 from dsar.celery import app as celery_app
-from requests_app import fanout, services
+from requests_app import services
 from requests_app.audit import Actor
-from requests_app.connectors import Subject, connector_for
-from requests_app.connectors.manual import ManualConnector
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.datamap.store import datamap_current, datamap_import, datamap_reachable_only
 from requests_app.demo_estate.seed import seed_estate
+from requests_app.fulfilment import fanout
+from requests_app.fulfilment.connectors import Subject, connector_for
+from requests_app.fulfilment.connectors.manual import ManualConnector
+from requests_app.fulfilment.datamap_versions import datamap_current, datamap_import, datamap_reachable_only
 from requests_app.models import DataSubjectRequest, State, StoreTask, StoreTaskState
 from requests_app.workflow import request_create, transition
 
@@ -102,7 +103,7 @@ class _NoopConnector(ManualConnector):
     """Finds nothing and changes nothing, at once: what is left is the fan-out's own cost."""
 
     def instructions(self, subject: Subject, *, only: set[str] | None = None) -> Any:
-        from requests_app.connectors import ActionCounts
+        from requests_app.fulfilment.connectors import ActionCounts
 
         return ActionCounts()
 

@@ -32,8 +32,8 @@ from dsar.celery import app as celery_app
 from requests_app.audit import Actor
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.datamap.store import datamap_import
 from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
+from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import EmailMessage
 
 # A queue of this run's own: emptied afterwards without touching another run's messages.

@@ -226,7 +226,7 @@ def _seed_redis(url: str, rng: random.Random, ids: dict[str, int], prefix: str, 
     """Write sessions ("session:{user_id}:{token}" hashes) and cookies with their index."""
     import redis
 
-    from requests_app.connectors.redis_store import escape_glob
+    from requests_app.fulfilment.connectors.redis_store import escape_glob
 
     client = redis.Redis.from_url(url, decode_responses=True)
     try:

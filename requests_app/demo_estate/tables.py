@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from requests_app.connectors.sql import engine_url
+from requests_app.fulfilment.connectors.sql import engine_url
 
 DEMO_TABLES = ("users", "completions", "events", "invoices")
 

@@ -1,7 +1,7 @@
 """The data map in the database, editable in the admin, and the versions requests ran with.
 
 The rows hold the same document as the YAML format (`requests_app.datamap`), which
-validates every change before it is used: `requests_app.datamap.store` turns the rows into
+validates every change before it is used: `requests_app.fulfilment.datamap_versions` turns the rows into
 a `DataMap` and back. A request remembers the exact version of the map its store tasks and
 its report used (`DataMapVersion`, by digest), so a later edit never changes what a
 finished request says.

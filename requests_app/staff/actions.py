@@ -15,9 +15,10 @@ from typing import Any
 from django import forms
 from django.db import transaction
 
-from requests_app import deadlines, fulfilment, services
+from requests_app import deadlines, services
 from requests_app.audit import Actor, audit_append
 from requests_app.errors import GuardFailed
+from requests_app.fulfilment import results as fulfilment
 from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State
 from requests_app.staff import forms as staff_forms
 from requests_app.staff.selectors import assignable_users
@@ -217,7 +218,7 @@ ACTIONS: dict[str, Action] = {
             "Mark completed",
             staff_forms.CompleteForm,
             lambda r: _can_move(r, State.COMPLETED),
-            lambda r, actor, d: services.request_complete(request=r, actor=actor, reason=d.get("reason", "")),
+            lambda r, actor, d: fulfilment.request_complete(request=r, actor=actor, reason=d.get("reason", "")),
             "The request is completed and the subject is told.",
             explain=_completion_hint,
         ),

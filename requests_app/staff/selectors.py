@@ -20,10 +20,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from requests_app import deadlines
-from requests_app.models import AuditEvent, DataSubjectRequest, Direction, EmailMessage, RequestType, State
+from requests_app.models import OPEN_STATES, AuditEvent, DataSubjectRequest, Direction, EmailMessage, RequestType, State
 from requests_app.references import reference_normalize
 from requests_app.staff.roles import ACT_CODENAME
-from requests_app.models import OPEN_STATES
 
 SOON_DAYS = 7
 CHART_WEEKS = 12

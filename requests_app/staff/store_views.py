@@ -8,10 +8,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from requests_app import fanout
 from requests_app.audit import Actor, audit_append
 from requests_app.downloads import bundle_open
 from requests_app.errors import ApplicationError
+from requests_app.fulfilment import fanout
 from requests_app.models import NEEDS_PERSON_STATES, StoreOutcome, StoreTask, StoreTaskState
 from requests_app.staff import selectors
 from requests_app.staff.actions import action_refusal_record

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from requests_app import fanout
+from requests_app.fulfilment import fanout
 from requests_app.models import (
     NEEDS_PERSON_STATES,
     DataSubjectRequest,

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from requests_app.audit import Actor
 from requests_app.datamap import DataMapError
-from requests_app.datamap.store import datamap_current
 from requests_app.deadlines import jurisdiction_choices
 from requests_app.errors import ApplicationError
+from requests_app.fulfilment.datamap_versions import datamap_current
 from requests_app.intake import triage
 from requests_app.models import DataSubjectRequest, Direction, EmailMessage, EmailStatus, RequestType
 from requests_app.references import reference_normalize

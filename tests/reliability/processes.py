@@ -111,7 +111,7 @@ def app_environment(broker_url: str, var_dir: Path, extra: dict[str, str] | None
     """What every process of the application gets: the test database, this broker, shared files."""
     import base64
 
-    from requests_app import bundle_keys
+    from requests_app.fulfilment import bundle_keys
 
     bundle_keys.signing_key()
     return {

@@ -18,11 +18,11 @@ from aiosmtpd.controller import Controller
 from django.db import transaction
 
 from requests_app import notifications, services
-from requests_app.connectors import ActionCounts
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.datamap.store import datamap_import
 from requests_app.demo_estate.seed import seed_estate
+from requests_app.fulfilment.connectors import ActionCounts
+from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import DataSubjectRequest, EmailMessage, EmailStatus, State, StoreTask
 from requests_app.workflow import transition
 from tests.estate import Estate

@@ -13,7 +13,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from requests_app import fulfilment, services
+from requests_app import services
+from requests_app.fulfilment import results as fulfilment
 from requests_app.intake.pipeline import email_process, email_receive
 from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreTask
 from tests.email_corpus import corpus_message

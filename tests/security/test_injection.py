@@ -22,8 +22,8 @@ from django.core import mail
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from requests_app.bundles.names import MAX_COMPONENT, NameRegistry, safe_component
-from requests_app.bundles.spool import FORMULA_START, DatasetSpool, csv_cell
+from requests_app.fulfilment.bundles.names import MAX_COMPONENT, NameRegistry, safe_component
+from requests_app.fulfilment.bundles.spool import FORMULA_START, DatasetSpool, csv_cell
 from requests_app.notifications import email_send, notify
 from tests.factories import DataSubjectRequestFactory
 from tests.test_staff_permissions import FAST_HASHERS, client_for, make_cast

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from requests_app.datamap.store import datamap_import
+from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import DataSubjectRequest, State
 from tests.conftest import ROOT
 from tests.estate import FLAKY_MAP, Estate

@@ -21,8 +21,8 @@ from requests_app import services
 from requests_app.audit import Actor
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.datamap.store import datamap_import, datamap_reachable_only
 from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
+from requests_app.fulfilment.datamap_versions import datamap_import, datamap_reachable_only
 from requests_app.models import Channel, DataSubjectRequest, RequestType, State, System, VerificationChallenge
 from requests_app.workflow import request_assign
 

@@ -9,9 +9,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from requests_app import bundle_keys
-from requests_app.bundles.keys import BundleKeyError, load_public_key
-from requests_app.bundles.verify import verify_bundle
+from requests_app.fulfilment import bundle_keys
+from requests_app.fulfilment.bundles.keys import BundleKeyError, load_public_key
+from requests_app.fulfilment.bundles.verify import verify_bundle
 
 
 def _configured_public_key() -> Ed25519PublicKey | None:

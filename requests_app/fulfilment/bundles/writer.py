@@ -23,12 +23,12 @@ from typing import IO, Any, BinaryIO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.template.loader import render_to_string
 
-from requests_app.bundles.inputs import BundleContext, ManualExport, Records
-from requests_app.bundles.keys import key_id
-from requests_app.bundles.manifest import FileEntry, SignedZip
-from requests_app.bundles.names import NameRegistry
-from requests_app.bundles.report import render_access_report
-from requests_app.bundles.spool import DatasetSpool
+from requests_app.fulfilment.bundles.inputs import BundleContext, ManualExport, Records
+from requests_app.fulfilment.bundles.keys import key_id
+from requests_app.fulfilment.bundles.manifest import FileEntry, SignedZip
+from requests_app.fulfilment.bundles.names import NameRegistry
+from requests_app.fulfilment.bundles.report import render_access_report
+from requests_app.fulfilment.bundles.spool import DatasetSpool
 
 # A data map has tens of datasets; each open one holds two temporary files.
 MAX_DATASETS = 500

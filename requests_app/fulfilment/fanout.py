@@ -23,13 +23,14 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from requests_app import evidence, queue, recipients
+from requests_app import queue
 from requests_app.audit import Actor, audit_append
-from requests_app.connectors import ActionCounts, ConnectorError, ConnectorPending, Subject, connector_for
-from requests_app.connectors.manual import ManualConnector
 from requests_app.datamap.schema import DataMap, DataMapError, System, waves
-from requests_app.datamap.store import datamap_of, datamap_snapshot
 from requests_app.errors import GuardFailed
+from requests_app.fulfilment import evidence, recipients
+from requests_app.fulfilment.connectors import ActionCounts, ConnectorError, ConnectorPending, Subject, connector_for
+from requests_app.fulfilment.connectors.manual import ManualConnector
+from requests_app.fulfilment.datamap_versions import datamap_of, datamap_snapshot
 from requests_app.models import (
     FINISHED_STATES,
     NEEDS_PERSON_STATES,

@@ -23,7 +23,9 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from requests_app.connectors.base import (
+from requests_app.datamap.connection import env_value
+from requests_app.datamap.schema import System
+from requests_app.fulfilment.connectors.base import (
     ActionCounts,
     Checkpoint,
     Connector,
@@ -32,8 +34,6 @@ from requests_app.connectors.base import (
     MemoryCheckpoint,
     Subject,
 )
-from requests_app.datamap.connection import env_value
-from requests_app.datamap.schema import System
 
 MAX_JSON = 1_000_000  # bytes of a status answer
 MAX_LINE = 16_000_000  # bytes of one results line

@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from requests_app.bundles.crypto import generate_key, parse_key
-from requests_app.bundles.keys import generate_signing_key, load_signing_key, private_key_pem, public_key_pem
+from requests_app.fulfilment.bundles.crypto import generate_key, parse_key
+from requests_app.fulfilment.bundles.keys import generate_signing_key, load_signing_key, private_key_pem, public_key_pem
 
 
 def _development_file(name: str, make: bytes) -> bytes:

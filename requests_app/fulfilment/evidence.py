@@ -16,10 +16,10 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 
-from requests_app import bundle_keys
-from requests_app.bundles.crypto import decrypt_stream, encrypt_stream
-from requests_app.bundles.names import safe_component
 from requests_app.errors import GuardFailed
+from requests_app.fulfilment import bundle_keys
+from requests_app.fulfilment.bundles.crypto import decrypt_stream, encrypt_stream
+from requests_app.fulfilment.bundles.names import safe_component
 from requests_app.models import StoreTask
 
 

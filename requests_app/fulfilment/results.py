@@ -22,11 +22,14 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from requests_app import bundle_keys, deadlines, evidence, queue, recipients, services
+from requests_app import deadlines, queue, verification
 from requests_app.audit import Actor, audit_append
-from requests_app.bundles.certificate import write_correction_report, write_deletion_certificate
-from requests_app.bundles.crypto import encrypt_stream
-from requests_app.bundles.inputs import (
+from requests_app.datamap.schema import DataMap
+from requests_app.errors import GuardFailed
+from requests_app.fulfilment import bundle_keys, evidence, recipients
+from requests_app.fulfilment.bundles.certificate import write_correction_report, write_deletion_certificate
+from requests_app.fulfilment.bundles.crypto import encrypt_stream
+from requests_app.fulfilment.bundles.inputs import (
     Branding,
     BundleContext,
     CorrectionOutcome,
@@ -39,11 +42,9 @@ from requests_app.bundles.inputs import (
     StoreRecord,
     SystemInfo,
 )
-from requests_app.bundles.writer import write_access_bundle
-from requests_app.connectors import ActionCounts, Subject, connector_for
-from requests_app.datamap.schema import DataMap
-from requests_app.datamap.store import datamap_of
-from requests_app.errors import GuardFailed
+from requests_app.fulfilment.bundles.writer import write_access_bundle
+from requests_app.fulfilment.connectors import ActionCounts, Subject, connector_for
+from requests_app.fulfilment.datamap_versions import datamap_of
 from requests_app.models import (
     OUTCOME_STATES,
     OUTCOME_WORDS,
@@ -58,7 +59,7 @@ from requests_app.models import (
     StoreTask,
     StoreTaskState,
 )
-from requests_app.notifications import absolute_url
+from requests_app.notifications import absolute_url, notify
 from requests_app.workflow import transition
 
 logger = logging.getLogger(__name__)
@@ -76,8 +77,30 @@ def request_fulfil(request_pk: int) -> Bundle | None:
     with transaction.atomic():
         locked = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
         if locked.state == State.IN_PROGRESS:
-            services.request_complete(request=locked, actor=SYSTEM)
+            request_complete(request=locked, actor=SYSTEM)
     return bundle
+
+
+def request_complete(*, request: DataSubjectRequest, actor: Actor, reason: str = "") -> DataSubjectRequest:
+    """Close a fulfilled request and point the subject to the result on their status page.
+
+    The workflow refuses unless every store task has an outcome and the result exists, or,
+    for a request that never reached a store, ``reason`` says why (the subject is told it).
+    """
+    with transaction.atomic():
+        transition(request, State.COMPLETED, actor, reason=reason)
+        not_done = request.store_tasks.filter(state=StoreTaskState.RESOLVED, outcome=StoreOutcome.NOT_DONE)
+        notify(
+            request=request,
+            kind="completion",
+            to=request.subject_email,
+            context={
+                "status_url": verification.status_url(request),
+                "partly": not_done.exists(),
+                "completion_note": request.completion_note,
+            },
+        )
+    return request
 
 
 def fulfilment_failed(request_pk: int, error: str) -> None:

@@ -21,7 +21,10 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from requests_app.connectors.base import (
+from requests_app.datamap.connection import DEFAULT_MASK, env_value
+from requests_app.datamap.schema import Dataset, System
+from requests_app.datamap.validate import PLACEHOLDER
+from requests_app.fulfilment.connectors.base import (
     HASH_PREFIX,
     ActionCounts,
     Checkpoint,
@@ -33,9 +36,6 @@ from requests_app.connectors.base import (
     hash_value,
     retained_reasons,
 )
-from requests_app.datamap.connection import DEFAULT_MASK, env_value
-from requests_app.datamap.schema import Dataset, System
-from requests_app.datamap.validate import PLACEHOLDER
 
 GLOB_CHARS = re.compile(r"([*?\[\]\\])")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from requests_app.connectors.base import ActionCounts, Checkpoint, Connector, Subject
+from requests_app.fulfilment.connectors.base import ActionCounts, Checkpoint, Connector, Subject
 
 
 class ManualConnector(Connector):

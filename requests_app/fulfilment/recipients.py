@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from requests_app.connectors import ActionCounts
 from requests_app.datamap.schema import DataMap, Dataset, System
+from requests_app.fulfilment.connectors import ActionCounts
 from requests_app.models import StoreAction, StoreOutcome, StoreTask, StoreTaskState
 
 

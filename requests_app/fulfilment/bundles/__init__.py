@@ -4,9 +4,9 @@ Plain functions over plain inputs (`inputs.py`); the workflow's finalize step fi
 inputs from the data map and the connectors, and stores the result encrypted (`crypto.py`).
 """
 
-from requests_app.bundles.certificate import write_correction_report, write_deletion_certificate
-from requests_app.bundles.crypto import BundleDecryptError, decrypt_stream, encrypt_stream, parse_key
-from requests_app.bundles.inputs import (
+from requests_app.fulfilment.bundles.certificate import write_correction_report, write_deletion_certificate
+from requests_app.fulfilment.bundles.crypto import BundleDecryptError, decrypt_stream, encrypt_stream, parse_key
+from requests_app.fulfilment.bundles.inputs import (
     Branding,
     BundleContext,
     CorrectionOutcome,
@@ -16,7 +16,7 @@ from requests_app.bundles.inputs import (
     Records,
     SystemInfo,
 )
-from requests_app.bundles.keys import (
+from requests_app.fulfilment.bundles.keys import (
     BundleKeyError,
     generate_signing_key,
     key_id,
@@ -24,8 +24,8 @@ from requests_app.bundles.keys import (
     load_signing_key,
     public_key_pem,
 )
-from requests_app.bundles.verify import VerifyReport, verify_bundle
-from requests_app.bundles.writer import BundleError, BundleSummary, write_access_bundle
+from requests_app.fulfilment.bundles.verify import VerifyReport, verify_bundle
+from requests_app.fulfilment.bundles.writer import BundleError, BundleSummary, write_access_bundle
 
 __all__ = [
     "Branding",

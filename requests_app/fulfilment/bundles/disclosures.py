@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from requests_app.bundles.inputs import BundleContext, FieldInfo
+from requests_app.fulfilment.bundles.inputs import BundleContext, FieldInfo
 
 # A source that means "the subject gave it to us": Art. 15(1)(g) asks only about the others.
 _SUBJECT_SOURCES = frozenset({"", "you", "subject", "data subject", "the data subject", "provided by you"})

@@ -5,7 +5,7 @@ Use `connector_for(system)` to get the connector for a system of the data map.
 
 from __future__ import annotations
 
-from requests_app.connectors.base import (
+from requests_app.fulfilment.connectors.base import (
     ActionCounts,
     Checkpoint,
     Connector,
@@ -17,7 +17,7 @@ from requests_app.connectors.base import (
     Subject,
     hash_value,
 )
-from requests_app.connectors.registry import connector_for
+from requests_app.fulfilment.connectors.registry import connector_for
 
 __all__ = [
     "ActionCounts",

@@ -26,7 +26,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
-from requests_app.connectors.base import (
+from requests_app.datamap.connection import DEFAULT_MASK, env_value
+from requests_app.datamap.schema import Dataset, System
+from requests_app.fulfilment.connectors.base import (
     HASH_PREFIX,
     ActionCounts,
     Checkpoint,
@@ -37,8 +39,6 @@ from requests_app.connectors.base import (
     erasure_groups,
     retained_reasons,
 )
-from requests_app.datamap.connection import DEFAULT_MASK, env_value
-from requests_app.datamap.schema import Dataset, System
 
 DRIVERS = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
 # Keys per IN (...) list: far below every driver's bound-parameter limit (SQLite: 32766).

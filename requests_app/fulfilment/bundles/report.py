@@ -19,9 +19,9 @@ from typing import IO, Any
 
 from django.template.loader import render_to_string
 
-from requests_app.bundles.disclosures import disclosures_build
-from requests_app.bundles.inputs import Branding, BundleContext, FieldInfo, StoreRecord
-from requests_app.bundles.spool import DatasetSpool, displayable
+from requests_app.fulfilment.bundles.disclosures import disclosures_build
+from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, FieldInfo, StoreRecord
+from requests_app.fulfilment.bundles.spool import DatasetSpool, displayable
 
 COLUMNS_PER_TABLE = 6  # more columns than this are split into several tables of one record set
 NUMBER_WIDTH = 5  # percent of the width for the record number column

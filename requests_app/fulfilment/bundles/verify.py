@@ -21,8 +21,8 @@ from typing import IO, Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from requests_app.bundles.keys import ALGORITHM, key_id
-from requests_app.bundles.manifest import COPY_CHUNK, MANIFEST_NAME, SIGNATURE_NAME
+from requests_app.fulfilment.bundles.keys import ALGORITHM, key_id
+from requests_app.fulfilment.bundles.manifest import COPY_CHUNK, MANIFEST_NAME, SIGNATURE_NAME
 
 MAX_MANIFEST_BYTES = 64 << 20
 

@@ -9,27 +9,27 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from requests_app.connectors.base import Connector, ConnectorError
 from requests_app.datamap.schema import System
+from requests_app.fulfilment.connectors.base import Connector, ConnectorError
 
 
 def connector_for(system: System, *, environ: Mapping[str, str] = os.environ) -> Connector:
     """Return the connector for the system's kind, reading its settings from `environ`."""
     # Imported here so that using one kind does not import every other kind's client library.
     if system.kind == "sql":
-        from requests_app.connectors.sql import SqlConnector
+        from requests_app.fulfilment.connectors.sql import SqlConnector
 
         return SqlConnector(system, environ=environ)
     if system.kind == "redis":
-        from requests_app.connectors.redis_store import RedisConnector
+        from requests_app.fulfilment.connectors.redis_store import RedisConnector
 
         return RedisConnector(system, environ=environ)
     if system.kind == "http":
-        from requests_app.connectors.http_processor import HttpProcessorConnector
+        from requests_app.fulfilment.connectors.http_processor import HttpProcessorConnector
 
         return HttpProcessorConnector(system, environ=environ)
     if system.kind == "manual":
-        from requests_app.connectors.manual import ManualConnector
+        from requests_app.fulfilment.connectors.manual import ManualConnector
 
         return ManualConnector(system)
     raise ConnectorError(f"unknown kind {system.kind!r}", transient=False, system=system.name)

@@ -20,7 +20,7 @@ from typing import IO, Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from requests_app.bundles.keys import ALGORITHM, key_id
+from requests_app.fulfilment.bundles.keys import ALGORITHM, key_id
 
 FORMAT = "dsar-bundle"
 FORMAT_VERSION = 1
