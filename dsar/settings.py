@@ -121,7 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "requests_app.context_processors.branding",
+                "requests_app.infra.context_processors.branding",
             ],
         },
     },
@@ -204,7 +204,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Rate limits must be shared by every web process, so production keeps them in Redis (by
 # default the broker's); with the in-memory cache of the quick start they are counted in the
-# database instead (requests_app.ratelimit), and there too while Redis is down.
+# database instead (requests_app.infra.ratelimit), and there too while Redis is down.
 _cache_url = env_secret("DSAR_CACHE_URL", CELERY_BROKER_URL if PRODUCTION else "locmem://")
 if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
@@ -458,7 +458,7 @@ AXES_FAILURE_LIMIT = env_int("DSAR_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DSAR_LOGIN_COOLOFF_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "requests_app.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "requests_app.infra.ratelimit.client_ip"
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
 
 LOGGING = {

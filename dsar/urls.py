@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite  # type: ignore[import-untyped]  # django-otp ships no type information
 
-from requests_app import health
+from requests_app.infra import health
 
 # Staff sign in at /staff/login/ (password with lockout, then the second factor); the admin
 # site uses the same page, and with two-factor required it also wants a verified session.

@@ -12,12 +12,15 @@ from celery import Task, shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from requests_app import notifications, outbox, queue, second_factor, services
 from requests_app.fulfilment import fanout
 from requests_app.fulfilment import results as fulfilment
 from requests_app.fulfilment.connectors import ConnectorError
+from requests_app.infra import queue
 from requests_app.intake import mailbox, pipeline
 from requests_app.models import StoreTask
+from requests_app.notifications import emails as notifications
+from requests_app.services import outbox, second_factor
+from requests_app.services import requests as services
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=5)

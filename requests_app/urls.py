@@ -1,8 +1,8 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from requests_app import public_views
 from requests_app.intake import webhook
+from requests_app.public import views as public_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="request_form", permanent=False)),

@@ -9,9 +9,9 @@ import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from requests_app.audit import Actor
 from requests_app.models import Channel, DataSubjectRequest, RequestType, State
-from requests_app.workflow import request_create, transition
+from requests_app.workflow.audit import Actor
+from requests_app.workflow.transitions import request_create, transition
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from requests_app.audit import Actor
 from requests_app.fulfilment import fanout
 from requests_app.models import StoreTask
+from requests_app.workflow.audit import Actor
 
 STAFF = Actor.system("tests")
 

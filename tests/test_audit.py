@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, connections, transaction
 
-from requests_app.audit import GENESIS_HASH, Actor, audit_append, audit_verify, chain_hash
 from requests_app.errors import AuditChainBroken
 from requests_app.models import AuditChainHead, AuditEvent, AuditEventImmutable, State
-from requests_app.workflow import transition
+from requests_app.workflow.audit import GENESIS_HASH, Actor, audit_append, audit_verify, chain_hash
+from requests_app.workflow.transitions import transition
 from tests.factories import DataSubjectRequestFactory
 
 pytestmark = pytest.mark.django_db

@@ -146,10 +146,10 @@ def test_requester_text_with_html_is_shown_escaped_in_the_browser(page: Page) ->
 def test_a_subject_verified_by_staff_downloads_the_result_through_the_status_link(
     page: Page, celery_worker: Worker, estate: Any
 ) -> None:
-    from requests_app import services
-    from requests_app.audit import Actor
     from requests_app.fulfilment.datamap_versions import datamap_import
     from requests_app.models import Channel, DataSubjectRequest, EmailMessage, State
+    from requests_app.services import requests as services
+    from requests_app.workflow.audit import Actor
     from tests.estate import FLAKY_MAP
 
     datamap_import(FLAKY_MAP, actor=Actor.system("tests"))

@@ -23,14 +23,15 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
-from requests_app import services, verification
-from requests_app.audit import Actor
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.intake.pipeline import email_process, email_receive
 from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State, StoreTask
-from requests_app.workflow import transition
+from requests_app.services import requests as services
+from requests_app.verification import challenges as verification
+from requests_app.workflow.audit import Actor
+from requests_app.workflow.transitions import transition
 from tests.conftest import Worker
 from tests.email_corpus import corpus_message
 from tests.factories import request_in_state, stored_bundle

@@ -9,11 +9,11 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from requests_app.audit import Actor
 from requests_app.datamap import DEMO_DATAMAP_PATH, DataMapError, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.fulfilment.datamap_versions import datamap_current, datamap_import, datamap_snapshot
 from requests_app.models import AuditEvent, DataMapVersion, Field, System
+from requests_app.workflow.audit import Actor
 
 pytestmark = pytest.mark.django_db
 

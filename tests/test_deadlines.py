@@ -12,8 +12,9 @@ from datetime import date
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from requests_app import deadlines
-from requests_app.deadlines import (
+from requests_app.errors import ApplicationError, ExtensionNotAllowed, UnknownJurisdiction
+from requests_app.laws import deadlines
+from requests_app.laws.deadlines import (
     RULES,
     Deadline,
     acknowledge_by,
@@ -23,7 +24,6 @@ from requests_app.deadlines import (
     is_working_day,
     jurisdiction_choices,
 )
-from requests_app.errors import ApplicationError, ExtensionNotAllowed, UnknownJurisdiction
 
 
 @pytest.fixture(autouse=True)

@@ -13,14 +13,14 @@ from django.utils import timezone
 
 from requests_app.fulfilment import bundle_keys
 from requests_app.models import AuditEvent, Bundle, DataSubjectRequest, EmailMessage, State
-from requests_app.verification import status_token
+from requests_app.verification.challenges import status_token
 from tests.factories import request_in_state, stored_bundle
 
 pytestmark = pytest.mark.django_db
 
 
 def _zip(bundle: Bundle) -> bytes:
-    from requests_app.downloads import bundle_open
+    from requests_app.services.downloads import bundle_open
 
     with bundle_open(bundle) as plain:
         return plain.read()

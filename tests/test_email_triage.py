@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from requests_app.audit import Actor
 from requests_app.errors import GuardFailed
 from requests_app.intake.pipeline import email_process, email_receive
 from requests_app.intake.triage import triage_attach, triage_dismiss, triage_new_request
 from requests_app.models import AuditEvent, DataSubjectRequest, EmailMessage, EmailStatus, State
+from requests_app.workflow.audit import Actor
 from tests.email_corpus import corpus_message
 from tests.factories import request_in_state
 

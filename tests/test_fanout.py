@@ -11,8 +11,6 @@ import redis
 import sqlalchemy as sa
 from django.db import transaction
 
-from requests_app import services
-from requests_app.audit import Actor
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
@@ -20,7 +18,9 @@ from requests_app.fulfilment import fanout
 from requests_app.fulfilment.connectors import ActionCounts
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreAction, StoreTask, StoreTaskState
-from requests_app.workflow import transition
+from requests_app.services import requests as services
+from requests_app.workflow.audit import Actor
+from requests_app.workflow.transitions import transition
 from tests.conftest import Worker
 from tests.estate import FLAKY_MAP, Estate
 from tests.factories import DataSubjectRequestFactory
@@ -332,11 +332,11 @@ def test_an_access_request_ends_with_a_signed_bundle_of_the_subjects_data_and_a_
 
     from pypdf import PdfReader
 
-    from requests_app.downloads import bundle_open
     from requests_app.fulfilment import bundle_keys
     from requests_app.fulfilment.bundles.keys import load_public_key
     from requests_app.fulfilment.bundles.verify import verify_bundle
     from requests_app.models import Bundle, EmailMessage
+    from requests_app.services.downloads import bundle_open
 
     email = SPECIAL_EMAILS[0]
     expected = rows_of(demo_estate, email)

@@ -10,10 +10,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from requests_app import notifications, services
-from requests_app.audit import Actor
 from requests_app.models import AuditEvent, EmailMessage, EmailStatus, State
-from requests_app.notifications import KINDS, email_failed, email_send, notify
+from requests_app.notifications import emails as notifications
+from requests_app.notifications.emails import KINDS, email_failed, email_send, notify
+from requests_app.services import requests as services
+from requests_app.workflow.audit import Actor
 from tests.factories import DataSubjectRequestFactory, request_in_state
 
 pytestmark = pytest.mark.django_db

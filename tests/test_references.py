@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from requests_app.references import ALPHABET, reference_generate, reference_normalize
+from requests_app.workflow.references import ALPHABET, reference_generate, reference_normalize
 
 
 def test_a_generated_reference_has_the_public_shape_and_no_ambiguous_letters() -> None:

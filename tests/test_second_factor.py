@@ -8,13 +8,13 @@ import pytest
 import sqlalchemy as sa
 from django.utils import timezone
 
-from requests_app import services
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.demo_estate.seed import SPECIAL_EMAILS, seed_estate
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import DataSubjectRequest, State
-from requests_app.second_factor import request_check_second_factor
+from requests_app.services import requests as services
+from requests_app.services.second_factor import request_check_second_factor
 from tests.estate import Estate
 from tests.factories import DataSubjectRequestFactory
 from tests.fanout_helpers import STAFF

@@ -10,9 +10,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from requests_app.downloads import bundle_open
 from requests_app.fulfilment.evidence import evidence_open
 from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreTask, StoreTaskState
+from requests_app.services.downloads import bundle_open
 from tests.factories import request_in_state, stored_bundle
 from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
 
@@ -144,8 +144,8 @@ def test_an_access_request_searched_by_hand_needs_the_export(cast: Cast) -> None
 
 @pytest.mark.parametrize("closing", ["cancel", "reject"])
 def test_a_closed_request_offers_and_runs_no_store_action(cast: Cast, closing: str) -> None:
-    from requests_app import services
-    from requests_app.audit import Actor
+    from requests_app.services import requests as services
+    from requests_app.workflow.audit import Actor
 
     request, task = with_task(StoreTaskState.FAILED, error="timeout")
     waiting = StoreTask.objects.create(request=request, system="billing", kind="sql", action="erase", step=3)
@@ -206,7 +206,7 @@ def test_an_analyst_replies_to_a_verified_requester_and_it_shows_on_the_status_p
     from django.utils import timezone
 
     from requests_app.models import EmailMessage
-    from requests_app.verification import status_token
+    from requests_app.verification.challenges import status_token
 
     request = request_in_state(State.IN_PROGRESS)
     DataSubjectRequest.objects.filter(pk=request.pk).update(email_verified_at=timezone.now())
@@ -237,10 +237,10 @@ def test_no_reply_reaches_a_requester_before_their_address_is_confirmed(cast: Ca
 
 
 def _correction_waiting_for_approval() -> DataSubjectRequest:
-    from requests_app.audit import Actor
     from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
     from requests_app.datamap.schema import dump_datamap
     from requests_app.fulfilment.datamap_versions import datamap_import
+    from requests_app.workflow.audit import Actor
 
     datamap_import(dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH)), actor=Actor.system("tests"))
     return request_in_state(State.AWAITING_APPROVAL, request_type="correction")
@@ -298,12 +298,12 @@ def test_the_stores_section_refreshes_itself_while_work_is_under_way_and_stops_a
 
 
 def test_a_request_stopped_by_a_broken_map_starts_again_once_it_is_fixed(cast: Cast) -> None:
-    from requests_app import services
-    from requests_app.audit import Actor
     from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
     from requests_app.datamap.schema import dump_datamap
     from requests_app.fulfilment.datamap_versions import datamap_import
     from requests_app.models import Field
+    from requests_app.services import requests as services
+    from requests_app.workflow.audit import Actor
 
     datamap_import(dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH)), actor=Actor.system("tests"))
     Field.objects.filter(name="amount").update(erasure_reason="")  # retained without a reason: invalid

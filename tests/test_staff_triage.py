@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from requests_app.audit import Actor
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.intake.pipeline import email_process, email_receive
 from requests_app.models import DataSubjectRequest, EmailMessage, EmailStatus, Field, State
+from requests_app.workflow.audit import Actor
 from tests.factories import request_in_state
 from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
 

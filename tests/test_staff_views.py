@@ -14,10 +14,10 @@ from django.utils import timezone
 from django_otp.oath import totp  # type: ignore[import-untyped]
 from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 
-from requests_app.audit import Actor
 from requests_app.models import AuditEvent, Channel, DataSubjectRequest, EmailMessage, RequestType, State
 from requests_app.staff import selectors
-from requests_app.workflow import request_assign
+from requests_app.workflow.audit import Actor
+from requests_app.workflow.transitions import request_assign
 from tests.factories import DataSubjectRequestFactory, request_in_state
 from tests.fanout_helpers import use_manual_map
 from tests.test_staff_permissions import FAST_HASHERS, PASSWORD, Cast, client_for, make_cast

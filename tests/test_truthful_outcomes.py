@@ -21,10 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from pypdf import PdfReader
 
-from requests_app import services
-from requests_app.audit import Actor
 from requests_app.demo_estate.seed import SPECIAL_EMAILS
-from requests_app.downloads import bundle_open
 from requests_app.models import (
     AuditEvent,
     Bundle,
@@ -39,7 +36,10 @@ from requests_app.models import (
     StoreTaskState,
     VerificationChallenge,
 )
-from requests_app.verification import challenge_issue
+from requests_app.services import requests as services
+from requests_app.services.downloads import bundle_open
+from requests_app.verification.challenges import challenge_issue
+from requests_app.workflow.audit import Actor
 from tests.conftest import Worker
 from tests.estate import Estate
 from tests.fanout_helpers import STAFF, do_by_hand

@@ -11,8 +11,6 @@ from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from requests_app import services
-from requests_app.audit import Actor
 from requests_app.models import (
     AuditEvent,
     DataSubjectRequest,
@@ -20,7 +18,9 @@ from requests_app.models import (
     State,
     VerificationChallenge,
 )
-from requests_app.verification import LINK_SALT, status_token
+from requests_app.services import requests as services
+from requests_app.verification.challenges import LINK_SALT, status_token
+from requests_app.workflow.audit import Actor
 from tests.fanout_helpers import use_manual_map
 
 pytestmark = pytest.mark.django_db

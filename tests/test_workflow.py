@@ -6,12 +6,13 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from requests_app import deadlines, workflow
-from requests_app.audit import Actor
 from requests_app.errors import ExtensionNotAllowed, GuardFailed, TransitionNotAllowed, UnknownJurisdiction
+from requests_app.laws import deadlines
 from requests_app.models import OPEN_STATES, TERMINAL_STATES, AuditEvent, DataSubjectRequest, RequestType, State
-from requests_app.services import requests_close_unverified
-from requests_app.workflow import (
+from requests_app.services.requests import requests_close_unverified
+from requests_app.workflow import transitions as workflow
+from requests_app.workflow.audit import Actor
+from requests_app.workflow.transitions import (
     TRANSITIONS,
     request_assign,
     request_create,

@@ -30,8 +30,6 @@ from django.db import connection, transaction
 
 from bench.benchmarks._common import meets, rate
 from dsar.celery import app as celery_app
-from requests_app import services
-from requests_app.audit import Actor
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.demo_estate.seed import seed_estate
@@ -40,7 +38,9 @@ from requests_app.fulfilment.connectors import Subject, connector_for
 from requests_app.fulfilment.connectors.manual import ManualConnector
 from requests_app.fulfilment.datamap_versions import datamap_current, datamap_import, datamap_reachable_only
 from requests_app.models import DataSubjectRequest, State, StoreTask, StoreTaskState
-from requests_app.workflow import request_create, transition
+from requests_app.services import requests as services
+from requests_app.workflow.audit import Actor
+from requests_app.workflow.transitions import request_create, transition
 
 ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "dsar-bench"

@@ -23,7 +23,7 @@ from django.utils import timezone
 from bench.benchmarks._common import meets, rate
 from dsar.celery import app as celery_app
 from requests_app.models import DataSubjectRequest, State
-from requests_app.references import reference_generate
+from requests_app.workflow.references import reference_generate
 
 GOAL = ">= 0.025"
 QUEUE = "dsar-bench"

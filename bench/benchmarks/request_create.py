@@ -17,10 +17,10 @@ from django.db import connection
 from django.utils import timezone
 
 from bench.benchmarks._common import meets, rate
-from requests_app.audit import Actor
 from requests_app.models import DataSubjectRequest, State
-from requests_app.references import reference_generate
-from requests_app.workflow import request_create
+from requests_app.workflow.audit import Actor
+from requests_app.workflow.references import reference_generate
+from requests_app.workflow.transitions import request_create
 
 GOAL = ">= 0.2"
 

@@ -29,12 +29,12 @@ from django.test.utils import override_settings
 
 from bench.benchmarks._common import meets
 from dsar.celery import app as celery_app
-from requests_app.audit import Actor
 from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import EmailMessage
+from requests_app.workflow.audit import Actor
 
 # A queue of this run's own: emptied afterwards without touching another run's messages.
 QUEUE = f"dsar-bench-parity-{uuid.uuid4().hex[:8]}"

@@ -11,10 +11,10 @@ from typing import Any
 
 from django.db import transaction
 
-from requests_app.audit import Actor, audit_append
 from requests_app.datamap.schema import DataMap, dump_datamap
 from requests_app.datamap.validate import FIELD_KEYS, load_datamap
 from requests_app.models import DataMapVersion, Dataset, Field, System
+from requests_app.workflow.audit import Actor, audit_append
 
 
 def datamap_document() -> dict[str, Any]:

@@ -23,14 +23,13 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from requests_app import queue
-from requests_app.audit import Actor, audit_append
 from requests_app.datamap.schema import DataMap, DataMapError, System, waves
 from requests_app.errors import GuardFailed
 from requests_app.fulfilment import evidence, recipients
 from requests_app.fulfilment.connectors import ActionCounts, ConnectorError, ConnectorPending, Subject, connector_for
 from requests_app.fulfilment.connectors.manual import ManualConnector
 from requests_app.fulfilment.datamap_versions import datamap_of, datamap_snapshot
+from requests_app.infra import queue
 from requests_app.models import (
     FINISHED_STATES,
     NEEDS_PERSON_STATES,
@@ -43,7 +42,8 @@ from requests_app.models import (
     StoreTask,
     StoreTaskState,
 )
-from requests_app.workflow import transition
+from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.transitions import transition
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("fanout")

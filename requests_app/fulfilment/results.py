@@ -22,8 +22,6 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from requests_app import deadlines, queue, verification
-from requests_app.audit import Actor, audit_append
 from requests_app.datamap.schema import DataMap
 from requests_app.errors import GuardFailed
 from requests_app.fulfilment import bundle_keys, evidence, recipients
@@ -45,6 +43,8 @@ from requests_app.fulfilment.bundles.inputs import (
 from requests_app.fulfilment.bundles.writer import write_access_bundle
 from requests_app.fulfilment.connectors import ActionCounts, Subject, connector_for
 from requests_app.fulfilment.datamap_versions import datamap_of
+from requests_app.infra import queue
+from requests_app.laws import deadlines
 from requests_app.models import (
     OUTCOME_STATES,
     OUTCOME_WORDS,
@@ -59,8 +59,10 @@ from requests_app.models import (
     StoreTask,
     StoreTaskState,
 )
-from requests_app.notifications import absolute_url, notify
-from requests_app.workflow import transition
+from requests_app.notifications.emails import absolute_url, notify
+from requests_app.verification import challenges as verification
+from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.transitions import transition
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("fulfilment")

@@ -11,7 +11,7 @@ import unicodedata
 from html import unescape
 from html.parser import HTMLParser
 
-from requests_app.references import reference_normalize
+from requests_app.workflow.references import reference_normalize
 
 
 def unsurrogate(text: str) -> str:

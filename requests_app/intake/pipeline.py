@@ -19,8 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from requests_app import fraud, queue, services
-from requests_app.audit import Actor, audit_append
+from requests_app.infra import queue
 from requests_app.intake.email_parse import EmailParseError, ParsedEmail, mask_address, parse_email
 from requests_app.intake.email_text import detect_request_type, find_reference, stated_name
 from requests_app.models import (
@@ -32,7 +31,10 @@ from requests_app.models import (
     EmailStatus,
     State,
 )
-from requests_app.workflow import transition
+from requests_app.services import requests as services
+from requests_app.verification import fraud
+from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.transitions import transition
 
 logger = logging.getLogger(__name__)
 

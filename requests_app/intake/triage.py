@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from requests_app import services
-from requests_app.audit import Actor, audit_append
 from requests_app.errors import GuardFailed
 from requests_app.models import Channel, DataSubjectRequest, Direction, EmailMessage, EmailStatus
+from requests_app.services import requests as services
+from requests_app.workflow.audit import Actor, audit_append
 
 
 def _claim(message: EmailMessage) -> EmailMessage:

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import requests_app.deadlines
+import requests_app.laws.deadlines
 from django.conf import settings
 from django.db import migrations, models
 
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('subject_name', models.CharField(blank=True, max_length=200)),
                 ('subject_identifiers', models.JSONField(blank=True, default=dict, help_text='Other identifiers the subject gave, such as a phone number or account id.')),
                 ('details', models.TextField(blank=True)),
-                ('jurisdiction', models.CharField(choices=requests_app.deadlines.jurisdiction_choices, max_length=16)),
+                ('jurisdiction', models.CharField(choices=requests_app.laws.deadlines.jurisdiction_choices, max_length=16)),
                 ('state', models.CharField(choices=[('pending_verification', 'Waiting for identity verification'), ('verified', 'Identity verified'), ('awaiting_approval', 'Waiting for approval'), ('in_progress', 'In progress'), ('needs_attention', 'Needs attention'), ('awaiting_requester', 'Waiting for the requester'), ('completed', 'Completed'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled'), ('closed_unverified', 'Closed: identity not verified')], default='pending_verification', editable=False, max_length=24)),
                 ('received_at', models.DateTimeField()),
                 ('due_at', models.DateField(help_text="The last day to answer, in the company's time zone.")),

@@ -27,7 +27,7 @@ class AuditEvent(models.Model):
     """One thing that happened, in an append-only hash chain.
 
     ``hash`` is the SHA-256 of ``prev_hash`` followed by the event's canonical content
-    (see ``requests_app.audit``), so changing, removing or reordering any event breaks every
+    (see ``requests_app.workflow.audit``), so changing, removing or reordering any event breaks every
     hash after it. ``seq`` numbers the chain without gaps. On PostgreSQL a trigger rejects
     UPDATE and DELETE on the table; the ORM refuses them everywhere.
     """

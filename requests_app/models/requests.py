@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.deadlines import jurisdiction_choices
+from requests_app.laws.deadlines import jurisdiction_choices
 
 
 class State(models.TextChoices):
@@ -51,7 +51,7 @@ class DataSubjectRequest(models.Model):
 
     ``reference`` is the public name (``DSR-7KQ2-M9XD``): random, so that it cannot be
     guessed or enumerated, and separate from the primary key. ``state`` is assigned only by
-    ``requests_app.workflow``.
+    ``requests_app.workflow.transitions``.
     """
 
     reference = models.CharField(max_length=13, unique=True, editable=False)

@@ -15,14 +15,15 @@ from typing import Any
 from django import forms
 from django.db import transaction
 
-from requests_app import deadlines, services
-from requests_app.audit import Actor, audit_append
 from requests_app.errors import GuardFailed
 from requests_app.fulfilment import results as fulfilment
+from requests_app.laws import deadlines
 from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State
+from requests_app.services import requests as services
 from requests_app.staff import forms as staff_forms
 from requests_app.staff.selectors import assignable_users
-from requests_app.workflow import TRANSITIONS, completion_blockers, request_assign, transition
+from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.transitions import TRANSITIONS, completion_blockers, request_assign, transition
 
 
 def request_note_add(*, request: DataSubjectRequest, actor: Actor, note: str) -> AuditEvent:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from requests_app.deadlines import jurisdiction_choices
+from requests_app.laws.deadlines import jurisdiction_choices
 from requests_app.models import Channel, RequestType, State
 from requests_app.staff import selectors
 from requests_app.staff.reason_templates import REJECTION_REASONS

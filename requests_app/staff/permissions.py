@@ -21,7 +21,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
 from dsar.log_redaction import redact
-from requests_app.audit import Actor, audit_append
+from requests_app.workflow.audit import Actor, audit_append
 
 VIEW = "requests_app.view_datasubjectrequest"
 ACT = "requests_app.act_on_request"

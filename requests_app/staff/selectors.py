@@ -19,10 +19,10 @@ from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from requests_app import deadlines
+from requests_app.laws import deadlines
 from requests_app.models import OPEN_STATES, AuditEvent, DataSubjectRequest, Direction, EmailMessage, RequestType, State
-from requests_app.references import reference_normalize
 from requests_app.staff.roles import ACT_CODENAME
+from requests_app.workflow.references import reference_normalize
 
 SOON_DAYS = 7
 CHART_WEEKS = 12

@@ -8,14 +8,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from requests_app.audit import Actor, audit_append
-from requests_app.downloads import bundle_open
 from requests_app.errors import ApplicationError
 from requests_app.fulfilment import fanout
 from requests_app.models import NEEDS_PERSON_STATES, StoreOutcome, StoreTask, StoreTaskState
+from requests_app.services.downloads import bundle_open
 from requests_app.staff import selectors
 from requests_app.staff.actions import action_refusal_record
 from requests_app.staff.permissions import ACT, PERSONAL_DATA, staff_required
+from requests_app.workflow.audit import Actor, audit_append
 
 
 def _actor(request: HttpRequest) -> Actor:

@@ -8,15 +8,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from requests_app.audit import Actor
 from requests_app.datamap import DataMapError
-from requests_app.deadlines import jurisdiction_choices
 from requests_app.errors import ApplicationError
 from requests_app.fulfilment.datamap_versions import datamap_current
 from requests_app.intake import triage
+from requests_app.laws.deadlines import jurisdiction_choices
 from requests_app.models import DataSubjectRequest, Direction, EmailMessage, EmailStatus, RequestType
-from requests_app.references import reference_normalize
 from requests_app.staff.permissions import ACT, PERSONAL_DATA, VIEW, record_personal_data_read, staff_required
+from requests_app.workflow.audit import Actor
+from requests_app.workflow.references import reference_normalize
 
 
 class NewRequestForm(forms.Form):

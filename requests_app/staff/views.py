@@ -19,8 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from requests_app import progress
-from requests_app.audit import Actor
 from requests_app.errors import ApplicationError
 from requests_app.models import DataSubjectRequest, RequestType
 from requests_app.staff import charts, selectors, stores
@@ -41,7 +39,9 @@ from requests_app.staff.permissions import (
     staff_required,
 )
 from requests_app.staff.reason_templates import reason_template
-from requests_app.workflow import request_assign
+from requests_app.workflow import progress
+from requests_app.workflow.audit import Actor
+from requests_app.workflow.transitions import request_assign
 
 SEARCH_SESSION_KEY = "staff_queue_search"
 FILTER_NAMES = frozenset(QueueFilterForm.base_fields) | {"page"}

@@ -13,10 +13,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from requests_app import services
 from requests_app.fulfilment import results as fulfilment
 from requests_app.intake.pipeline import email_process, email_receive
 from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreTask
+from requests_app.services import requests as services
 from tests.email_corpus import corpus_message
 from tests.factories import request_in_state
 from tests.fanout_helpers import STAFF, use_manual_map
@@ -91,7 +91,7 @@ def test_a_result_that_cannot_be_made_leaves_the_request_to_a_person_who_can_try
 
 
 def test_a_mangled_status_link_and_another_requests_link_get_the_same_answer() -> None:
-    from requests_app.verification import status_token
+    from requests_app.verification.challenges import status_token
 
     mine = request_in_state(State.IN_PROGRESS)
     DataSubjectRequest.objects.filter(pk=mine.pk).update(verified_at=timezone.now())

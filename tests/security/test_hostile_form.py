@@ -18,7 +18,7 @@ from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from requests_app.forms import RequestForm
+from requests_app.public.forms import RequestForm
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from requests_app.fulfilment.bundles.names import MAX_COMPONENT, NameRegistry, safe_component
 from requests_app.fulfilment.bundles.spool import FORMULA_START, DatasetSpool, csv_cell
-from requests_app.notifications import email_send, notify
+from requests_app.notifications.emails import email_send, notify
 from tests.factories import DataSubjectRequestFactory
 from tests.test_staff_permissions import FAST_HASHERS, client_for, make_cast
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from requests_app.audit import Actor, audit_append
-from requests_app.downloads import bundle_open
 from requests_app.models import Bundle, DataSubjectRequest
-from requests_app.references import reference_normalize
+from requests_app.services.downloads import bundle_open
+from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.references import reference_normalize
 
 
 class Command(BaseCommand):

@@ -9,11 +9,11 @@ from typing import Any
 import yaml
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from requests_app.audit import Actor
 from requests_app.datamap import DataMapError, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.datamap.warnings import secret_field_warnings
 from requests_app.fulfilment.datamap_versions import datamap_current, datamap_import
+from requests_app.workflow.audit import Actor
 
 
 class Command(BaseCommand):

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from requests_app import deadlines
 from requests_app.errors import ApplicationError
+from requests_app.laws import deadlines
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from requests_app.audit import audit_verify
+from requests_app.workflow.audit import audit_verify
 
 
 class Command(BaseCommand):

@@ -16,9 +16,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from requests_app import deadlines
-from requests_app.audit import Actor, audit_append
 from requests_app.errors import ExtensionNotAllowed, GuardFailed, TransitionNotAllowed
+from requests_app.laws import deadlines
 from requests_app.models import (
     FINISHED_STATES,
     OPEN_STATES,
@@ -33,7 +32,8 @@ from requests_app.models import (
     StoreTaskState,
     VerificationPolicy,
 )
-from requests_app.references import reference_generate
+from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.references import reference_generate
 
 # Any open state may be rejected (with a reason the subject is told) or cancelled, and may
 # pause to wait for the requester; a paused request goes back to the state it paused from.

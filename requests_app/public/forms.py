@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from requests_app import regions
 from requests_app.models import RequestType, VerificationPolicy
+from requests_app.public import regions
 
 MAX_DETAILS = 5000
 

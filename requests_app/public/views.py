@@ -20,11 +20,16 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
-from requests_app import downloads, progress, ratelimit, regions, services, verification
-from requests_app.forms import RequestForm, ResendForm, VerifyCodeForm
 from requests_app.fulfilment import bundle_keys
+from requests_app.infra import ratelimit
 from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction
-from requests_app.verification import VerificationFailed
+from requests_app.public import regions
+from requests_app.public.forms import RequestForm, ResendForm, VerifyCodeForm
+from requests_app.services import downloads
+from requests_app.services import requests as services
+from requests_app.verification import challenges as verification
+from requests_app.verification.challenges import VerificationFailed
+from requests_app.workflow import progress
 
 # Messages from the privacy team that the status page shows (never links or codes).
 STATUS_PAGE_KINDS = ("more_information", "reply", "extension", "rejection", "completion", "closed_unverified")

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from requests_app import notifications, queue, ratelimit, second_factor
+from requests_app.infra import queue, ratelimit
 from requests_app.models import (
     Bundle,
     DataSubjectRequest,
@@ -26,6 +26,8 @@ from requests_app.models import (
     State,
     VerificationPolicy,
 )
+from requests_app.notifications import emails as notifications
+from requests_app.services import second_factor
 
 BATCH = 500
 

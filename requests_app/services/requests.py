@@ -17,11 +17,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app import fraud, queue, verification
-from requests_app.audit import Actor, audit_append
 from requests_app.datamap import DataMapError
 from requests_app.errors import GuardFailed, TransitionNotAllowed
 from requests_app.fulfilment import fanout
+from requests_app.infra import queue
 from requests_app.models import (
     ChallengePurpose,
     DataSubjectRequest,
@@ -29,8 +28,11 @@ from requests_app.models import (
     VerificationChallenge,
     VerificationPolicy,
 )
-from requests_app.notifications import absolute_url, notify
-from requests_app.workflow import request_create, request_extend, transition
+from requests_app.notifications.emails import absolute_url, notify
+from requests_app.verification import challenges as verification
+from requests_app.verification import fraud
+from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.transitions import request_create, request_extend, transition
 
 
 def requester_email(request: DataSubjectRequest) -> str:
@@ -115,7 +117,7 @@ def request_resend_verification(*, reference: str, email: str) -> None:
 
     Says nothing either way: the caller shows the same page whatever happened.
     """
-    from requests_app.references import reference_normalize
+    from requests_app.workflow.references import reference_normalize
 
     normalized = reference_normalize(reference)
     if not normalized:

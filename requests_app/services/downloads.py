@@ -15,13 +15,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from requests_app import verification
-from requests_app.audit import Actor, audit_append
 from requests_app.errors import ApplicationError
 from requests_app.fulfilment import bundle_keys
 from requests_app.fulfilment.bundles.crypto import decrypt_stream
 from requests_app.models import Bundle, ChallengePurpose, DataSubjectRequest, VerificationChallenge
-from requests_app.notifications import notify
+from requests_app.notifications.emails import notify
+from requests_app.verification import challenges as verification
+from requests_app.workflow.audit import Actor, audit_append
 
 
 class DownloadRefused(ApplicationError):

@@ -23,9 +23,9 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from requests_app import queue
-from requests_app.audit import Actor, audit_append
+from requests_app.infra import queue
 from requests_app.models import DataSubjectRequest, Direction, EmailMessage, EmailStatus
+from requests_app.workflow.audit import Actor, audit_append
 
 logger = logging.getLogger(__name__)
 

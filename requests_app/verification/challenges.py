@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app.errors import ApplicationError
 from requests_app.models import DataSubjectRequest, VerificationChallenge
-from requests_app.notifications import absolute_url
-from requests_app.references import reference_normalize
+from requests_app.notifications.emails import absolute_url
+from requests_app.workflow.references import reference_normalize
 
 LINK_SALT = "dsar.verification.link"
 STATUS_SALT = "dsar.status"

@@ -1,0 +1,1 @@
+"""The laws a request answers to: each jurisdiction's response deadline as cited data."""

@@ -1,0 +1,1 @@
+"""Emails to requesters and staff: rendered from templates, recorded, sent after commit."""
