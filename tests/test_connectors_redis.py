@@ -243,6 +243,55 @@ def test_an_interrupted_erasure_continues_from_its_checkpoint_and_ends_like_an_u
                 client.delete(*keys)
 
 
+class CrashingCheckpoint(MemoryCheckpoint):
+    """A checkpoint whose process dies around Redis's write of the third batch.
+
+    ``before_write``: the batch's pending counts are saved, then the process dies before
+    Redis writes. ``after_write``: Redis writes the batch, then the process dies before the
+    checkpoint says so.
+    """
+
+    def __init__(self, moment: str) -> None:
+        super().__init__()
+        self.moment, self.pending_saves, self.armed = moment, 0, False
+
+    def save(self, state: dict[str, Any]) -> None:
+        if self.armed:
+            raise Interrupted
+        pending = any("pending" in entry for entry in state.get("datasets", {}).values())
+        super().save(state)
+        self.pending_saves += pending
+        if pending and self.pending_saves == 3:
+            if self.moment == "before_write":
+                raise Interrupted
+            self.armed = True
+
+
+@pytest.mark.parametrize("moment", ["before_write", "after_write"])
+def test_a_run_killed_around_the_write_counts_that_batch_exactly_once(
+    client: redis.Redis, redis_url: str, moment: str
+) -> None:
+    subject = Subject({"email": ("ada@example.org",)})
+    first, second = f"dsar-test-{uuid.uuid4().hex[:10]}:", f"dsar-test-{uuid.uuid4().hex[:10]}:"
+    try:
+        populate(client, first, heavy_visits=300)
+        populate(client, second, heavy_visits=300)
+        uninterrupted = profiles(first, redis_url).erase(subject, MemoryCheckpoint(), batch_size=20)
+
+        checkpoint = CrashingCheckpoint(moment)
+        with pytest.raises(Interrupted):
+            profiles(second, redis_url).erase(subject, checkpoint, batch_size=20)
+        resumed = profiles(second, redis_url).erase(subject, MemoryCheckpoint(checkpoint.state), batch_size=20)
+
+        assert keyspace(client, second) == keyspace(client, first)
+        assert resumed.to_dict() == uninterrupted.to_dict()
+    finally:
+        for prefix in (first, second):
+            keys = list(client.scan_iter(match=escape_glob(prefix) + "*", count=1000))
+            if keys:
+                client.delete(*keys)
+
+
 def test_correction_changes_only_correctable_fields_and_refuses_others(
     client: redis.Redis, prefix: str, redis_url: str
 ) -> None:

@@ -255,6 +255,48 @@ def test_an_interrupted_erasure_continues_from_its_checkpoint_and_ends_like_an_u
     assert resumed.to_dict() == uninterrupted.to_dict()
 
 
+class CrashingCheckpoint(MemoryCheckpoint):
+    """A checkpoint whose process dies around the store's commit of its third batch.
+
+    ``before_commit``: the batch's pending counts are saved, then the process dies, so the
+    store rolls the batch back. ``after_commit``: the store commits the batch, then the
+    process dies before the checkpoint says so.
+    """
+
+    def __init__(self, moment: str) -> None:
+        super().__init__()
+        self.moment, self.pending_saves, self.armed = moment, 0, False
+
+    def save(self, state: dict[str, Any]) -> None:
+        if self.armed:
+            raise Interrupted
+        pending = any("pending" in entry for entry in state.get("datasets", {}).values())
+        super().save(state)
+        self.pending_saves += pending
+        if pending and self.pending_saves == 3:
+            if self.moment == "before_commit":
+                raise Interrupted
+            self.armed = True
+
+
+@pytest.mark.parametrize("moment", ["before_commit", "after_commit"])
+@pytest.mark.parametrize("system", ["telemetry", "api_usage"])
+def test_a_run_killed_around_the_stores_commit_counts_that_batch_exactly_once(
+    estate: Estate, system: str, moment: str
+) -> None:
+    subject = estate.subject(estate.summary.heavy_emails[0])
+    uninterrupted = estate.connector(system).erase(subject, MemoryCheckpoint(), batch_size=50)
+    expected = estate.snapshot()
+
+    estate.reseed()
+    checkpoint = CrashingCheckpoint(moment)
+    with pytest.raises(Interrupted):
+        estate.connector(system).erase(subject, checkpoint, batch_size=50)
+    resumed = estate.connector(system).erase(subject, MemoryCheckpoint(checkpoint.state), batch_size=50)
+    assert estate.snapshot() == expected
+    assert resumed.to_dict() == uninterrupted.to_dict()
+
+
 def test_correction_changes_only_the_allowed_fields_of_the_subject(estate: Estate) -> None:
     email = estate.summary.heavy_emails[0]
     subject = estate.subject(email)

@@ -15,6 +15,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import asdict
 from typing import Any
 
 import redis
@@ -36,6 +37,9 @@ from requests_app.fulfilment.connectors.base import (
     hash_value,
     retained_reasons,
 )
+
+# Called with a batch's counts just before its writes: the checkpoint saves them as pending.
+BeforeWrite = Callable[[DatasetCounts], None]
 
 GLOB_CHARS = re.compile(r"([*?\[\]\\])")
 
@@ -148,8 +152,8 @@ class RedisConnector(Connector):
         self.check_correction(changes)
         datasets = [d for d in self.system.datasets if changes.get(d.name)]
 
-        def correct_keys(dataset: Dataset, keys: list[str]) -> DatasetCounts:
-            return self._correct_keys(dataset, keys, changes[dataset.name])
+        def correct_keys(dataset: Dataset, keys: list[str], before_write: BeforeWrite) -> DatasetCounts:
+            return self._correct_keys(dataset, keys, changes[dataset.name], before_write)
 
         return self._run(subject, checkpoint, datasets, correct_keys, 1000, lambda: None)
 
@@ -158,11 +162,15 @@ class RedisConnector(Connector):
         subject: Subject,
         checkpoint: Checkpoint,
         datasets: list[Dataset] | tuple[Dataset, ...],
-        apply: Callable[[Dataset, list[str]], DatasetCounts],
+        apply: Callable[[Dataset, list[str], BeforeWrite], DatasetCounts],
         batch_size: int,
         heartbeat: Callable[[], None],
     ) -> ActionCounts:
-        """Apply `apply` to each batch of the subject's keys, saving the position after each."""
+        """Apply `apply` to each batch of the subject's keys, saving the position after each.
+
+        Before a batch writes, its keys and counts are saved as ``pending``: a run killed
+        between Redis's write and the checkpoint's save still counts that batch once.
+        """
         state = checkpoint.get()
         with self._errors():
             run_subject = self.run_subject(subject, state)
@@ -174,12 +182,22 @@ class RedisConnector(Connector):
                 totals.retained_reasons = retained_reasons(dataset)
                 if entry["done"]:
                     continue
+                if entry.get("pending"):
+                    _settle_pending(entry, totals, _without_pending(apply, dataset))
+                    state["counts"] = counts.to_dict()
+                    checkpoint.save(state)
                 for keys, position in self._key_batches(dataset, run_subject, entry["position"], batch_size):
-                    done = apply(dataset, keys) if keys else DatasetCounts()
-                    for name in ("matched", "deleted", "nulled", "masked", "hashed", "corrected", "retained"):
-                        setattr(totals, name, getattr(totals, name) + getattr(done, name))
-                    totals.merge_previous(done)
+
+                    def before_write(
+                        done: DatasetCounts, keys: list[str] = keys, position: Any = position, entry: Any = entry
+                    ) -> None:
+                        entry["pending"] = {"keys": keys, "position": position, "done": asdict(done)}
+                        checkpoint.save(state)
+
+                    done = apply(dataset, keys, before_write) if keys else DatasetCounts()
+                    _add(totals, done)
                     entry["position"] = position
+                    entry.pop("pending", None)
                     state["counts"] = counts.to_dict()
                     checkpoint.save(state)
                     heartbeat()
@@ -188,12 +206,15 @@ class RedisConnector(Connector):
                 checkpoint.save(state)
         return counts
 
-    def _erase_keys(self, dataset: Dataset, keys: list[str]) -> DatasetCounts:
+    def _erase_keys(self, dataset: Dataset, keys: list[str], before_write: BeforeWrite) -> DatasetCounts:
         groups = erasure_groups(dataset)
         existing = self._existing(dataset, keys)
         done = DatasetCounts(matched=len(existing))
         if "delete_row" in groups or (dataset.locator.get("type", "hash") != "hash" and "null" in groups):
-            done.deleted = int(self.client.delete(*existing)) if existing else 0
+            if existing:
+                done.deleted = len(existing)
+                before_write(done)
+                self.client.delete(*existing)
             return done
         done.retained = len(existing) if "retain" in groups else 0
         names = [f.name for f in dataset.fields if f.erasure in ("null", "mask", "hash")]
@@ -207,6 +228,7 @@ class RedisConnector(Connector):
                 fields = [f.name for f in groups.get(action, [])]
                 if self._erase_fields(writes, dataset, key, action, {n: row[n] for n in fields}):
                     setattr(done, attribute, getattr(done, attribute) + 1)
+        before_write(done)
         writes.execute()
         return done
 
@@ -228,7 +250,9 @@ class RedisConnector(Connector):
             pipe.set(key, next(iter(new.values())), keepttl=True)
         return bool(new)
 
-    def _correct_keys(self, dataset: Dataset, keys: list[str], values: dict[str, Any]) -> DatasetCounts:
+    def _correct_keys(
+        self, dataset: Dataset, keys: list[str], values: dict[str, Any], before_write: BeforeWrite
+    ) -> DatasetCounts:
         existing = self._existing(dataset, keys)
         done = DatasetCounts(matched=len(existing))
         redis_type = self._expected_type(dataset)
@@ -246,6 +270,7 @@ class RedisConnector(Connector):
             elif new:
                 writes.set(key, new[names[0]], keepttl=True)
             done.corrected += 1 if new else 0
+        before_write(done)
         writes.execute()
         return done
 
@@ -334,3 +359,31 @@ class RedisConnector(Connector):
         except redis.RedisError as exc:
             transient = isinstance(exc, redis.ConnectionError | redis.TimeoutError)
             raise self.error(f"Redis error: {type(exc).__name__}: {exc}", transient=transient) from exc
+
+
+def _without_pending(
+    apply: Callable[[Dataset, list[str], BeforeWrite], DatasetCounts], dataset: Dataset
+) -> Callable[[list[str]], DatasetCounts]:
+    """`apply` for one dataset, recording no pending batch: a settled batch is counted at once."""
+    return lambda keys: apply(dataset, keys, lambda done: None)
+
+
+def _add(totals: DatasetCounts, done: DatasetCounts) -> None:
+    for name in ("matched", "deleted", "nulled", "masked", "hashed", "corrected", "retained"):
+        setattr(totals, name, getattr(totals, name) + getattr(done, name))
+    totals.merge_previous(done)
+
+
+def _settle_pending(
+    entry: dict[str, Any], totals: DatasetCounts, apply_again: Callable[[list[str]], DatasetCounts]
+) -> None:
+    """Count the batch an interrupted run left pending exactly once, whether or not Redis wrote it.
+
+    Every action only touches keys that still need it: if the writes happened, applying the
+    batch again changes nothing and the counts saved before them are the batch's; if they did
+    not, this does the work and its own counts are the batch's.
+    """
+    pending = entry.pop("pending")
+    again = apply_again(list(pending["keys"]))
+    _add(totals, again if again.changes else DatasetCounts(**pending["done"]))
+    entry["position"] = pending["position"]

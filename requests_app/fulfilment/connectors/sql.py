@@ -18,7 +18,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -174,7 +174,9 @@ class SqlConnector(Connector):
 
         The checkpoint keeps the identifiers (fixed for the run), each dataset's last
         committed key and whether it is done, and the counts so far: a resumed run reports
-        the same totals as one that was never interrupted.
+        the same totals as one that was never interrupted. Each batch's counts are saved as
+        ``pending`` before the store commits it, so a run killed between the store's commit
+        and the checkpoint's still knows what that batch did (see :meth:`_settle_pending`).
         """
         state = checkpoint.get()
         run_subject = self.run_subject(subject, state)
@@ -190,29 +192,75 @@ class SqlConnector(Connector):
                 with conn.begin():
                     target = self._target(conn, dataset)
                 where = self._match(target, run_subject)
+                retains = bool(totals.retained_reasons)
+                if where is not None and entry.get("pending"):
+                    self._settle_pending(conn, target, dataset, where, entry, totals, apply, retains=retains)
+                    state["counts"] = counts.to_dict()
+                    checkpoint.save(state)
                 while where is not None:
                     # One transaction per batch: the keys, then one statement per action on them.
                     with conn.begin():
                         keys = self._next_keys(conn, target, where, entry["last_pk"], batch_size)
                         done = apply(conn, target, dataset, keys) if keys else DatasetCounts()
+                        if keys:
+                            entry["pending"] = {"last": jsonable(keys[-1]), "matched": len(keys), "done": asdict(done)}
+                            checkpoint.save(state)
                     if not keys:
                         break
-                    _add(totals, done, matched=len(keys), retains=bool(totals.retained_reasons))
-                    entry["last_pk"] = jsonable(keys[-1])
+                    _add(totals, done, matched=len(keys), retains=retains)
+                    entry["last_pk"] = entry.pop("pending")["last"]
                     state["counts"] = counts.to_dict()
                     checkpoint.save(state)
                     heartbeat()
                 entry["done"] = True
+                entry.pop("pending", None)
                 state["counts"] = counts.to_dict()
                 checkpoint.save(state)
         return counts
 
+    def _settle_pending(
+        self,
+        conn: Connection,
+        target: Target,
+        dataset: Dataset,
+        where: sa.ColumnElement[bool],
+        entry: dict[str, Any],
+        totals: DatasetCounts,
+        apply: Callable[[Connection, Target, Dataset, Sequence[Any]], DatasetCounts],
+        *,
+        retains: bool,
+    ) -> None:
+        """Count the batch an interrupted run left pending exactly once, whether or not it committed.
+
+        The batch is applied again to the keys it covered. Every action only touches rows that
+        still need it, so if the store committed the batch, this changes nothing and the counts
+        saved before that commit are the batch's; if the store rolled it back, this does the
+        work and its own counts are the batch's.
+        """
+        pending = entry["pending"]
+        with conn.begin():
+            keys = self._next_keys(conn, target, where, entry["last_pk"], None, upto=pending["last"])
+            again = apply(conn, target, dataset, keys) if keys else DatasetCounts()
+        done = again if again.changes else DatasetCounts(**pending["done"])
+        _add(totals, done, matched=max(len(keys), int(pending["matched"])), retains=retains)
+        entry["last_pk"] = pending["last"]
+        del entry["pending"]
+
     def _next_keys(
-        self, conn: Connection, target: Target, where: sa.ColumnElement[bool], last: Any, limit: int
+        self,
+        conn: Connection,
+        target: Target,
+        where: sa.ColumnElement[bool],
+        last: Any,
+        limit: int | None,
+        *,
+        upto: Any = None,
     ) -> list[Any]:
         query = sa.select(target.pk).where(where).order_by(target.pk).limit(limit)
         if last is not None:
             query = query.where(target.pk > _coerce_one(target.pk, last))
+        if upto is not None:
+            query = query.where(target.pk <= _coerce_one(target.pk, upto))
         return list(conn.execute(query).scalars())
 
     def _erase_batch(self, conn: Connection, target: Target, dataset: Dataset, keys: Sequence[Any]) -> DatasetCounts:
