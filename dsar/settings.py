@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "requests_app",
 ]
+if not PRODUCTION:
+    # The demo estate and its commands (load_demo, seed_demo): the quick start and the tests.
+    INSTALLED_APPS += ["demo"]
 
 # --- Staff UI: two-factor login (django-otp) and lockout after failed logins (django-axes) ---
 INSTALLED_APPS += [

@@ -8,9 +8,11 @@
 #
 # It listens on 127.0.0.1 only, speaks IMAPS only, on a non-default port (DSAR_TEST_IMAP_PORT,
 # default 56993), with a self-signed certificate made at first start, one user `privacy` whose
-# random password is in var/services/dovecot/password, and its configuration and maildir under
-# var/services/dovecot/. It never reads or changes the system's /etc/dovecot. It holds nothing
-# but test mail and is removed by `make clean`.
+# random password is in var/services/dovecot/password, and its configuration under
+# var/services/dovecot/. What Dovecot's unprivileged processes read (the user list, the maildir,
+# the sockets) lives in folders under /tmp, so a checkout inside a private (0700) directory
+# works too. It never reads or changes the system's /etc/dovecot. It holds nothing but test mail
+# and is removed by `make clean`.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -90,9 +92,11 @@ configure() {
   mail=$(mail_dir)
   run=$(run_dir)
   # passwd-file: user:password:uid:gid:gecos:home:shell. Dovecot's auth process reads it as
-  # the internal user, so as root it is readable by that user's group and no one else.
-  (umask 077 && printf '%s:{PLAIN}%s:%s:%s::%s/%s::\n' "$user" "$(cat "$home/password")" "$uid" "$gid" "$mail" "$user" >"$home/users")
-  if [ "$(id -u)" -eq 0 ]; then chgrp dovecot "$home/users"; chmod 640 "$home/users"; fi
+  # the internal user, so as root it is readable by that user's group and no one else. It sits
+  # in the run folder under /tmp: the internal user may not pass through the checkout's parents.
+  local users="$run/users"
+  (umask 077 && printf '%s:{PLAIN}%s:%s:%s::%s/%s::\n' "$user" "$(cat "$home/password")" "$uid" "$gid" "$mail" "$user" >"$users")
+  if [ "$(id -u)" -eq 0 ]; then chgrp dovecot "$users"; chmod 640 "$users"; fi
   # Without root Dovecot can neither change users nor chroot: everything runs as this user.
   local login_user=dovenull internal_user=dovecot internal_group=dovecot login_chroot=login anvil_chroot=empty
   if [ "$(id -u)" -ne 0 ]; then
@@ -125,11 +129,11 @@ disable_plaintext_auth = yes
 
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u $home/users
+  args = scheme=PLAIN username_format=%u $users
 }
 userdb {
   driver = passwd-file
-  args = username_format=%u $home/users
+  args = username_format=%u $users
 }
 mail_location = maildir:~/Maildir
 namespace inbox {

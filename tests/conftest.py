@@ -6,11 +6,14 @@ the database anywhere else stops at once with a message saying how to run it.
 
 Each pytest-xdist process gets its own Redis database as Celery broker, so the real worker
 it starts never takes another process's tasks, and each test its own cache key prefix, so
-rate limits never leak from one test into the next.
+rate limits never leak from one test into the next. Two test runs at once on one machine
+hold different run slots (an exclusive lock each, see :func:`pytest_configure`), so their
+Redis databases and test databases never meet.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import socket
 import subprocess
@@ -21,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -31,6 +35,61 @@ from dsar.celery import app as celery_app
 from tests.estate import TOKEN, Estate, FlakyServer, serve
 
 ROOT = Path(__file__).resolve().parent.parent
+# Each run slot has 16 Redis databases from 10 + slot * 16: the Celery broker of each xdist
+# process, then its demo estate's Redis store. The test Redis server has 64 (scripts/services.sh).
+RUN_SLOTS = 3
+MAX_XDIST_WORKERS = 8
+_SLOT_LOCK: Any = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Take a free run slot for this test run (the xdist controller, or a run without xdist).
+
+    The slot is an exclusive lock on a file named after the test Redis server, held until
+    this process ends (the system releases it even on a crash), so two runs at once can never
+    hold the same one. xdist's worker processes inherit it through the environment.
+    """
+    global _SLOT_LOCK
+    if hasattr(config, "workerinput"):
+        return
+    server = urlsplit(os.environ.get("DSAR_TEST_REDIS_URL", "")).port or 0
+    for slot in range(RUN_SLOTS):
+        lock = Path(tempfile.gettempdir(), f"dsar-test-run-{server}-{slot}.lock")
+        handle = lock.open("a")  # Held open for the whole run: the open lock is the slot.
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        _SLOT_LOCK = handle
+        os.environ["DSAR_TEST_RUN_SLOT"] = str(slot)
+        return
+    pytest.exit(f"{RUN_SLOTS} test runs already use this test Redis server: wait for one to end", returncode=2)
+
+
+def run_slot() -> int:
+    return int(os.environ.get("DSAR_TEST_RUN_SLOT", "0"))
+
+
+def process_index(worker_id: str) -> int:
+    """This process's number within the run: 0 without xdist, N for xdist's gwN."""
+    index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+    if index >= MAX_XDIST_WORKERS:
+        pytest.exit(f"at most {MAX_XDIST_WORKERS} xdist workers (set DSAR_TEST_WORKERS)", returncode=2)
+    return index
+
+
+def redis_database(worker_id: str, role: int) -> int:
+    """The Redis database of this process for a role: 0 the Celery broker, 1 the demo estate."""
+    return 10 + run_slot() * 2 * MAX_XDIST_WORKERS + role * MAX_XDIST_WORKERS + process_index(worker_id)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_xdist_suffix: None) -> None:
+    """Each run slot has its own test databases: test_dsar_gw0, or test_dsar_gw0_run2 in slot 2."""
+    if run_slot():
+        test = settings.DATABASES["default"].setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + str(settings.DATABASES['default']['NAME'])}_run{run_slot()}"
 
 
 @pytest.fixture(scope="session")
@@ -50,11 +109,7 @@ def broker_url(worker_id: str) -> str:
     base = os.environ.get("DSAR_TEST_REDIS_URL", "")
     if not base.startswith("redis://"):
         pytest.exit("The tests need DSAR_TEST_REDIS_URL (use `make test`)", returncode=2)
-    index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
-    # Two test runs at once on one machine (the parent of xdist's processes differs) most
-    # likely get different Redis databases, so one run's worker does not take the other's tasks.
-    run = (os.getppid() if worker_id != "master" else os.getpid()) % 6
-    return f"{base.rstrip('/')}/{10 + run * 8 + index}"
+    return f"{base.rstrip('/')}/{redis_database(worker_id, 0)}"
 
 
 _BROKER_URL = ""
@@ -99,11 +154,10 @@ def estate(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """This test process's own demo estate, and the environment its data map names."""
     import sqlalchemy as sa
 
-    from requests_app.demo_estate import auth_provider
+    from demo import auth_provider
 
-    index = 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
     server = sa.engine.make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    name = f"estate_{server.database}_{worker_id}"
+    name = f"estate_{server.database}_{worker_id}_run{run_slot()}"
     admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
@@ -114,7 +168,7 @@ def estate(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     flaky = FlakyServer(folder / "flaky.sqlite3")
     result = Estate(
         sql_url=server.set(database=name).render_as_string(hide_password=False),
-        redis_url=f"{os.environ['DSAR_TEST_REDIS_URL'].rstrip('/')}/{30 + index}",
+        redis_url=f"{os.environ['DSAR_TEST_REDIS_URL'].rstrip('/')}/{redis_database(worker_id, 1)}",
         auth_db=auth_db,
         flaky=flaky,
     )
@@ -135,14 +189,16 @@ def estate(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     admin.dispose()
 
 
+WORKER_FINISH_SECONDS = 60
 _WORKER_RUNNING = False
+_WORKER_LOG: Path | None = None
 _WORKER_NAME = ""
 
 
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Iterator[Worker]:
     """A real Celery worker, in its own process, on the real Redis and the test database."""
-    global _WORKER_RUNNING, _WORKER_NAME
+    global _WORKER_RUNNING, _WORKER_NAME, _WORKER_LOG
     _WORKER_RUNNING = True
     _WORKER_NAME = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     import base64
@@ -168,7 +224,7 @@ def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Ite
         "DSAR_STORE_TASK_MAX_ATTEMPTS": "3",
         **estate.env,
     }
-    log = var_dir / "worker.log"
+    log = _WORKER_LOG = var_dir / "worker.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "dsar", "worker", "--pool", "solo", "--loglevel", "INFO",
@@ -230,6 +286,11 @@ def _let_the_worker_finish(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     import time
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + WORKER_FINISH_SECONDS
     while time.monotonic() < deadline and _worker_busy():
         time.sleep(0.1)
+    if _worker_busy():
+        pytest.fail(
+            f"the Celery worker was still busy {WORKER_FINISH_SECONDS} s after this test "
+            f"(a task that never ends, or a row left queued with no message); its log: {_WORKER_LOG}"
+        )

@@ -11,7 +11,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from requests_app.demo_estate import auth_provider
+from demo import auth_provider
 
 TOKEN = "test-processor-token"
 

@@ -23,7 +23,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+from demo import DEMO_DATAMAP_PATH
+from requests_app.datamap import load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.intake.pipeline import email_process, email_receive
@@ -380,7 +381,7 @@ def test_an_analyst_triages_an_email_into_a_request_in_the_browser(cast: Cast, r
 def test_an_analyst_approves_a_deletion_watches_the_stores_finish_and_downloads_the_certificate(
     cast: Cast, run_in_browser: RunInBrowser, celery_worker: Worker, estate: Any
 ) -> None:
-    from requests_app.demo_estate.seed import SPECIAL_EMAILS, seed_estate
+    from demo.seed import SPECIAL_EMAILS, seed_estate
 
     seed_estate(estate.sql_url, estate.redis_url, subjects=3, rows_per_subject=2, heavy_subjects=0,
                 auth_db=estate.auth_db, reset=True)  # fmt: skip

@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, System, load_datamap_file
-from requests_app.demo_estate.auth_provider import ProviderServer, make_server
-from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
+from demo import DEMO_DATAMAP_PATH
+from demo.auth_provider import ProviderServer, make_server
+from demo.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
+from requests_app.datamap import System, load_datamap_file
 from requests_app.fulfilment.connectors import (
     ConnectorError,
     ConnectorPending,
@@ -99,7 +100,7 @@ def test_the_demo_auth_provider_exports_and_erases_end_to_end(
 
 
 def test_the_demo_auth_provider_runs_as_a_program(auth_db: Path) -> None:
-    module = "requests_app.demo_estate.auth_provider"
+    module = "demo.auth_provider"
     command = [sys.executable, "-m", module, "--port", "0", "--db", str(auth_db), "--token-env", "DEMO_TOKEN"]
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "DEMO_TOKEN": TOKEN}

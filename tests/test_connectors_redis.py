@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import redis
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, DataMap, System, load_datamap, load_datamap_file
-from requests_app.demo_estate.seed import seed_estate
+from demo import DEMO_DATAMAP_PATH
+from demo.seed import seed_estate
+from requests_app.datamap import DataMap, System, load_datamap, load_datamap_file
 from requests_app.fulfilment.connectors import (
     ConnectorError,
     CorrectionRefused,

@@ -16,8 +16,9 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, DataMap, System, load_datamap, load_datamap_file
-from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, SeedSummary, seed_estate
+from demo import DEMO_DATAMAP_PATH
+from demo.seed import DECOY_EMAILS, SPECIAL_EMAILS, SeedSummary, seed_estate
+from requests_app.datamap import DataMap, System, load_datamap, load_datamap_file
 from requests_app.fulfilment.connectors import (
     ActionCounts,
     ConnectorError,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from demo import DEMO_DATAMAP_PATH
 from requests_app.datamap import (
-    DEMO_DATAMAP_PATH,
     DataMapError,
     datamap_digest,
     dump_datamap,

@@ -9,7 +9,8 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, DataMapError, load_datamap_file
+from demo import DEMO_DATAMAP_PATH
+from requests_app.datamap import DataMapError, load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.fulfilment.datamap_versions import datamap_current, datamap_import, datamap_snapshot
 from requests_app.models import AuditEvent, DataMapVersion, Field, System

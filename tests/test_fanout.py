@@ -11,9 +11,10 @@ import redis
 import sqlalchemy as sa
 from django.db import transaction
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+from demo import DEMO_DATAMAP_PATH
+from demo.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
+from requests_app.datamap import load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
 from requests_app.fulfilment import fanout
 from requests_app.fulfilment.connectors import ActionCounts
 from requests_app.fulfilment.datamap_versions import datamap_import

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+from demo import DEMO_DATAMAP_PATH
+from requests_app.datamap import load_datamap_file
 from requests_app.fulfilment import recipients
 from requests_app.fulfilment.results import PROCESSOR_NOTE, erasure_outcomes, store_record
 from requests_app.models import StoreTask

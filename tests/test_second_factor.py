@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 from django.utils import timezone
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+from demo import DEMO_DATAMAP_PATH
+from demo.seed import SPECIAL_EMAILS, seed_estate
+from requests_app.datamap import load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.demo_estate.seed import SPECIAL_EMAILS, seed_estate
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import DataSubjectRequest, State
 from requests_app.services import requests as services

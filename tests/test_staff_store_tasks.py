@@ -237,7 +237,8 @@ def test_no_reply_reaches_a_requester_before_their_address_is_confirmed(cast: Ca
 
 
 def _correction_waiting_for_approval() -> DataSubjectRequest:
-    from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+    from demo import DEMO_DATAMAP_PATH
+    from requests_app.datamap import load_datamap_file
     from requests_app.datamap.schema import dump_datamap
     from requests_app.fulfilment.datamap_versions import datamap_import
     from requests_app.workflow.audit import Actor
@@ -298,7 +299,8 @@ def test_the_stores_section_refreshes_itself_while_work_is_under_way_and_stops_a
 
 
 def test_a_request_stopped_by_a_broken_map_starts_again_once_it_is_fixed(cast: Cast) -> None:
-    from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+    from demo import DEMO_DATAMAP_PATH
+    from requests_app.datamap import load_datamap_file
     from requests_app.datamap.schema import dump_datamap
     from requests_app.fulfilment.datamap_versions import datamap_import
     from requests_app.models import Field

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+from demo import DEMO_DATAMAP_PATH
+from requests_app.datamap import load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.intake.pipeline import email_process, email_receive

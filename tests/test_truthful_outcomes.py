@@ -21,7 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from pypdf import PdfReader
 
-from requests_app.demo_estate.seed import SPECIAL_EMAILS
+from demo.seed import SPECIAL_EMAILS
 from requests_app.models import (
     AuditEvent,
     Bundle,

@@ -29,10 +29,11 @@ import sqlalchemy as sa
 from django.db import connection, transaction
 
 from bench.benchmarks._common import meets, rate
+from demo import DEMO_DATAMAP_PATH
+from demo.seed import seed_estate
 from dsar.celery import app as celery_app
-from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+from requests_app.datamap import load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.demo_estate.seed import seed_estate
 from requests_app.fulfilment import fanout
 from requests_app.fulfilment.connectors import Subject, connector_for
 from requests_app.fulfilment.connectors.manual import ManualConnector

@@ -28,10 +28,11 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from bench.benchmarks._common import meets
+from demo import DEMO_DATAMAP_PATH
+from demo.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
 from dsar.celery import app as celery_app
-from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+from requests_app.datamap import load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import EmailMessage
 from requests_app.workflow.audit import Actor

@@ -24,9 +24,6 @@ from requests_app.datamap.schema import (
 )
 from requests_app.datamap.validate import load_datamap
 
-EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
-DEMO_DATAMAP_PATH = EXAMPLES_DIR / "demo.yaml"
-
 
 def load_datamap_file(path: str | Path) -> DataMap:
     """Return the data map in the YAML file at `path` (PyYAML's safe loader)."""
@@ -51,7 +48,6 @@ def load_datamap_file(path: str | Path) -> DataMap:
 
 __all__ = [
     "CATEGORIES",
-    "DEMO_DATAMAP_PATH",
     "ERASURE_ACTIONS",
     "KINDS",
     "DataMap",

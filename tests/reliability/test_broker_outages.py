@@ -16,9 +16,10 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+from demo import DEMO_DATAMAP_PATH
+from demo.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
+from requests_app.datamap import load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.demo_estate.seed import DECOY_EMAILS, SPECIAL_EMAILS, seed_estate
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import DataSubjectRequest, EmailMessage, EmailStatus, State, StoreTask
 from requests_app.services import requests as services

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from django.db import transaction
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+from demo import DEMO_DATAMAP_PATH
+from demo.seed import seed_estate
+from requests_app.datamap import load_datamap_file
 from requests_app.datamap.schema import dump_datamap
-from requests_app.demo_estate.seed import seed_estate
 from requests_app.fulfilment.connectors import ActionCounts
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import DataSubjectRequest, EmailMessage, EmailStatus, State, StoreTask

@@ -23,7 +23,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from requests_app.datamap import DEMO_DATAMAP_PATH, load_datamap_file
+from demo import DEMO_DATAMAP_PATH
+from requests_app.datamap import load_datamap_file
 from requests_app.datamap.schema import DataMap, DataMapError, dump_datamap
 from requests_app.datamap.validate import load_datamap
 

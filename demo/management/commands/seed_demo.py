@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from requests_app.demo_estate.seed import seed_estate
+from demo.seed import seed_estate
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ the demo accounts and answers data subject requests the way such processors do:
 
 A request is carried out when it has been polled `polls_before_complete` times, so clients
 exercise their polling. Start it with
-`python -m requests_app.demo_estate.auth_provider --port 8081 --db var/auth.sqlite3`.
+`python -m demo.auth_provider --port 8081 --db var/auth.sqlite3`.
 """
 
 from __future__ import annotations

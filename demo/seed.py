@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from faker import Faker
 
-from requests_app.demo_estate.tables import DEMO_TABLES, demo_metadata, sql_engine
+from demo.tables import DEMO_TABLES, demo_metadata, sql_engine
 
 SPECIAL_EMAILS = ("o'brien%_x@example.org", "a*b?[c]@example.org")
 # Each would match a special email above if that email were used as a pattern:
@@ -265,7 +265,7 @@ def _seed_redis(url: str, rng: random.Random, ids: dict[str, int], prefix: str, 
 def _seed_auth(
     path: str | Path, fake: Faker, rng: random.Random, people: list[Person], ids: dict[str, int], *, reset: bool
 ) -> int:
-    from requests_app.demo_estate.auth_provider import add_credentials
+    from demo.auth_provider import add_credentials
 
     if reset:
         Path(path).unlink(missing_ok=True)
