@@ -43,6 +43,7 @@ from requests_app.models import (
     StoreTaskState,
 )
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.store_tasks import store_task_move, unfinished_states
 from requests_app.workflow.transitions import transition
 
 logger = logging.getLogger(__name__)
@@ -127,10 +128,11 @@ def request_advance(request_pk: int) -> None:
 
 
 def _queue(task: StoreTask) -> None:
-    claimed = StoreTask.objects.filter(pk=task.pk, state=StoreTaskState.PENDING).update(
-        state=StoreTaskState.QUEUED, queued_at=timezone.now()
-    )
-    if claimed:
+    claimed = store_task_move(
+        StoreTask.objects.filter(pk=task.pk), StoreTaskState.QUEUED,
+        from_states=(StoreTaskState.PENDING,), queued_at=timezone.now(),
+    )  # fmt: skip
+    if claimed == 1:
         queue.enqueue_on_commit(queue.RUN_STORE_TASK, task.pk)
 
 
@@ -212,12 +214,15 @@ def store_task_run(task_pk: int) -> None:
     """
     token = uuid.uuid4().hex
     now = timezone.now()
-    claimed = StoreTask.objects.filter(
+    claimable = StoreTask.objects.filter(
         Q(state=StoreTaskState.QUEUED) | Q(state=StoreTaskState.RUNNING, lease_expires_at__lt=now),
         pk=task_pk,
         request__state__in=(State.IN_PROGRESS, State.NEEDS_ATTENTION),
-    ).update(
-        state=StoreTaskState.RUNNING,
+    )
+    claimed = store_task_move(
+        claimable,
+        StoreTaskState.RUNNING,
+        from_states=(StoreTaskState.QUEUED, StoreTaskState.RUNNING),
         lease_token=token,
         lease_expires_at=now + timedelta(seconds=settings.DSAR_STORE_TASK_LEASE_SECONDS),
         attempts=F("attempts") + 1,
@@ -341,8 +346,10 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
         # step finish one after another, so the last of them sees that the step is over and
         # asks for the next: one advance a step, not one a task.
         DataSubjectRequest.objects.select_for_update().filter(pk=task.request_id).values_list("pk").first()
-        done = StoreTask.objects.filter(pk=task.pk, lease_token=token).update(
-            state=state,
+        done = store_task_move(
+            StoreTask.objects.filter(pk=task.pk, lease_token=token),
+            state,
+            from_states=(StoreTaskState.RUNNING,),
             identifiers=result.get("identifiers", {}),
             searched_with=result.get("searched_with", {}),
             counts=result.get("counts", {}),
@@ -375,10 +382,16 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
 
 
 def _release(task: StoreTask, token: str, *, error: str, retry_in: float, count_attempt: bool = True) -> None:
-    """Hand a task back to the queue after a transient failure, to be retried later."""
+    """Hand a task back to the queue after a transient failure, to be retried later.
+
+    Only while this worker still holds the task: if its lease was taken over meanwhile, the
+    other worker's run is the task's, and nothing is recorded here.
+    """
     with transaction.atomic():
-        StoreTask.objects.filter(pk=task.pk, lease_token=token).update(
-            state=StoreTaskState.QUEUED,
+        released = store_task_move(
+            StoreTask.objects.filter(pk=task.pk, lease_token=token),
+            StoreTaskState.QUEUED,
+            from_states=(StoreTaskState.RUNNING,),
             lease_token="",
             lease_expires_at=None,
             error=error[:2000],
@@ -386,6 +399,8 @@ def _release(task: StoreTask, token: str, *, error: str, retry_in: float, count_
             next_attempt_at=timezone.now() + timedelta(seconds=retry_in),
             attempts=F("attempts") if count_attempt else F("attempts") - 1,
         )
+        if released != 1:
+            return
         audit_append(
             request=task.request,
             actor=SYSTEM,
@@ -397,8 +412,13 @@ def _release(task: StoreTask, token: str, *, error: str, retry_in: float, count_
 
 def _fail(task: StoreTask, token: str, error: str) -> None:
     with transaction.atomic():
-        failed = StoreTask.objects.filter(pk=task.pk, lease_token=token).update(
-            state=StoreTaskState.FAILED, lease_token="", lease_expires_at=None, error=error[:2000]
+        failed = store_task_move(
+            StoreTask.objects.filter(pk=task.pk, lease_token=token),
+            StoreTaskState.FAILED,
+            from_states=(StoreTaskState.RUNNING,),
+            lease_token="",
+            lease_expires_at=None,
+            error=error[:2000],
         )
         if failed != 1:
             return
@@ -426,8 +446,14 @@ def store_task_retry(*, task: StoreTask, actor: Actor) -> None:
     """Staff try a failed task again; the request goes back to work."""
     with transaction.atomic():
         request = _lock_open_request(task)
-        retried = StoreTask.objects.filter(pk=task.pk, state=StoreTaskState.FAILED).update(
-            state=StoreTaskState.QUEUED, attempts=0, error="", queued_at=timezone.now(), next_attempt_at=None
+        retried = store_task_move(
+            StoreTask.objects.filter(pk=task.pk),
+            StoreTaskState.QUEUED,
+            from_states=(StoreTaskState.FAILED,),
+            attempts=0,
+            error="",
+            queued_at=timezone.now(),
+            next_attempt_at=None,
         )
         if retried != 1:
             raise GuardFailed(f"{task.target} is no longer failed: nothing was retried")
@@ -485,9 +511,10 @@ def store_task_resolve(
         name = evidence.evidence_name(attachment) if attachment is not None else ""
         by = _display_name(actor)
         now = timezone.now()
-        resolved = StoreTask.objects.filter(pk__in=[t.pk for t in work]).exclude(state__in=FINISHED_STATES)
-        count = resolved.update(
-            state=StoreTaskState.RESOLVED,
+        count = store_task_move(
+            StoreTask.objects.filter(pk__in=[t.pk for t in work]),
+            StoreTaskState.RESOLVED,
+            from_states=unfinished_states(),
             outcome=outcome,
             note=note.strip(),
             resolved_by=by,
@@ -544,9 +571,14 @@ def store_tasks_sweep() -> dict[str, int]:
     )
     for pk in expired:
         with transaction.atomic():
-            if StoreTask.objects.filter(pk=pk, state=StoreTaskState.RUNNING, lease_expires_at__lt=now).update(
-                state=StoreTaskState.QUEUED, lease_token="", queued_at=now
-            ):
+            requeued = store_task_move(
+                StoreTask.objects.filter(pk=pk, lease_expires_at__lt=now),
+                StoreTaskState.QUEUED,
+                from_states=(StoreTaskState.RUNNING,),
+                lease_token="",
+                queued_at=now,
+            )
+            if requeued == 1:
                 queue.enqueue_on_commit(queue.RUN_STORE_TASK, pk)
     stale = StoreTask.objects.filter(state=StoreTaskState.QUEUED, queued_at__lt=now - grace).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now - grace)

@@ -43,13 +43,16 @@ class StoreRow:
     outcomes: tuple[tuple[str, str], ...]  # (value, label): a person may record one of these
     covers: str  # the work an outcome settles, in words: "billing: find and erase"
     needs_export: bool  # an access request's "done by hand" must come with the export
+    recorded_by_person: bool = False  # a person recorded its outcome: say who, when and why
+    waits_for_person: bool = False  # a person must record its outcome: show that form open
 
 
 def _row(task: StoreTask, request: DataSubjectRequest, *, can_act: bool) -> StoreRow:
     open_request = request.state in (State.IN_PROGRESS, State.NEEDS_ATTENTION)
     actionable = can_act and open_request and task.state in NEEDS_PERSON_STATES
+    recorded = task.state == StoreTaskState.RESOLVED
     if not actionable:
-        return StoreRow(task, False, (), "", False)
+        return StoreRow(task, False, (), "", False, recorded_by_person=recorded)
     work = [t for t in fanout.open_work_of(task) if t.state in (*NEEDS_PERSON_STATES, StoreTaskState.PENDING)]
     outcomes = tuple((o.value, OUTCOME_HINTS[o]) for o in fanout.outcome_choices(work or [task]))
     covers = f"{task.target}: {' and '.join(WORK_WORDS[StoreAction(t.action)] for t in work or [task])}"
@@ -59,6 +62,8 @@ def _row(task: StoreTask, request: DataSubjectRequest, *, can_act: bool) -> Stor
         outcomes=outcomes,
         covers=covers,
         needs_export=request.request_type == RequestType.ACCESS and task.action == StoreAction.RESOLVE,
+        recorded_by_person=recorded,
+        waits_for_person=task.state == StoreTaskState.MANUAL,
     )
 
 

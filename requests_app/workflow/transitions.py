@@ -19,7 +19,6 @@ from django.utils import timezone
 from requests_app.errors import ExtensionNotAllowed, GuardFailed, TransitionNotAllowed
 from requests_app.laws import deadlines
 from requests_app.models import (
-    FINISHED_STATES,
     OPEN_STATES,
     RESULT_KIND,
     TERMINAL_STATES,
@@ -34,6 +33,7 @@ from requests_app.models import (
 )
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.references import reference_generate
+from requests_app.workflow.store_tasks import store_task_move, unfinished_states
 
 # Any open state may be rejected (with a reason the subject is told) or cancelled, and may
 # pause to wait for the requester; a paused request goes back to the state it paused from.
@@ -207,10 +207,12 @@ def transition(
 
 def _stop_store_work(request: DataSubjectRequest, actor: Actor) -> None:
     """A closed request runs no more store work: its unfinished tasks are cancelled, on the record."""
-    stopped = (
-        StoreTask.objects.filter(request=request)
-        .exclude(state__in=FINISHED_STATES)
-        .update(state=StoreTaskState.CANCELLED, lease_token="", lease_expires_at=None)
+    stopped = store_task_move(
+        StoreTask.objects.filter(request=request),
+        StoreTaskState.CANCELLED,
+        from_states=unfinished_states(),
+        lease_token="",
+        lease_expires_at=None,
     )
     if stopped:
         audit_append(request=request, actor=actor, action="fanout.cancelled", data={"tasks": stopped})
