@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -72,3 +73,26 @@ def test_a_restart_after_storing_but_before_marking_takes_nothing_in_twice(
     assert inbound() == 2
     process_all()
     assert DataSubjectRequest.objects.count() == 2
+
+
+def test_the_poll_mailbox_command_takes_in_the_configured_folder(
+    server: Server, mailbox_settings: MailboxSettings, settings: Any
+) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    settings.DSAR_IMAP_HOST, settings.DSAR_IMAP_PORT = server.host, server.port
+    settings.DSAR_IMAP_USER, settings.DSAR_IMAP_PASSWORD = server.user, server.password
+    settings.DSAR_IMAP_FOLDER, settings.DSAR_IMAP_CAFILE = mailbox_settings.folder, server.cafile
+    settings.DSAR_IMAP_PROCESSED_FOLDER = ""
+    append(server, mailbox_settings, numbered(40), numbered(41))
+    output = io.StringIO()
+    call_command("poll_mailbox", stdout=output)
+    # This process's worker, when one runs, may process some of them first: each once.
+    assert re.fullmatch(r"2 new messages stored, [0-2] processed here", output.getvalue().strip())
+    assert not unprocessed()
+    assert DataSubjectRequest.objects.count() == 2
+    output = io.StringIO()
+    call_command("poll_mailbox", stdout=output)
+    assert output.getvalue().strip() == "0 new messages stored, 0 processed here"

@@ -23,4 +23,6 @@ class Command(BaseCommand):
         processed = 0
         for pk in pipeline.unprocessed():
             processed += pipeline.email_process(pk) is not None
-        self.stdout.write(f"{stored} new messages stored, {processed} processed")
+        # A worker may have taken some of them meanwhile (each is processed once, by whoever
+        # claims it first): this counts only the ones processed here.
+        self.stdout.write(f"{stored} new messages stored, {processed} processed here")
