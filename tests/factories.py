@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from requests_app.models import Channel, DataSubjectRequest, RequestType, State
 from requests_app.workflow.audit import Actor
+from requests_app.workflow.new_request import NEW_REQUEST_FIELDS, NewRequest
 from requests_app.workflow.transitions import request_create, transition
 
 
@@ -40,7 +41,10 @@ class DataSubjectRequestFactory(factory.Factory[DataSubjectRequest]):
 
     @classmethod
     def _create(cls, model_class: type[DataSubjectRequest], *args: Any, **kwargs: Any) -> DataSubjectRequest:
-        return request_create(actor=Actor.subject(), **kwargs)
+        if "subject_identifiers" in kwargs:
+            kwargs["identifiers"] = kwargs.pop("subject_identifiers")
+        new = {name: kwargs.pop(name) for name in NEW_REQUEST_FIELDS if name in kwargs}
+        return request_create(NewRequest(**new), actor=Actor.subject(), **kwargs)
 
 
 # A valid path from "received" to every state, used to put a request where a test needs it.

@@ -150,15 +150,18 @@ def test_a_subject_verified_by_staff_downloads_the_result_through_the_status_lin
     from requests_app.models import Channel, DataSubjectRequest, EmailMessage, State
     from requests_app.services import requests as services
     from requests_app.workflow.audit import Actor
+    from requests_app.workflow.new_request import NewRequest
     from tests.estate import FLAKY_MAP
 
     datamap_import(FLAKY_MAP, actor=Actor.system("tests"))
     request = services.request_submit(
-        channel=Channel.STAFF,
-        request_type="access",
-        subject_email="phoned@example.org",
-        subject_name="Phoned In",
-        jurisdiction="gdpr",
+        NewRequest(
+            channel=Channel.STAFF,
+            request_type="access",
+            subject_email="phoned@example.org",
+            subject_name="Phoned In",
+            jurisdiction="gdpr",
+        )
     )
     services.request_verify_manually(request=request, actor=Actor.system("tests"), note="Checked on the phone")
     wait_for(lambda: DataSubjectRequest.objects.get(pk=request.pk).state == State.COMPLETED, celery_worker)

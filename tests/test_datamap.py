@@ -325,3 +325,20 @@ def test_a_file_that_is_not_yaml_is_a_datamap_error(tmp_path: Any) -> None:
     path.write_text("systems: [unclosed\n")
     with pytest.raises(DataMapError, match="not valid YAML"):
         load_datamap_file(path)
+
+
+def test_the_data_map_alone_says_which_fields_a_correction_may_touch() -> None:
+    datamap = load_datamap_file(DEMO_DATAMAP_PATH)
+    corrections: dict[str, dict[str, dict[str, object]]] = {
+        "accounts": {"users": {"phone": "+44 20 7946 0000", "id": 5, "shoe_size": 44}},
+        "nowhere": {"things": {"colour": "blue"}},
+    }
+    assert datamap.correction_refusals(corrections) == [
+        "accounts.users.id (not correctable)",
+        "accounts.users.shoe_size (not in the data map)",
+        "nowhere.things.colour (not in the data map)",
+    ]
+    accounts = datamap.get_system("accounts")
+    assert accounts is not None
+    assert accounts.correction_refusals({"users": ["phone", "id"]}) == ["users.id (not correctable)"]
+    assert datamap.correction_refusals({"accounts": {"users": {"phone": "1"}}}) == []

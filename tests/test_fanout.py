@@ -238,7 +238,7 @@ def test_a_correction_of_a_field_the_map_does_not_allow_is_refused_before_any_st
 
     request = verified_request(SPECIAL_EMAILS[0], "correction")
     transition(request, State.AWAITING_APPROVAL, STAFF)
-    with pytest.raises(GuardFailed, match=r"accounts\.users\.id may not be corrected"):
+    with pytest.raises(GuardFailed, match=r"accounts\.users\.id \(not correctable\)"):
         services.request_approve(request=request, actor=STAFF, corrections={"accounts": {"users": {"id": "999"}}})
     request.refresh_from_db()
     assert request.state == State.AWAITING_APPROVAL

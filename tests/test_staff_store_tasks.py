@@ -265,7 +265,7 @@ def test_approving_a_correction_records_the_changes_staff_accept(cast: Cast) -> 
 @pytest.mark.parametrize(
     ("lines", "message"),
     [
-        ("accounts.users.id = 5", "may not be corrected"),
+        ("accounts.users.id = 5", "accounts.users.id (not correctable)"),
         ("nowhere.users.phone = 1", "not in the data map"),
         ("phone = 1", "is not system.dataset.field"),
         ("", "Say which changes"),

@@ -40,6 +40,7 @@ from requests_app.services import requests as services
 from requests_app.services.downloads import bundle_open
 from requests_app.verification.challenges import challenge_issue
 from requests_app.workflow.audit import Actor
+from requests_app.workflow.new_request import NewRequest
 from tests.conftest import Worker
 from tests.estate import Estate
 from tests.fanout_helpers import STAFF, do_by_hand
@@ -71,7 +72,9 @@ def billing_moved(demo_estate: Estate) -> Iterator[Estate]:
 
 def submitted(email: str, kind: str, *, channel: str = Channel.EMAIL) -> DataSubjectRequest:
     return services.request_submit(
-        channel=channel, request_type=kind, subject_email=email, subject_name="Test Subject", jurisdiction="gdpr"
+        NewRequest(
+            channel=channel, request_type=kind, subject_email=email, subject_name="Test Subject", jurisdiction="gdpr"
+        )
     )
 
 

@@ -21,6 +21,7 @@ from requests_app.models import (
 from requests_app.services import requests as services
 from requests_app.verification.challenges import LINK_SALT, status_token
 from requests_app.workflow.audit import Actor
+from requests_app.workflow.new_request import NewRequest
 from tests.fanout_helpers import use_manual_map
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,9 @@ pytestmark = pytest.mark.django_db
 def new_request(request_type: str = "access", email: str = "ada@example.org") -> tuple[DataSubjectRequest, str, str]:
     """Submit a request as the form does; return it with the link path and code it was sent."""
     request = services.request_submit(
-        channel="web", request_type=request_type, subject_email=email, subject_name="Ada", jurisdiction="gdpr"
+        NewRequest(
+            channel="web", request_type=request_type, subject_email=email, subject_name="Ada", jurisdiction="gdpr"
+        )
     )
     text = EmailMessage.objects.filter(request=request).latest("id").body_text
     link = re.search(r"http://[^\s]+(/request/verify/[^\s]+/)", text)

@@ -12,6 +12,7 @@ from requests_app.models import OPEN_STATES, TERMINAL_STATES, AuditEvent, DataSu
 from requests_app.services.requests import requests_close_unverified
 from requests_app.workflow import transitions as workflow
 from requests_app.workflow.audit import Actor
+from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.transitions import (
     TRANSITIONS,
     request_assign,
@@ -143,13 +144,15 @@ def test_terminal_states_record_when_the_request_closed() -> None:
 def test_a_new_request_waits_for_verification_with_its_due_date_and_audit_event() -> None:
     received = timezone.make_aware(datetime(2026, 1, 31, 10, 0))
     request = request_create(
+        NewRequest(
+            request_type=RequestType.DELETION,
+            channel="email",
+            subject_email="Person@Example.ORG",
+            subject_name="  A Person ",
+            jurisdiction="GDPR",
+            received_at=received,
+        ),
         actor=Actor.subject(),
-        request_type=RequestType.DELETION,
-        channel="email",
-        subject_email="Person@Example.ORG",
-        subject_name="  A Person ",
-        jurisdiction="GDPR",
-        received_at=received,
     )
     assert request.state == State.PENDING_VERIFICATION
     assert request.jurisdiction == "gdpr"
@@ -175,7 +178,7 @@ def test_the_reference_is_random_and_not_the_primary_key() -> None:
         ("channel", "fax", "Unknown channel"),
         ("subject_email", "not-an-address", "not valid"),
         ("subject_email", "x@y.com\nBcc: victim@example.com", "not valid"),
-        ("subject_identifiers", {"phone": 12345}, "identifiers"),
+        ("identifiers", {"phone": 12345}, "identifiers"),
     ],
 )
 def test_a_new_request_with_bad_input_is_refused_clearly_and_nothing_is_stored(
@@ -188,7 +191,7 @@ def test_a_new_request_with_bad_input_is_refused_clearly_and_nothing_is_stored(
         field: value,
     }
     with pytest.raises(GuardFailed, match=message):
-        request_create(actor=Actor.subject(), **fields)  # type: ignore[arg-type]
+        request_create(NewRequest(**fields), actor=Actor.subject())  # type: ignore[arg-type]
     assert not DataSubjectRequest.objects.exists()
     assert not AuditEvent.objects.exists()
 

@@ -41,6 +41,7 @@ from requests_app.fulfilment.datamap_versions import datamap_current, datamap_im
 from requests_app.models import DataSubjectRequest, State, StoreTask, StoreTaskState
 from requests_app.services import requests as services
 from requests_app.workflow.audit import Actor
+from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.transitions import request_create, transition
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,7 +112,7 @@ class _NoopConnector(ManualConnector):
 
 def _started(email: str, request_type: str = "access") -> DataSubjectRequest:
     request = request_create(
-        actor=STAFF, request_type=request_type, channel="api", subject_email=email, jurisdiction="gdpr"
+        NewRequest(request_type=request_type, channel="api", subject_email=email, jurisdiction="gdpr"), actor=STAFF
     )
     transition(request, State.VERIFIED, STAFF)
     with transaction.atomic():

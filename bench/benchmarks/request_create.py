@@ -19,6 +19,7 @@ from django.utils import timezone
 from bench.benchmarks._common import meets, rate
 from requests_app.models import DataSubjectRequest, State
 from requests_app.workflow.audit import Actor
+from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.references import reference_generate
 from requests_app.workflow.transitions import request_create
 
@@ -50,7 +51,7 @@ def run(*, quick: bool) -> Iterator[dict[str, Any]]:
         )
 
     def workflow(index: int) -> None:
-        request_create(actor=actor, **_fields(index))
+        request_create(NewRequest(**_fields(index)), actor=actor)
 
     # Warm up connections and caches (holiday calendars, prepared plans) before measuring.
     for index in range(20):

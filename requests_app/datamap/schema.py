@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,6 +136,23 @@ class System:
     def get_dataset(self, name: str) -> Dataset | None:
         return next((d for d in self.datasets if d.name == name), None)
 
+    def correction_refusals(self, changes: Mapping[str, Iterable[str]]) -> list[str]:
+        """The fields of ``changes`` ({dataset: field names}) that may not be corrected here.
+
+        The one rule of what a correction may touch: a field the map has and marks
+        ``correctable``. Each refusal reads "dataset.field (why)".
+        """
+        refused = []
+        for dataset_name, names in changes.items():
+            dataset = self.get_dataset(dataset_name)
+            for name in names:
+                found = dataset.get_field(name) if dataset else None
+                if found is None:
+                    refused.append(f"{dataset_name}.{name} (not in the data map)")
+                elif not found.correctable:
+                    refused.append(f"{dataset_name}.{name} (not correctable)")
+        return refused
+
     @property
     def provided_identifiers(self) -> tuple[str, ...]:
         return tuple(d.identifier for d in self.provides)
@@ -148,6 +166,19 @@ class DataMap:
 
     def get_system(self, name: str) -> System | None:
         return next((s for s in self.systems if s.name == name), None)
+
+    def correction_refusals(self, corrections: Mapping[str, Mapping[str, Iterable[str]]]) -> list[str]:
+        """:meth:`System.correction_refusals` for every system, as "system.dataset.field (why)"."""
+        refused = []
+        for system_name, changes in corrections.items():
+            system = self.get_system(system_name)
+            if system is None:
+                refused += [
+                    f"{system_name}.{d}.{f} (not in the data map)" for d, names in changes.items() for f in names
+                ]
+            else:
+                refused += [f"{system_name}.{refusal}" for refusal in system.correction_refusals(changes)]
+        return refused
 
     def system_told_as(self, recipient: str) -> System | None:
         """The system that is this recipient, if any (see `System.recipient`)."""

@@ -34,6 +34,7 @@ from requests_app.models import (
 from requests_app.services import requests as services
 from requests_app.verification import fraud
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.transitions import transition
 
 logger = logging.getLogger(__name__)
@@ -169,14 +170,15 @@ def _new_request_or_triage(message: EmailMessage, parsed: ParsedEmail) -> EmailM
         return _triage(message, "No request type could be read from the message")
     if not parsed.from_address:
         return _triage(message, "The message has no usable From address")
-    request = services.request_submit(
+    new = NewRequest(
         channel=Channel.EMAIL,
         request_type=request_type,
         subject_email=parsed.from_address,
         subject_name=parsed.from_name,
-        jurisdiction=None,
         details=parsed.text_without_quotes[:20000],
-        received_at=None,
+    )
+    request = services.request_submit(
+        new,
         other_name=stated_name(parsed.text_without_quotes),
         extra_signals=_authentication_signals(parsed),
     )

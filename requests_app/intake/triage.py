@@ -8,6 +8,7 @@ from requests_app.errors import GuardFailed
 from requests_app.models import Channel, DataSubjectRequest, Direction, EmailMessage, EmailStatus
 from requests_app.services import requests as services
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.new_request import NewRequest
 
 
 def _claim(message: EmailMessage) -> EmailMessage:
@@ -25,15 +26,14 @@ def triage_new_request(
         locked = _claim(message)
         if not locked.from_address:
             raise GuardFailed("The email has no usable From address to verify; attach it or mark it instead")
-        request = services.request_submit(
+        new = NewRequest(
             channel=Channel.EMAIL,
             request_type=request_type,
             subject_email=locked.from_address,
-            subject_name="",
             jurisdiction=jurisdiction,
             details=locked.body_text[:20000],
-            actor=actor,
         )
+        request = services.request_submit(new, actor=actor)
         _attach(locked, request, actor, created=True)
     return request
 

@@ -30,6 +30,7 @@ from requests_app.services import requests as services
 from requests_app.verification import challenges as verification
 from requests_app.verification.challenges import VerificationFailed
 from requests_app.workflow import progress
+from requests_app.workflow.new_request import NewRequest
 
 # Messages from the privacy team that the status page shows (never links or codes).
 STATUS_PAGE_KINDS = ("more_information", "reply", "extension", "rejection", "completion", "closed_unverified")
@@ -89,7 +90,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
         return rate_limited(request, limited)
     data = form.cleaned_data
     is_agent = bool(data.get("is_agent"))
-    services.request_submit(
+    new = NewRequest(
         channel=Channel.WEB,
         request_type=data["request_type"],
         subject_email=data["email"],
@@ -100,6 +101,9 @@ def request_form(request: HttpRequest) -> HttpResponse:
         portability=bool(data.get("portability")),
         agent_name=data.get("agent_name", "") if is_agent else "",
         agent_email=data.get("agent_email", "") if is_agent else "",
+    )
+    services.request_submit(
+        new,
         agent_authorisation=data.get("authorisation") if is_agent else None,
         source_ip=ip,
     )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from requests_app.datamap import DataMapError
 from requests_app.errors import GuardFailed, TransitionNotAllowed
 from requests_app.fulfilment import fanout
+from requests_app.fulfilment.datamap_versions import datamap_current
 from requests_app.infra import queue
 from requests_app.models import (
     ChallengePurpose,
@@ -32,6 +33,8 @@ from requests_app.notifications.emails import absolute_url, notify
 from requests_app.verification import challenges as verification
 from requests_app.verification import fraud
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.new_request import NewRequest
+from requests_app.workflow.references import reference_normalize
 from requests_app.workflow.transitions import request_create, request_extend, transition
 
 
@@ -48,17 +51,8 @@ def _verification_context(request: DataSubjectRequest) -> dict[str, str]:
 
 
 def request_submit(
+    new: NewRequest,
     *,
-    channel: str,
-    request_type: str,
-    subject_email: str,
-    subject_name: str,
-    jurisdiction: str | None,
-    details: str = "",
-    identifiers: dict[str, str] | None = None,
-    portability: bool = False,
-    agent_name: str = "",
-    agent_email: str = "",
     agent_authorisation: File | None = None,
     source_ip: str = "",
     other_name: str = "",
@@ -73,29 +67,19 @@ def request_submit(
     agent's request is verified with the subject directly (CCPA regulations §7063) and
     always waits for a staff decision on the signed authorisation.
     """
-    policy = VerificationPolicy.EMAIL_AND_STAFF if agent_email else settings.DSAR_VERIFY_POLICY[request_type]
+    policy = VerificationPolicy.EMAIL_AND_STAFF if new.is_agent else settings.DSAR_VERIFY_POLICY[new.request_type]
     ip_hash = fraud.ip_hash(source_ip)
     signals = fraud.signals_for_new_request(
-        email=subject_email,
-        name=subject_name,
+        email=new.subject_email,
+        name=new.subject_name,
         source_ip_hash=ip_hash,
-        is_agent=bool(agent_email),
+        is_agent=new.is_agent,
         other_name=other_name,
     ) + list(extra_signals or [])
     with transaction.atomic():
         request = request_create(
+            new,
             actor=actor or Actor.subject(),
-            request_type=request_type,
-            channel=channel,
-            subject_email=subject_email,
-            subject_name=subject_name,
-            subject_identifiers=identifiers,
-            details=details,
-            jurisdiction=jurisdiction,
-            portability=portability,
-            received_at=received_at,
-            agent_name=agent_name,
-            agent_email=agent_email,
             verification_policy=policy,
             fraud_signals=signals,
             source_ip_hash=ip_hash,
@@ -117,8 +101,6 @@ def request_resend_verification(*, reference: str, email: str) -> None:
 
     Says nothing either way: the caller shows the same page whatever happened.
     """
-    from requests_app.workflow.references import reference_normalize
-
     normalized = reference_normalize(reference)
     if not normalized:
         return
@@ -247,24 +229,11 @@ def request_approve(
 
 def _check_corrections(corrections: dict[str, Any]) -> None:
     """Every change names a field of the data map that may be corrected; else nothing starts."""
-    from requests_app.fulfilment.datamap_versions import datamap_current
-
     if not corrections:
         raise GuardFailed("Say which changes are approved (system.dataset.field = value)")
-    datamap = datamap_current()
-    problems = []
-    for system_name, datasets in corrections.items():
-        system = datamap.get_system(system_name)
-        for dataset_name, fields in datasets.items():
-            dataset = system.get_dataset(dataset_name) if system else None
-            for field_name in fields:
-                field = dataset.get_field(field_name) if dataset else None
-                if field is None:
-                    problems.append(f"{system_name}.{dataset_name}.{field_name} is not in the data map")
-                elif not field.correctable:
-                    problems.append(f"{system_name}.{dataset_name}.{field_name} may not be corrected")
-    if problems:
-        raise GuardFailed("; ".join(problems))
+    refused = datamap_current().correction_refusals(corrections)
+    if refused:
+        raise GuardFailed("These changes cannot be made: " + "; ".join(refused))
 
 
 def request_cancel(*, request: DataSubjectRequest, actor: Actor, reason: str) -> DataSubjectRequest:

@@ -18,6 +18,7 @@ from requests_app.datamap import DataMapError
 from requests_app.fulfilment.connectors import ConnectorError, Subject, connector_for
 from requests_app.fulfilment.datamap_versions import datamap_current
 from requests_app.models import DataSubjectRequest, State, VerificationPolicy
+from requests_app.services.requests import request_proceed
 from requests_app.verification import fraud
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.transitions import transition
@@ -82,8 +83,6 @@ def request_check_second_factor(request_pk: int) -> bool | None:
             request, "name_differs_from_file", "The name given shares no word with the name on file: staff decide."
         )
         return False
-    from requests_app.services.requests import request_proceed
-
     with transaction.atomic():
         locked = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
         if not _waiting_for_fact(locked):

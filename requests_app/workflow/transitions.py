@@ -32,6 +32,7 @@ from requests_app.models import (
     VerificationPolicy,
 )
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.references import reference_generate
 from requests_app.workflow.store_tasks import store_task_move, unfinished_states
 
@@ -74,50 +75,40 @@ def allowed_transitions(state: str) -> frozenset[State]:
 
 
 def request_create(
+    new: NewRequest,
     *,
     actor: Actor,
-    request_type: str,
-    channel: str,
-    subject_email: str,
-    subject_name: str = "",
-    subject_identifiers: dict[str, str] | None = None,
-    details: str = "",
-    jurisdiction: str | None = None,
-    portability: bool = False,
-    received_at: datetime | None = None,
-    agent_name: str = "",
-    agent_email: str = "",
     verification_policy: str = VerificationPolicy.EMAIL,
     fraud_signals: list[dict[str, str]] | None = None,
     source_ip_hash: str = "",
 ) -> DataSubjectRequest:
     """Record a new request, waiting for verification, with its due date and audit event."""
-    _validate_new_request(request_type, channel, subject_email, subject_identifiers)
-    if agent_email:
-        _validate_address(agent_email, "The agent's email address is not valid")
+    _validate_new_request(new.request_type, new.channel, new.subject_email, new.identifiers)
+    if new.agent_email:
+        _validate_address(new.agent_email, "The agent's email address is not valid")
     if verification_policy not in VerificationPolicy.values:
         raise GuardFailed(f"Unknown verification policy {verification_policy!r}")
-    code = deadlines.get_rule(jurisdiction or settings.DSAR_DEFAULT_JURISDICTION).code
-    received_at = received_at or timezone.now()
+    code = deadlines.get_rule(new.jurisdiction or settings.DSAR_DEFAULT_JURISDICTION).code
+    received_at = new.received_at or timezone.now()
     due = deadlines.due_date(code, timezone.localdate(received_at)).due
     fields = {
-        "request_type": request_type,
-        "portability": portability and request_type == RequestType.ACCESS,
-        "channel": channel,
-        "subject_email": _normalize_email(subject_email),
-        "subject_name": subject_name.strip(),
-        "subject_identifiers": subject_identifiers or {},
-        "details": details,
+        "request_type": new.request_type,
+        "portability": new.portability and new.request_type == RequestType.ACCESS,
+        "channel": new.channel,
+        "subject_email": _normalize_email(new.subject_email),
+        "subject_name": new.subject_name.strip(),
+        "subject_identifiers": dict(new.identifiers or {}),
+        "details": new.details,
         "jurisdiction": code,
         "received_at": received_at,
         "due_at": due,
-        "agent_name": agent_name.strip(),
-        "agent_email": _normalize_email(agent_email) if agent_email else "",
+        "agent_name": new.agent_name.strip(),
+        "agent_email": _normalize_email(new.agent_email) if new.agent_email else "",
         "verification_policy": verification_policy,
         "fraud_signals": fraud_signals or [],
         "source_ip_hash": source_ip_hash,
     }
-    audit_data = {"type": request_type, "channel": channel, "jurisdiction": code, "due_at": due}
+    audit_data = {"type": new.request_type, "channel": new.channel, "jurisdiction": code, "due_at": due}
     # 2**40 references make a collision rare, not impossible: the unique constraint decides,
     # and the whole insert is tried again with a new reference.
     for _attempt in range(5):

@@ -25,6 +25,7 @@ from requests_app.fulfilment.datamap_versions import datamap_import, datamap_rea
 from requests_app.models import Channel, DataSubjectRequest, RequestType, State, System, VerificationChallenge
 from requests_app.services import requests as services
 from requests_app.workflow.audit import Actor
+from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.transitions import request_assign
 
 DEMO_USERNAME = "admin"
@@ -120,7 +121,7 @@ class Command(BaseCommand):
         estate = getattr(self, "demo_emails", ()) or (SPECIAL_EMAILS[1], SPECIAL_EMAILS[0], DECOY_EMAILS[1])
         for sample in SAMPLES:
             email = estate[sample.estate_email] if sample.estate_email is not None else _email_of(sample.name)
-            request = services.request_submit(
+            new = NewRequest(
                 channel=sample.channel,
                 request_type=sample.kind,
                 subject_email=email,
@@ -129,6 +130,7 @@ class Command(BaseCommand):
                 details="My phone number is out of date." if sample.kind == RequestType.CORRECTION else "",
                 received_at=timezone.now() - timedelta(days=sample.days_ago),
             )
+            request = services.request_submit(new)
             self._take(request, sample, actor)
         services.requests_close_unverified()
         return len(SAMPLES)

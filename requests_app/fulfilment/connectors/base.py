@@ -215,15 +215,7 @@ class Connector(ABC):
 
     def check_correction(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
         """Refuse the whole correction, naming every field that may not be corrected here."""
-        refused = []
-        for dataset_name, values in changes.items():
-            dataset = self.system.get_dataset(dataset_name)
-            for name in values:
-                found = dataset.get_field(name) if dataset else None
-                if found is None:
-                    refused.append(f"{dataset_name}.{name} (not in the data map)")
-                elif not found.correctable:
-                    refused.append(f"{dataset_name}.{name} (not correctable)")
+        refused = self.system.correction_refusals(changes)
         if refused:
             raise CorrectionRefused(refused, system=self.system.name)
 
