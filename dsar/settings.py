@@ -14,9 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from dsar.env import env_bool, env_choice, env_int, env_list, env_rate, env_secret, env_str
+
+# Lets classes such as admin.ModelAdmin[Model] be subscripted at run time, as the types say.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

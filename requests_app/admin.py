@@ -7,9 +7,10 @@ looking, and later for editing the data map.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 
 from requests_app.datamap import DataMapError
@@ -27,8 +28,10 @@ from requests_app.models import (
     VerificationChallenge,
 )
 
+_M = TypeVar("_M", bound=Model)
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(admin.ModelAdmin[_M]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -39,7 +42,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class AuditEventInline(admin.TabularInline):
+class AuditEventInline(admin.TabularInline[AuditEvent, DataSubjectRequest]):
     model = AuditEvent
     fields = ("seq", "created_at", "actor", "action", "from_state", "to_state", "reason")
     readonly_fields = fields
@@ -52,7 +55,7 @@ class AuditEventInline(admin.TabularInline):
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(ReadOnlyAdmin):
+class DataSubjectRequestAdmin(ReadOnlyAdmin[DataSubjectRequest]):
     list_display = [
         "reference",
         "request_type",
@@ -83,7 +86,7 @@ class DataSubjectRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
     list_display = ["seq", "created_at", "request", "actor", "action", "from_state", "to_state"]
     list_filter = ["action"]
     search_fields = ["request__reference", "actor", "action"]
@@ -91,25 +94,25 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuditChainHead)
-class AuditChainHeadAdmin(ReadOnlyAdmin):
+class AuditChainHeadAdmin(ReadOnlyAdmin[AuditChainHead]):
     list_display = ["seq", "hash"]
 
 
-class FieldInline(admin.TabularInline):
+class FieldInline(admin.TabularInline[Field, Dataset]):
     model = Field
     extra = 0
     fields = ["position", "name", "category", "purpose", "legal_basis", "recipients", "retention", "source",
               "correctable", "erasure", "erasure_reason", "disclose", "disclose_reason"]  # fmt: skip
 
 
-class DatasetInline(admin.StackedInline):
+class DatasetInline(admin.StackedInline[Dataset, System]):
     model = Dataset
     extra = 0
     show_change_link = True
 
 
 @admin.register(System)
-class SystemAdmin(admin.ModelAdmin):
+class SystemAdmin(admin.ModelAdmin[System]):
     """The data map is edited here; every save is checked against the whole map."""
 
     list_display = ["name", "kind", "description", "position"]
@@ -121,7 +124,7 @@ class SystemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Dataset)
-class DatasetAdmin(admin.ModelAdmin):
+class DatasetAdmin(admin.ModelAdmin[Dataset]):
     list_display = ["__str__", "description"]
     list_select_related = ["system"]
     inlines = [FieldInline]
@@ -142,12 +145,12 @@ def _warn_if_map_broken(request: HttpRequest) -> None:
 
 
 @admin.register(DataMapVersion)
-class DataMapVersionAdmin(ReadOnlyAdmin):
+class DataMapVersionAdmin(ReadOnlyAdmin[DataMapVersion]):
     list_display = ["version", "digest", "created_at"]
 
 
 @admin.register(StoreTask)
-class StoreTaskAdmin(ReadOnlyAdmin):
+class StoreTaskAdmin(ReadOnlyAdmin[StoreTask]):
     list_display = ["request", "system", "action", "step", "state", "attempts", "finished_at"]
     list_filter = ["state", "action", "system"]
     list_select_related = ["request"]
@@ -155,7 +158,7 @@ class StoreTaskAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EmailMessage)
-class EmailMessageAdmin(ReadOnlyAdmin):
+class EmailMessageAdmin(ReadOnlyAdmin[EmailMessage]):
     list_display = ["created_at", "direction", "kind", "status", "request", "subject"]
     list_filter = ["direction", "status", "kind"]
     list_select_related = ["request"]
@@ -163,6 +166,6 @@ class EmailMessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(VerificationChallenge)
-class VerificationChallengeAdmin(ReadOnlyAdmin):
+class VerificationChallengeAdmin(ReadOnlyAdmin[VerificationChallenge]):
     list_display = ["request", "purpose", "created_at", "expires_at", "used_at", "attempts"]
     exclude = ["token_hash", "code_hash"]

@@ -37,7 +37,7 @@ def close_unverified_requests() -> int:
     retry_jitter=True,
     max_retries=8,
 )
-def send_email_message(self: Task, message_pk: int) -> bool:
+def send_email_message(self: Task[[int], bool], message_pk: int) -> bool:
     """Send one recorded email (queued by notifications.notify after commit).
 
     A failed attempt goes back to the queue (retried here with backoff, and by the sweeper
@@ -53,7 +53,7 @@ def advance_request(request_pk: int) -> None:
 
 
 @shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=10)
-def run_store_task(self: Task, task_pk: int) -> None:
+def run_store_task(self: Task[[int], None], task_pk: int) -> None:
     """Run one store task; a transient connector failure comes back after its backoff.
 
     The attempt count and the delay live on the task row (fanout decides them), so a
@@ -110,7 +110,7 @@ def check_second_factor(request_pk: int) -> bool | None:
     retry_jitter=True,
     max_retries=6,
 )
-def fulfil_request(self: Task, request_pk: int) -> None:
+def fulfil_request(self: Task[[int], None], request_pk: int) -> None:
     """Build the bundle or certificate of a request whose stores are all done, and complete it.
 
     After the last retry the request waits for a person, saying why: it never stays "in

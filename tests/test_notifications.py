@@ -7,11 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
 from requests_app.models import AuditEvent, EmailMessage, EmailStatus, State
-from requests_app.notifications import emails as notifications
 from requests_app.notifications.emails import KINDS, email_failed, email_send, notify
 from requests_app.services import requests as services
 from requests_app.workflow.audit import Actor
@@ -92,7 +92,7 @@ def test_sending_delivers_the_recorded_message_with_its_message_id_and_keeps_the
     assert sent.to == ["ada@example.org"]
     assert sent.extra_headers["Message-ID"] == f"<{message.message_id}>"
     assert sent.extra_headers["Auto-Submitted"] == "auto-generated"
-    assert sent.reply_to == [notifications.settings.DSAR_REPLY_TO_EMAIL]
+    assert sent.reply_to == [settings.DSAR_REPLY_TO_EMAIL]
     message.refresh_from_db()
     assert message.status == EmailStatus.SENT and message.sent_at is not None
     raw = message.raw.read()

@@ -126,8 +126,9 @@ def _started(email: str, request_type: str = "access") -> DataSubjectRequest:
 
 def _overhead(quick: bool) -> dict[str, Any]:
     requests = 10 if quick else 60
-    original = fanout.connector_for
-    fanout.connector_for = lambda system, **_: _NoopConnector(system)
+    # What is measured is the fan-out's own overhead: every store answers at once.
+    original = getattr(fanout, "connector_for")  # noqa: B009 - replaced for the measurement, then put back
+    setattr(fanout, "connector_for", lambda system, **_: _NoopConnector(system))  # noqa: B010
     try:
         # The requests and their tasks are written first: what is timed is the tasks' work.
         pending = [_started(f"overhead{index}@example.org") for index in range(requests)]
@@ -143,7 +144,7 @@ def _overhead(quick: bool) -> dict[str, Any]:
                 request.refresh_from_db()
         fanout_rate = tasks / (time.perf_counter() - started)
     finally:
-        fanout.connector_for = original
+        setattr(fanout, "connector_for", original)  # noqa: B010
     pks = list(StoreTask.objects.values_list("pk", flat=True)[:tasks])
 
     def bare(index: int) -> None:

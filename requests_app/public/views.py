@@ -190,9 +190,9 @@ def bundle_download(request: HttpRequest, token: str, bundle_pk: int) -> HttpRes
     except VerificationFailed as failure:
         downloads.refuse(None, "A download was tried with an invalid or expired status link")
         return link_failed(request, failure)
-    bundle = subject_request.bundles.filter(pk=bundle_pk).first()
-    if bundle is None:
-        downloads.refuse(subject_request, "A download was tried for a bundle of another request")
+    try:
+        bundle = downloads.bundle_requested(request=subject_request, bundle_pk=bundle_pk)
+    except downloads.DownloadRefused:
         return link_failed(request, VerificationFailed("invalid"))
     context: dict[str, Any] = {"subject_request": subject_request, "bundle": bundle, "token": token}
     if request.method == "GET":

@@ -46,6 +46,29 @@ def refuse(request: DataSubjectRequest | None, reason: str) -> DownloadRefused:
     return DownloadRefused(reason)
 
 
+def bundle_requested(*, request: DataSubjectRequest, bundle_pk: int) -> Bundle:
+    """The bundle of ``request`` the subject asks for, or DownloadRefused (audited)."""
+    bundle = request.bundles.filter(pk=bundle_pk).first()
+    if bundle is None:
+        raise refuse(request, "A download was tried for a bundle of another request")
+    return bundle
+
+
+def bundle_open_for_staff(*, request: DataSubjectRequest, bundle_pk: int, actor: Actor) -> tuple[Bundle, IO[bytes]]:
+    """A stored bundle for a staff member, decrypted; the download is on the request's record."""
+    bundle = request.bundles.filter(pk=bundle_pk, purged_at__isnull=True).first()
+    if bundle is None:
+        raise DownloadRefused("No such stored bundle")
+    with transaction.atomic():
+        audit_append(
+            request=request,
+            actor=actor,
+            action="bundle.downloaded_by_staff",
+            data={"kind": bundle.kind, "sha256": bundle.sha256},
+        )
+    return bundle, bundle_open(bundle)
+
+
 def bundle_claim(*, request: DataSubjectRequest, bundle_pk: int, code: str) -> Bundle:
     """Check the code and count one download, or raise DownloadRefused (audited).
 

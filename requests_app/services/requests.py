@@ -35,7 +35,7 @@ from requests_app.verification import fraud
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.references import reference_normalize
-from requests_app.workflow.transitions import request_create, request_extend, transition
+from requests_app.workflow.transitions import request_assign, request_create, request_extend, transition
 
 
 def requester_email(request: DataSubjectRequest) -> str:
@@ -53,7 +53,7 @@ def _verification_context(request: DataSubjectRequest) -> dict[str, str]:
 def request_submit(
     new: NewRequest,
     *,
-    agent_authorisation: File | None = None,
+    agent_authorisation: File[bytes] | None = None,
     source_ip: str = "",
     other_name: str = "",
     received_at: datetime | None = None,
@@ -234,6 +234,26 @@ def _check_corrections(corrections: dict[str, Any]) -> None:
     refused = datamap_current().correction_refusals(corrections)
     if refused:
         raise GuardFailed("These changes cannot be made: " + "; ".join(refused))
+
+
+def request_resume(*, request: DataSubjectRequest, actor: Actor, note: str = "") -> DataSubjectRequest:
+    """The requester answered (by phone, by letter): the request goes back where it paused."""
+    with transaction.atomic():
+        locked = DataSubjectRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.state != State.AWAITING_REQUESTER:
+            # Resumed meanwhile (the requester's email reply resumes it too), or never paused.
+            raise GuardFailed(f"Request {locked.reference} is not waiting for the requester")
+        return transition(locked, locked.paused_from_state, actor, reason=note or "The requester answered.")
+
+
+def requests_assign(*, requests: list[DataSubjectRequest], actor: Actor, assignee: Any | None) -> int:
+    """Give each of ``requests`` to ``assignee`` (or to nobody), all or none; return how many changed."""
+    wanted = assignee.pk if assignee else None
+    with transaction.atomic():
+        changing = [r for r in requests if r.assignee_id != wanted]
+        for subject_request in changing:
+            request_assign(request=subject_request, actor=actor, assignee=assignee)
+    return len(changing)
 
 
 def request_cancel(*, request: DataSubjectRequest, actor: Actor, reason: str) -> DataSubjectRequest:

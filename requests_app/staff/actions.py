@@ -23,7 +23,7 @@ from requests_app.services import requests as services
 from requests_app.staff import forms as staff_forms
 from requests_app.staff.selectors import assignable_users
 from requests_app.workflow.audit import Actor, audit_append
-from requests_app.workflow.transitions import TRANSITIONS, completion_blockers, request_assign, transition
+from requests_app.workflow.transitions import TRANSITIONS, completion_blockers, request_assign
 
 
 def request_note_add(*, request: DataSubjectRequest, actor: Actor, note: str) -> AuditEvent:
@@ -76,11 +76,7 @@ def _assign(request: DataSubjectRequest, actor: Actor, data: dict[str, Any]) -> 
 
 
 def _resume(request: DataSubjectRequest, actor: Actor, data: dict[str, Any]) -> None:
-    request.refresh_from_db()
-    if request.state != State.AWAITING_REQUESTER:
-        # Resumed meanwhile (the requester's email reply resumes it too), or never paused.
-        raise GuardFailed(f"Request {request.reference} is not waiting for the requester")
-    transition(request, request.paused_from_state, actor, reason=data["note"] or "The requester answered.")
+    services.request_resume(request=request, actor=actor, note=data["note"])
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 from requests_app.errors import ApplicationError
 from requests_app.fulfilment import fanout
 from requests_app.models import NEEDS_PERSON_STATES, StoreOutcome, StoreTask, StoreTaskState
-from requests_app.services.downloads import bundle_open
+from requests_app.services.downloads import DownloadRefused, bundle_open_for_staff
 from requests_app.staff import selectors
 from requests_app.staff.actions import action_refusal_record
 from requests_app.staff.permissions import ACT, PERSONAL_DATA, staff_required
-from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.audit import Actor
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -73,13 +73,8 @@ def store_task_resolve(request: HttpRequest, reference: str, task_pk: int) -> Ht
 @staff_required(PERSONAL_DATA)
 def bundle_download(request: HttpRequest, reference: str, bundle_pk: int) -> HttpResponseBase:
     subject_request = selectors.request_for_staff(reference)
-    bundle = subject_request.bundles.filter(pk=bundle_pk, purged_at__isnull=True).first()
-    if bundle is None:
-        raise Http404("No such stored bundle")
-    audit_append(
-        request=subject_request,
-        actor=_actor(request),
-        action="bundle.downloaded_by_staff",
-        data={"kind": bundle.kind, "sha256": bundle.sha256},
-    )
-    return FileResponse(bundle_open(bundle), as_attachment=True, filename=bundle.filename)
+    try:
+        bundle, plain = bundle_open_for_staff(request=subject_request, bundle_pk=bundle_pk, actor=_actor(request))
+    except DownloadRefused as refusal:
+        raise Http404(refusal.message) from None
+    return FileResponse(plain, as_attachment=True, filename=bundle.filename)

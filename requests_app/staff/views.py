@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from requests_app.errors import ApplicationError
 from requests_app.models import DataSubjectRequest, RequestType
+from requests_app.services import requests as services
 from requests_app.staff import charts, selectors, stores
 from requests_app.staff.actions import (
     ACTIONS,
@@ -41,7 +41,6 @@ from requests_app.staff.permissions import (
 from requests_app.staff.reason_templates import reason_template
 from requests_app.workflow import progress
 from requests_app.workflow.audit import Actor
-from requests_app.workflow.transitions import request_assign
 
 SEARCH_SESSION_KEY = "staff_queue_search"
 FILTER_NAMES = frozenset(QueueFilterForm.base_fields) | {"page"}
@@ -151,14 +150,8 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect(_queue_url(form.cleaned_data["filters"]))
-    actor = _actor(request)
-    changed = 0
-    with transaction.atomic():
-        for reference in form.cleaned_data["references"]:
-            subject_request = found[reference]
-            if subject_request.assignee_id != (assignee.pk if assignee else None):
-                request_assign(request=subject_request, actor=actor, assignee=assignee)
-                changed += 1
+    chosen = [found[reference] for reference in form.cleaned_data["references"]]
+    changed = services.requests_assign(requests=chosen, actor=_actor(request), assignee=assignee)
     who = assignee.get_username() if assignee else "nobody"
     messages.success(request, f"{changed} request{'s' if changed != 1 else ''} assigned to {who}.")
     return redirect(_queue_url(form.cleaned_data["filters"]))
