@@ -49,7 +49,8 @@ def main() -> int:
         for name in selected:
             module = importlib.import_module(f"bench.benchmarks.{name}")
             for result in module.run(quick=args.quick):
-                print(json.dumps(result), flush=True)
+                sys.stdout.write(json.dumps(result) + "\n")
+
     finally:
         teardown_databases(databases, verbosity=0)
     return 0

@@ -22,13 +22,16 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+import sys
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+    from pathlib import Path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS credentials (
@@ -230,7 +233,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     token = os.environ.get(args.token_env, "") if args.token_env else ""
     server = make_server(args.db, host=args.host, port=args.port, token=token, polls_before_complete=args.polls)
-    print(f"auth provider on http://{args.host}:{server.server_address[1]}/opendsr", flush=True)
+    sys.stdout.write(f"auth provider on http://{args.host}:{server.server_address[1]}/opendsr" + "\n")
+
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from faker import Faker
 
 from demo.tables import DEMO_TABLES, demo_metadata, sql_engine
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 SPECIAL_EMAILS = ("o'brien%_x@example.org", "a*b?[c]@example.org")
 # Each would match a special email above if that email were used as a pattern:

@@ -20,7 +20,7 @@ def _id() -> sa.Column[int]:
     return sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True)
 
 
-def _user_id(nullable: bool = False) -> sa.Column[int]:
+def _user_id(*, nullable: bool = False) -> sa.Column[int]:
     return sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=nullable)
 
 

@@ -22,7 +22,7 @@ def env_str(name: str, default: str = "") -> str:
     return value if value != "" else default
 
 
-def env_bool(name: str, default: bool) -> bool:
+def env_bool(name: str, *, default: bool) -> bool:
     raw = env_str(name).strip().lower()
     if raw == "":
         return default

@@ -30,7 +30,7 @@ PRODUCTION = DSAR_ENV == "production"
 # Everything the embedded defaults write (database, broker queue, files, mail) lives here.
 VAR_DIR = Path(env_str("DSAR_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 
-DEBUG = env_bool("DSAR_DEBUG", False)
+DEBUG = env_bool("DSAR_DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DSAR_DEBUG must be off when DSAR_ENV=production")
 
@@ -282,8 +282,8 @@ EMAIL_HOST = env_str("DSAR_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DSAR_EMAIL_PORT", 587, minimum=1)
 EMAIL_HOST_USER = env_str("DSAR_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env_secret("DSAR_EMAIL_PASSWORD")
-EMAIL_USE_TLS = env_bool("DSAR_EMAIL_USE_TLS", True)
-EMAIL_USE_SSL = env_bool("DSAR_EMAIL_USE_SSL", False)
+EMAIL_USE_TLS = env_bool("DSAR_EMAIL_USE_TLS", default=True)
+EMAIL_USE_SSL = env_bool("DSAR_EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env_int("DSAR_EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DSAR_FROM_EMAIL", "privacy@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -298,15 +298,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = env_bool("DSAR_SECURE_SSL_REDIRECT", True)
+    SECURE_SSL_REDIRECT = env_bool("DSAR_SECURE_SSL_REDIRECT", default=True)
     # Load balancers probe over plain HTTP inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("DSAR_HSTS_SECONDS", 31536000, minimum=0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DSAR_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("DSAR_HSTS_PRELOAD", True)
-if env_bool("DSAR_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DSAR_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("DSAR_HSTS_PRELOAD", default=True)
+if env_bool("DSAR_TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -337,7 +337,7 @@ DSAR_HOLIDAY_SUBDIVISION = env_str("DSAR_HOLIDAY_SUBDIVISION").upper()
 # The "default" jurisdiction rule, for requests under a law the application has no rule for.
 DSAR_DEFAULT_DEADLINE_DAYS = env_int("DSAR_DEFAULT_DEADLINE_DAYS", 30, minimum=1)
 DSAR_DEFAULT_EXTENSION_DAYS = env_int("DSAR_DEFAULT_EXTENSION_DAYS", 30, minimum=0)
-DSAR_DEFAULT_PAUSE_ALLOWED = env_bool("DSAR_DEFAULT_PAUSE_ALLOWED", True)
+DSAR_DEFAULT_PAUSE_ALLOWED = env_bool("DSAR_DEFAULT_PAUSE_ALLOWED", default=True)
 # How long a request may wait for its subject to verify before it is closed.
 DSAR_VERIFICATION_WINDOW_DAYS = env_int("DSAR_VERIFICATION_WINDOW_DAYS", 14, minimum=1)
 # How long one verification link and code stay valid, and how many wrong codes they allow.
@@ -453,7 +453,7 @@ SESSION_COOKIE_AGE = env_int("DSAR_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 # TOTP (an authenticator app) as a second factor for every staff login; on by default in
 # production.
-DSAR_STAFF_REQUIRE_2FA = env_bool("DSAR_STAFF_REQUIRE_2FA", PRODUCTION)
+DSAR_STAFF_REQUIRE_2FA = env_bool("DSAR_STAFF_REQUIRE_2FA", default=PRODUCTION)
 OTP_TOTP_ISSUER = f"{DSAR_COMPANY_NAME} privacy requests"
 # django-axes: after DSAR_LOGIN_FAILURE_LIMIT failed logins for one username from one client
 # address, that pair is refused for DSAR_LOGIN_COOLOFF_MINUTES. Counting the pair (not the

@@ -7,11 +7,10 @@ looking, and later for editing the data map.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import admin
 from django.db.models import Model
-from django.http import HttpRequest
 
 from requests_app.datamap import DataMapError
 from requests_app.fulfilment.datamap_versions import datamap_current
@@ -27,6 +26,9 @@ from requests_app.models import (
     System,
     VerificationChallenge,
 )
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 _M = TypeVar("_M", bound=Model)
 
@@ -118,7 +120,7 @@ class SystemAdmin(admin.ModelAdmin[System]):
     list_display = ["name", "kind", "description", "position"]
     inlines = [DatasetInline]
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:  # noqa: FBT001 - Django's
         super().save_related(request, form, formsets, change)
         _warn_if_map_broken(request)
 
@@ -129,7 +131,7 @@ class DatasetAdmin(admin.ModelAdmin[Dataset]):
     list_select_related = ["system"]
     inlines = [FieldInline]
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:  # noqa: FBT001 - Django's
         super().save_related(request, form, formsets, change)
         _warn_if_map_broken(request)
 

@@ -97,16 +97,16 @@ def main(argv: list[str]) -> int:
     per_package: dict[str, int] = defaultdict(int)
     for module in modules:
         per_package[".".join(module.split(".")[:2])] += 1
-    print(f"modules: {len(modules)}")
+    sys.stdout.write(f"modules: {len(modules)}" + "\n")
     for package, count in sorted(per_package.items()):
-        print(f"  {package:<40} {count}")
+        sys.stdout.write(f"  {package:<40} {count}" + "\n")
     cycles = strongly_connected(graph)
-    print(f"import cycles: {len(cycles)}")
+    sys.stdout.write(f"import cycles: {len(cycles)}" + "\n")
     for group in cycles:
-        print(f"  {len(group)} modules: " + ", ".join(group))
-    print("longest functions:")
+        sys.stdout.write(f"  {len(group)} modules: " + ", ".join(group) + "\n")
+    sys.stdout.write("longest functions:" + "\n")
     for lines, name in longest_functions(packages):
-        print(f"  {lines:>4}  {name}")
+        sys.stdout.write(f"  {lines:>4}  {name}" + "\n")
     return 1 if cycles else 0
 
 

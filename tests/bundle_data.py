@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING, Any
 
 from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, DatasetInfo, FieldInfo, SystemInfo
 from requests_app.fulfilment.bundles.writer import BundleSummary, write_access_bundle
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 HOSTILE_SYSTEM = "../../etc"
 RESERVED_DATASET = "CON"

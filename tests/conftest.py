@@ -20,10 +20,9 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -33,6 +32,9 @@ from django.db import connection
 
 from dsar.celery import app as celery_app
 from tests.estate import TOKEN, Estate, FlakyServer, serve
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each run slot has 16 Redis databases from 10 + slot * 16: the Celery broker of each xdist

@@ -8,10 +8,12 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from demo import auth_provider
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TOKEN = "test-processor-token"
 

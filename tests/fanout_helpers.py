@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from requests_app.fulfilment import fanout
-from requests_app.models import StoreTask
 from requests_app.workflow.audit import Actor
+
+if TYPE_CHECKING:
+    from requests_app.models import StoreTask
 
 STAFF = Actor.system("tests")
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import Worker
 from tests.fanout_helpers import use_manual_map
 from tests.waiting import mail_to, plain_text, wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.conftest import Worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

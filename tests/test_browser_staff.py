@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import connections
@@ -33,13 +33,15 @@ from requests_app.services import requests as services
 from requests_app.verification import challenges as verification
 from requests_app.workflow.audit import Actor
 from requests_app.workflow.transitions import transition
-from tests.conftest import Worker
 from tests.email_corpus import corpus_message
 from tests.factories import request_in_state, stored_bundle
 from tests.test_browser_public import CHROMIUM, CHROMIUM_ARGS
 from tests.test_staff_permissions import FAST_HASHERS, PASSWORD, Cast, make_cast
 from tests.test_staff_views import token_for
 from tests.waiting import mail_to, plain_text, wait_for
+
+if TYPE_CHECKING:
+    from tests.conftest import Worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -6,10 +6,9 @@ import io
 import json
 import zipfile
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pypdf import PdfReader
 
 from requests_app.fulfilment.bundles.certificate import write_correction_report, write_deletion_certificate
@@ -23,6 +22,11 @@ from requests_app.fulfilment.bundles.inputs import (
 from requests_app.fulfilment.bundles.keys import generate_signing_key
 from requests_app.fulfilment.bundles.verify import verify_bundle
 from tests.bundle_data import make_context
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 OUTCOMES = [
     ErasureOutcome("accounts", "users", {"delete_row": 1}),

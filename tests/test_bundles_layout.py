@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import zipfile
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from PIL import Image
@@ -17,6 +17,9 @@ from pypdf import PdfReader
 
 from requests_app.fulfilment.bundles.keys import generate_signing_key
 from tests.bundle_data import LONG_TABLE, SUBJECT_NAME, write_test_bundle
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,18 @@ number of records.
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING, Any
 
 from requests_app.fulfilment.bundles.keys import generate_signing_key
 from requests_app.fulfilment.bundles.verify import verify_bundle
 from requests_app.fulfilment.bundles.writer import BundleSummary, write_access_bundle
 from tests.bundle_data import RESERVED_DATASET, make_context
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 RECORDS = 200_000
 BOUND_BYTES = 64 * 1024 * 1024

@@ -9,9 +9,9 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from requests_app.fulfilment.bundles.keys import (
     BundleKeyError,
@@ -23,6 +23,9 @@ from requests_app.fulfilment.bundles.keys import (
 )
 from requests_app.fulfilment.bundles.verify import verify_bundle
 from tests.bundle_data import flip_byte, rewrite_zip, write_test_bundle
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_FILE = "data/accounts/api_requests.csv"

@@ -8,12 +8,10 @@ import hashlib
 import io
 import json
 import zipfile
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pypdf import PdfReader
 
 from requests_app.fulfilment.bundles.keys import generate_signing_key, key_id
@@ -21,6 +19,11 @@ from requests_app.fulfilment.bundles.verify import verify_bundle
 from requests_app.fulfilment.bundles.writer import BundleError, BundleSummary, write_access_bundle
 from tests import bundle_data
 from tests.bundle_data import FORMULAS, MARKUP, SUBJECT_NAME, make_context, records, write_test_bundle
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import transaction
@@ -11,9 +12,11 @@ from django.utils import timezone
 
 from requests_app.models import AuditEvent, DataSubjectRequest, EmailMessage, EmailStatus, State
 from requests_app.tasks import close_unverified_requests
-from tests.conftest import Worker
 from tests.factories import DataSubjectRequestFactory
 from tests.waiting import mail_to, plain_text, wait_for
+
+if TYPE_CHECKING:
+    from tests.conftest import Worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -9,11 +9,10 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -29,6 +28,9 @@ from requests_app.fulfilment.connectors import (
     Subject,
     connector_for,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 TOKEN = "test-token"
 FAST = {"connect_timeout": 0.5, "read_timeout": 0.5, "poll_interval": 0.01, "max_wait": 5, "retries": 0}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis
@@ -22,6 +21,9 @@ from requests_app.fulfilment.connectors import (
     hash_value,
 )
 from requests_app.fulfilment.connectors.redis_store import escape_glob
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 DB = 41
 SALT = "test-salt"

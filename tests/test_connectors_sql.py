@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +28,9 @@ from requests_app.fulfilment.connectors import (
     hash_value,
 )
 from requests_app.fulfilment.connectors.sql import engine_url
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SALT = "test-salt"
 SQL_SYSTEMS = ("accounts", "api_usage", "telemetry", "billing")

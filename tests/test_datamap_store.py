@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from io import StringIO
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
@@ -15,6 +15,9 @@ from requests_app.datamap.schema import dump_datamap
 from requests_app.fulfilment.datamap_versions import datamap_current, datamap_import, datamap_snapshot
 from requests_app.models import AuditEvent, DataMapVersion, Field, System
 from requests_app.workflow.audit import Actor
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.django_db
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from requests_app.fulfilment import bundle_keys
 from requests_app.models import AuditEvent, Bundle, DataSubjectRequest, EmailMessage, State
 from requests_app.verification.challenges import status_token
 from tests.factories import request_in_state, stored_bundle
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from django.test import Client
 
 pytestmark = pytest.mark.django_db
 

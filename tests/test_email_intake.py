@@ -9,11 +9,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 
 from requests_app.intake.pipeline import email_process, email_receive
 from requests_app.models import (
@@ -26,6 +25,9 @@ from requests_app.models import (
 from tests.conftest import _database_url
 from tests.email_corpus import corpus_message, make_large_message
 from tests.factories import request_in_state
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 pytestmark = pytest.mark.django_db
 

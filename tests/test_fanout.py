@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis
@@ -22,11 +22,13 @@ from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreActi
 from requests_app.services import requests as services
 from requests_app.workflow.audit import Actor
 from requests_app.workflow.transitions import transition
-from tests.conftest import Worker
 from tests.estate import FLAKY_MAP, Estate
 from tests.factories import DataSubjectRequestFactory
 from tests.fanout_helpers import do_by_hand
 from tests.waiting import wait_for
+
+if TYPE_CHECKING:
+    from tests.conftest import Worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

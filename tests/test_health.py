@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import connection
-from django.test import Client
 
 from dsar.celery import app as celery_app
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from django.test import Client
 
 
 def test_healthz_is_ok_when_database_and_broker_answer(client: Client, db: None) -> None:

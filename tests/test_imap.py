@@ -6,8 +6,8 @@ import os
 import secrets
 import ssl
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pytest
 from imap_tools import MailBox
@@ -22,6 +22,9 @@ from requests_app.intake.imap import (
     mark_processed,
 )
 from tests.email_corpus import LARGE_ATTACHMENT_NAME, corpus_message, make_large_message
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 pytestmark = pytest.mark.integration
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from requests_app.intake import mailbox
-from requests_app.intake.imap import MailboxSettings
 from requests_app.intake.pipeline import email_process, unprocessed
 from requests_app.models import DataSubjectRequest, Direction, EmailMessage, MailboxState
 from tests import test_imap
 from tests.email_corpus import corpus_message
 from tests.test_imap import Server, append, flags
+
+if TYPE_CHECKING:
+    from requests_app.intake.imap import MailboxSettings
 
 # The IMAP tests' fixtures: the test Dovecot, and a folder of each test's own.
 server = test_imap.server

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -16,9 +16,11 @@ from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import DataSubjectRequest, State
 from requests_app.services import requests as services
 from requests_app.services.second_factor import request_check_second_factor
-from tests.estate import Estate
 from tests.factories import DataSubjectRequestFactory
 from tests.fanout_helpers import STAFF
+
+if TYPE_CHECKING:
+    from tests.estate import Estate
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from dsar.env import env_bool, env_int, env_list, env_secret
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -107,7 +110,7 @@ def test_booleans_are_read_from_common_spellings(
 @pytest.mark.parametrize(
     ("reader", "raw", "message"),
     [
-        (lambda: env_bool("DSAR_TEST_VALUE", False), "maybe", "DSAR_TEST_VALUE must be one of"),
+        (lambda: env_bool("DSAR_TEST_VALUE", default=False), "maybe", "DSAR_TEST_VALUE must be one of"),
         (lambda: env_int("DSAR_TEST_VALUE", 1), "ten", "whole number"),
         (lambda: env_int("DSAR_TEST_VALUE", 1, minimum=1), "0", "at least 1"),
     ],

@@ -3,8 +3,7 @@ download the result, each on the record; an auditor sees but cannot act."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,6 +14,9 @@ from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreTask
 from requests_app.services.downloads import bundle_open
 from tests.factories import request_in_state, stored_bundle
 from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 pytestmark = pytest.mark.django_db
 

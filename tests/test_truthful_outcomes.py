@@ -12,8 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -41,12 +40,16 @@ from requests_app.services.downloads import bundle_open
 from requests_app.verification.challenges import challenge_issue
 from requests_app.workflow.audit import Actor
 from requests_app.workflow.new_request import NewRequest
-from tests.conftest import Worker
-from tests.estate import Estate
 from tests.fanout_helpers import STAFF, do_by_hand
 from tests.test_fanout import demo_estate, run_to_the_end, settled
 from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
 from tests.waiting import wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.conftest import Worker
+    from tests.estate import Estate
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 __all__ = ["demo_estate"]  # the fixture, used by name

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core import signing
-from django.test import Client
 from django.utils import timezone
 
 from requests_app.models import (
@@ -23,6 +22,9 @@ from requests_app.verification.challenges import LINK_SALT, status_token
 from requests_app.workflow.audit import Actor
 from requests_app.workflow.new_request import NewRequest
 from tests.fanout_helpers import use_manual_map
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 pytestmark = pytest.mark.django_db
 

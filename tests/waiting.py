@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import Worker
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from tests.conftest import Worker
 
 # An upper bound for work done by another process, not a timing assertion.
 WAIT_SECONDS = 60

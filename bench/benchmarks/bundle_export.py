@@ -30,10 +30,12 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 GOAL = ">= 0.3"
@@ -221,4 +223,4 @@ def run(*, quick: bool) -> Iterator[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(child(sys.argv[1], int(sys.argv[2]))))
+    sys.stdout.write(json.dumps(child(sys.argv[1], int(sys.argv[2]))) + "\n")

@@ -21,9 +21,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from django.db import connection, transaction
@@ -44,6 +43,9 @@ from requests_app.workflow.audit import Actor
 from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.transitions import request_create, transition
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "dsar-bench"
 STAFF = Actor.system("bench")
@@ -58,9 +60,9 @@ def run(*, quick: bool) -> Iterator[dict[str, Any]]:
         os.environ.update({"DSAR_DEMO_SQL_URL": sql_url, "DSAR_HASH_SALT": "bench-salt"})
         datamap_import(_sql_only_demo_map(), actor=STAFF)
         try:
-            yield _overhead(quick)
-            yield from _find_scaling(sql_url, quick)
-            yield from _end_to_end(sql_url, quick)
+            yield _overhead(quick=quick)
+            yield from _find_scaling(sql_url, quick=quick)
+            yield from _end_to_end(sql_url, quick=quick)
         finally:
             celery_app.control.purge()
 
@@ -124,7 +126,7 @@ def _started(email: str, request_type: str = "access") -> DataSubjectRequest:
     return request
 
 
-def _overhead(quick: bool) -> dict[str, Any]:
+def _overhead(*, quick: bool) -> dict[str, Any]:
     requests = 10 if quick else 60
     # What is measured is the fan-out's own overhead: every store answers at once.
     original = getattr(fanout, "connector_for")  # noqa: B009 - replaced for the measurement, then put back
@@ -182,7 +184,7 @@ def _lookup_ms(email: str, repeats: int) -> float:
     return statistics.median(timings)
 
 
-def _find_scaling(sql_url: str, quick: bool) -> Iterator[dict[str, Any]]:
+def _find_scaling(sql_url: str, *, quick: bool) -> Iterator[dict[str, Any]]:
     sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     results = []
     for size in sizes:
@@ -203,7 +205,7 @@ def _find_scaling(sql_url: str, quick: bool) -> Iterator[dict[str, Any]]:
         }
 
 
-def _end_to_end(sql_url: str, quick: bool) -> Iterator[dict[str, Any]]:
+def _end_to_end(sql_url: str, *, quick: bool) -> Iterator[dict[str, Any]]:
     heavy_rows = 5_000 if quick else 50_000  # completions and events each: 100k rows in all
     summary = seed_estate(
         sql_url, None, subjects=20, rows_per_subject=5, heavy_subjects=1, heavy_rows=heavy_rows, reset=True

@@ -9,9 +9,8 @@ at least a fifth of the bare rate.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.utils import timezone
@@ -22,6 +21,9 @@ from requests_app.workflow.audit import Actor
 from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.references import reference_generate
 from requests_app.workflow.transitions import request_create
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 GOAL = ">= 0.2"
 

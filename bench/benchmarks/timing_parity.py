@@ -18,9 +18,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from django.conf import settings
@@ -36,6 +35,9 @@ from requests_app.datamap.schema import dump_datamap
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import EmailMessage
 from requests_app.workflow.audit import Actor
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # A queue of this run's own: emptied afterwards without touching another run's messages.
 QUEUE = f"dsar-bench-parity-{uuid.uuid4().hex[:8]}"

@@ -8,8 +8,10 @@ helps whoever gets hold of the copy. `disclose: never` with a reason keeps it ou
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from requests_app.datamap.schema import DataMap
+if TYPE_CHECKING:
+    from requests_app.datamap.schema import DataMap
 
 SECRET_NAME = re.compile(r"(passw|pwd|hash|token|secret|api_?key|otp|security_(question|answer)|recovery_code)", re.I)
 

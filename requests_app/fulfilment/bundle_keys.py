@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import functools
 import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from requests_app.fulfilment.bundles.crypto import generate_key, parse_key
 from requests_app.fulfilment.bundles.keys import generate_signing_key, load_signing_key, private_key_pem, public_key_pem
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def _development_file(name: str, make: bytes) -> bytes:
@@ -28,7 +32,7 @@ def _development_file(name: str, make: bytes) -> bytes:
 def signing_key() -> Ed25519PrivateKey:
     if settings.DSAR_BUNDLE_SIGNING_KEY_FILE:
         try:
-            with open(settings.DSAR_BUNDLE_SIGNING_KEY_FILE, "rb") as handle:
+            with Path(settings.DSAR_BUNDLE_SIGNING_KEY_FILE).open("rb") as handle:
                 return load_signing_key(handle.read())
         except OSError as error:
             raise ImproperlyConfigured(f"DSAR_BUNDLE_SIGNING_KEY_FILE cannot be read: {error}") from None

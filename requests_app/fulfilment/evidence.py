@@ -10,17 +10,19 @@ from __future__ import annotations
 import tempfile
 import uuid
 from pathlib import PurePath
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.uploadedfile import UploadedFile
 
 from requests_app.errors import GuardFailed
 from requests_app.fulfilment import bundle_keys
 from requests_app.fulfilment.bundles.crypto import decrypt_stream, encrypt_stream
 from requests_app.fulfilment.bundles.names import safe_component
 from requests_app.models import StoreTask
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
 
 
 def evidence_check(upload: UploadedFile | None) -> None:

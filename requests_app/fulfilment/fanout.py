@@ -12,12 +12,10 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -45,6 +43,11 @@ from requests_app.models import (
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.store_tasks import store_task_move, unfinished_states
 from requests_app.workflow.transitions import transition
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.core.files.uploadedfile import UploadedFile
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("fanout")

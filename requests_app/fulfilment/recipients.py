@@ -11,10 +11,13 @@ task for a person. Data that was not found, or is kept, is not communicated.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from requests_app.datamap.schema import DataMap, Dataset, System
 from requests_app.fulfilment.connectors import ActionCounts
 from requests_app.models import StoreAction, StoreOutcome, StoreTask, StoreTaskState
+
+if TYPE_CHECKING:
+    from requests_app.datamap.schema import DataMap, Dataset, System
 
 
 @dataclass

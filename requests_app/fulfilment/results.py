@@ -12,17 +12,15 @@ import functools
 import hashlib
 import logging
 import tempfile
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from requests_app.datamap.schema import DataMap
 from requests_app.errors import GuardFailed
 from requests_app.fulfilment import bundle_keys, evidence, recipients
 from requests_app.fulfilment.bundles.certificate import write_correction_report, write_deletion_certificate
@@ -63,6 +61,11 @@ from requests_app.notifications.emails import absolute_url, notify
 from requests_app.verification import challenges as verification
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.transitions import transition
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from requests_app.datamap.schema import DataMap
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("fulfilment")
@@ -423,7 +426,8 @@ def correction_outcomes(
                     rows,
                     refused=refused,
                     changes=tuple(
-                        _field_change(dataset, name, value, changed, resolved) for name, value in fields.items()
+                        _field_change(dataset, name, value, changed, resolved=resolved)
+                        for name, value in fields.items()
                     ),
                     words=task.outcome_words,
                     by=task.resolved_by if resolved else "",
@@ -433,7 +437,7 @@ def correction_outcomes(
     return outcomes
 
 
-def _field_change(dataset: Any, name: str, value: Any, counts: Any, resolved: bool) -> FieldChange:
+def _field_change(dataset: Any, name: str, value: Any, counts: Any, *, resolved: bool) -> FieldChange:
     data_field = dataset.get_field(name) if dataset else None
     if data_field is not None and data_field.withheld:
         return FieldChange(name, (), "", withheld_reason=data_field.disclose_reason)

@@ -14,13 +14,13 @@ import email
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage, MIMEPart
 from email.parser import BytesHeaderParser
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 from requests_app.intake.email_text import (
     clean_line,
@@ -34,6 +34,9 @@ from requests_app.intake.email_text import (
     text_without_quotes,
     unsurrogate,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = [
     "Attachment",

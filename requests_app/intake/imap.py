@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import imaplib
 import ssl
-from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from imap_tools import MailBox, MailMessage
 from imap_tools.errors import ImapToolsError, MailboxFlagError, MailboxFolderCreateError
 from imap_tools.utils import check_command_status
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # The keyword (RFC 3501 flag without a backslash) that marks a message taken in, when the
 # mailbox keeps processed mail where it is instead of moving it to processed_folder.

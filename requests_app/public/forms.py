@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import warnings
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from requests_app.models import RequestType, VerificationPolicy
 from requests_app.public import regions
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
 
 MAX_DETAILS = 5000
 

@@ -7,10 +7,9 @@ proved control of their email address.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -31,6 +30,9 @@ from requests_app.verification import challenges as verification
 from requests_app.verification.challenges import VerificationFailed
 from requests_app.workflow import progress
 from requests_app.workflow.new_request import NewRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # Messages from the privacy team that the status page shows (never links or codes).
 STATUS_PAGE_KINDS = ("more_information", "reply", "extension", "rejection", "completion", "closed_unverified")

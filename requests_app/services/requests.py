@@ -9,10 +9,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.files import File
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -33,9 +32,13 @@ from requests_app.notifications.emails import absolute_url, notify
 from requests_app.verification import challenges as verification
 from requests_app.verification import fraud
 from requests_app.workflow.audit import Actor, audit_append
-from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.references import reference_normalize
 from requests_app.workflow.transitions import request_assign, request_create, request_extend, transition
+
+if TYPE_CHECKING:
+    from django.core.files import File
+
+    from requests_app.workflow.new_request import NewRequest
 
 
 def requester_email(request: DataSubjectRequest) -> str:

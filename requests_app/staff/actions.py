@@ -8,11 +8,9 @@ transition table allows it from the current state; the service checks again unde
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django import forms
 from django.db import transaction
 
 from requests_app.errors import GuardFailed
@@ -24,6 +22,11 @@ from requests_app.staff import forms as staff_forms
 from requests_app.staff.selectors import assignable_users
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.transitions import TRANSITIONS, completion_blockers, request_assign
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django import forms
 
 
 def request_note_add(*, request: DataSubjectRequest, actor: Actor, note: str) -> AuditEvent:

@@ -8,11 +8,12 @@ django-otp's throttling.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
-from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -23,6 +24,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from requests_app.staff import otp
 from requests_app.staff.forms import LoginForm, TokenForm
 from requests_app.staff.permissions import VIEW, forbidden, second_factor_missing
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
 
 
 def _next_url(request: HttpRequest) -> str:

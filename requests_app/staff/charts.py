@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from typing import TYPE_CHECKING
 
 from requests_app.models import RequestType
-from requests_app.staff.selectors import WeekCompletion, WeekReceived
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from requests_app.staff.selectors import WeekCompletion, WeekReceived
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 36  # margins around the plot area

@@ -9,9 +9,12 @@ test checks the two agree.
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
 from django.apps import apps as global_apps
-from django.apps.registry import Apps
+
+if TYPE_CHECKING:
+    from django.apps.registry import Apps
 
 ADMIN = "Privacy admin"
 ANALYST = "Privacy analyst"

@@ -52,7 +52,7 @@ def _row(task: StoreTask, request: DataSubjectRequest, *, can_act: bool) -> Stor
     actionable = can_act and open_request and task.state in NEEDS_PERSON_STATES
     recorded = task.state == StoreTaskState.RESOLVED
     if not actionable:
-        return StoreRow(task, False, (), "", False, recorded_by_person=recorded)
+        return StoreRow(task, can_retry=False, outcomes=(), covers="", needs_export=False, recorded_by_person=recorded)
     work = [t for t in fanout.open_work_of(task) if t.state in (*NEEDS_PERSON_STATES, StoreTaskState.PENDING)]
     outcomes = tuple((o.value, OUTCOME_HINTS[o]) for o in fanout.outcome_choices(work or [task]))
     covers = f"{task.target}: {' and '.join(WORK_WORDS[StoreAction(t.action)] for t in work or [task])}"

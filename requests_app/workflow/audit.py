@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,8 @@ from requests_app.errors import AuditChainBroken
 from requests_app.models import AuditChainHead, AuditEvent, DataSubjectRequest
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from django.contrib.auth.models import AbstractBaseUser
 
 GENESIS_HASH = "0" * 64
@@ -151,11 +152,26 @@ def audit_verify(events: Iterable[AuditEvent] | None = None) -> ChainReport:
     prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
     for event in events:
         if event.seq != expected_seq:
-            return ChainReport(False, count, f"event #{expected_seq} is missing (found #{event.seq})", expected_seq)
+            return ChainReport(
+                ok=False,
+                events=count,
+                problem=f"event #{expected_seq} is missing (found #{event.seq})",
+                broken_seq=expected_seq,
+            )
         if event.prev_hash != prev_hash:
-            return ChainReport(False, count, f"event #{event.seq} does not link to the event before it", event.seq)
+            return ChainReport(
+                ok=False,
+                events=count,
+                problem=f"event #{event.seq} does not link to the event before it",
+                broken_seq=event.seq,
+            )
         if chain_hash(prev_hash, event) != event.hash:
-            return ChainReport(False, count, f"event #{event.seq} was changed after it was written", event.seq)
+            return ChainReport(
+                ok=False,
+                events=count,
+                problem=f"event #{event.seq} was changed after it was written",
+                broken_seq=event.seq,
+            )
         prev_hash, expected_seq, count = event.hash, expected_seq + 1, count + 1
     return _check_head(count, prev_hash)
 
@@ -164,10 +180,9 @@ def _check_head(count: int, last_hash: str) -> ChainReport:
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is None:
         if count == 0:
-            return ChainReport(True, 0)
-        return ChainReport(False, count, "the chain head is missing", count)
+            return ChainReport(ok=True, events=0)
+        return ChainReport(ok=False, events=count, problem="the chain head is missing", broken_seq=count)
     if head.seq != count or head.hash != last_hash:
-        return ChainReport(
-            False, count, f"the chain head says #{head.seq} but the last event is #{count}: events were removed", count
-        )
-    return ChainReport(True, count)
+        problem = f"the chain head says #{head.seq} but the last event is #{count}: events were removed"
+        return ChainReport(ok=False, events=count, problem=problem, broken_seq=count)
+    return ChainReport(ok=True, events=count)

@@ -9,7 +9,10 @@ and records it. A new field of a request is one edit here, and one where it is r
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,14 @@ sides are told which it is.
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import DataSubjectRequest, State, VerificationPolicy
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
 
 SUBJECT_EXPLANATIONS: dict[State, Promise] = {
     State.PENDING_VERIFICATION: _(

@@ -12,12 +12,14 @@ person must send, ``manual``.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
-
-from django.db.models import QuerySet
+from typing import TYPE_CHECKING, Any
 
 from requests_app.models import StoreTask, StoreTaskState
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from django.db.models import QuerySet
 
 S = StoreTaskState
 

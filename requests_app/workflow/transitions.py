@@ -8,7 +8,7 @@ database transaction: either the change and its record both happen, or neither d
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,9 +32,11 @@ from requests_app.models import (
     VerificationPolicy,
 )
 from requests_app.workflow.audit import Actor, audit_append
-from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.references import reference_generate
 from requests_app.workflow.store_tasks import store_task_move, unfinished_states
+
+if TYPE_CHECKING:
+    from requests_app.workflow.new_request import NewRequest
 
 # Any open state may be rejected (with a reason the subject is told) or cancelled, and may
 # pause to wait for the requester; a paused request goes back to the state it paused from.

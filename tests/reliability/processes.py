@@ -17,16 +17,19 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection
 
 from dsar.celery import app as celery_app
 from tests.conftest import ROOT, _database_url
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 REDIS_SERVER = shutil.which("redis-server") or "redis-server"
 

@@ -8,9 +8,7 @@ and the sweepers send the lost work again from the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import transaction
@@ -24,12 +22,17 @@ from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.models import DataSubjectRequest, EmailMessage, EmailStatus, State, StoreTask
 from requests_app.services import requests as services
 from requests_app.workflow.transitions import transition
-from tests.estate import Estate
 from tests.factories import DataSubjectRequestFactory
 from tests.fanout_helpers import STAFF
 from tests.reliability.processes import Process, RedisServer, app_environment, publishing_to, start, wait_until
 from tests.test_public_form import form_data
 from tests.waiting import mail_to
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.estate import Estate
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

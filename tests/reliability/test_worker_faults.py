@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
@@ -27,11 +26,16 @@ from requests_app.models import DataSubjectRequest, EmailMessage, EmailStatus, S
 from requests_app.notifications import emails as notifications
 from requests_app.services import requests as services
 from requests_app.workflow.transitions import transition
-from tests.estate import Estate
 from tests.factories import DataSubjectRequestFactory
 from tests.fanout_helpers import STAFF
 from tests.reliability.processes import Process, RedisServer, app_environment, publishing_to, start, wait_until
 from tests.test_fanout import rows_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.estate import Estate
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 HEAVY_ROWS = 4000

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -27,6 +25,10 @@ from demo import DEMO_DATAMAP_PATH
 from requests_app.datamap import load_datamap_file
 from requests_app.datamap.schema import DataMap, DataMapError, dump_datamap
 from requests_app.datamap.validate import load_datamap
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 PROPERTY = settings(
     derandomize=True,

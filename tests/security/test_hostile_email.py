@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +21,9 @@ from hypothesis import strategies as st
 
 from requests_app.intake.email_parse import EmailParseError, ParsedEmail, parse_email
 from requests_app.intake.email_text import detect_request_type, find_reference, stated_name
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 PROPERTY = settings(
     derandomize=True,

@@ -16,8 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -28,6 +27,10 @@ from tests.estate import FLAKY_MAP, Estate
 from tests.fanout_helpers import STAFF
 from tests.reliability.processes import Process, RedisServer, app_environment, free_port, start, wait_until
 from tests.waiting import mail_to, plain_text
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 SUBJECT = "secret.subject@example.org"

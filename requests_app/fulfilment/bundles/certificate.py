@@ -13,15 +13,18 @@ from __future__ import annotations
 import tempfile
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.template.loader import render_to_string
 
-from requests_app.fulfilment.bundles.inputs import BundleContext, CorrectionOutcome, ErasureOutcome
 from requests_app.fulfilment.bundles.keys import key_id
 from requests_app.fulfilment.bundles.manifest import SignedZip
 from requests_app.fulfilment.bundles.report import branding_context, render_pdf
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from requests_app.fulfilment.bundles.inputs import BundleContext, CorrectionOutcome, ErasureOutcome
 
 # What each erasure action of the data map did, in the words the table, its legend and the
 # "kept" section all use: one word (or phrase) per action.

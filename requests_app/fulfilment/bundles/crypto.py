@@ -67,7 +67,7 @@ def _read_full(src: IO[bytes], size: int) -> bytes:
     return b"".join(parts)
 
 
-def _aad(header: bytes, index: int, last: bool) -> bytes:
+def _aad(header: bytes, index: int, *, last: bool) -> bytes:
     return header + struct.pack(">QB", index, int(last))
 
 
@@ -86,7 +86,7 @@ def encrypt_stream(src: IO[bytes], dst: IO[bytes], key: bytes, *, chunk_size: in
     while True:
         following = _read_full(src, chunk_size) if len(chunk) == chunk_size else b""
         last = not following
-        sealed = aead.encrypt(prefix + struct.pack(">I", index), chunk, _aad(header, index, last))
+        sealed = aead.encrypt(prefix + struct.pack(">I", index), chunk, _aad(header, index, last=last))
         dst.write(_FRAME.pack(int(last), len(sealed)) + sealed)
         total += len(chunk)
         if last:
@@ -132,7 +132,7 @@ def decrypt_stream(src: IO[bytes], dst: IO[bytes], key: bytes) -> int:
         if len(sealed) != length:
             raise BundleDecryptError("the file was cut short (inside a chunk)")
         try:
-            plain = aead.decrypt(prefix + struct.pack(">I", index), sealed, _aad(header, index, bool(last)))
+            plain = aead.decrypt(prefix + struct.pack(">I", index), sealed, _aad(header, index, last=bool(last)))
         except InvalidTag:
             raise BundleDecryptError(f"chunk {index} was changed, moved or is from another file") from None
         dst.write(plain)

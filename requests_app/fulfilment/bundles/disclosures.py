@@ -8,10 +8,13 @@ by category, by recipient, by retention rule and by source.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from requests_app.fulfilment.bundles.inputs import BundleContext, FieldInfo
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from requests_app.fulfilment.bundles.inputs import BundleContext, FieldInfo
 
 # A source that means "the subject gave it to us": Art. 15(1)(g) asks only about the others.
 _SUBJECT_SOURCES = frozenset({"", "you", "subject", "data subject", "the data subject", "provided by you"})

@@ -12,15 +12,17 @@ import base64
 import hashlib
 import json
 import zipfile
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Any, BinaryIO
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from requests_app.fulfilment.bundles.keys import ALGORITHM, key_id
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 FORMAT = "dsar-bundle"
 FORMAT_VERSION = 1

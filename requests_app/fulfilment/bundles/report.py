@@ -11,17 +11,19 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
 
 from requests_app.fulfilment.bundles.disclosures import disclosures_build
 from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, FieldInfo, StoreRecord
 from requests_app.fulfilment.bundles.spool import DatasetSpool, displayable
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from datetime import datetime
 
 COLUMNS_PER_TABLE = 6  # more columns than this are split into several tables of one record set
 NUMBER_WIDTH = 5  # percent of the width for the record number column

@@ -15,9 +15,11 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from uuid import UUID
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = frozenset({"=", "+", "-", "@", "\t", "\r"})

@@ -15,14 +15,17 @@ import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from requests_app.fulfilment.bundles.keys import ALGORITHM, key_id
 from requests_app.fulfilment.bundles.manifest import COPY_CHUNK, MANIFEST_NAME, SIGNATURE_NAME
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 MAX_MANIFEST_BYTES = 64 << 20
 

@@ -17,18 +17,22 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.template.loader import render_to_string
 
-from requests_app.fulfilment.bundles.inputs import BundleContext, ManualExport, Records
 from requests_app.fulfilment.bundles.keys import key_id
 from requests_app.fulfilment.bundles.manifest import FileEntry, SignedZip
 from requests_app.fulfilment.bundles.names import NameRegistry
 from requests_app.fulfilment.bundles.report import render_access_report
 from requests_app.fulfilment.bundles.spool import DatasetSpool
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from requests_app.fulfilment.bundles.inputs import BundleContext, ManualExport, Records
 
 # A data map has tens of datasets; each open one holds two temporary files.
 MAX_DATASETS = 500

@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from requests_app.datamap.schema import Dataset, Field, System
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+
+    from requests_app.datamap.schema import Dataset, Field, System
 
 HASH_PREFIX = "sha256:"
 # How many distinct earlier values of one field a correction keeps for its report.

@@ -19,12 +19,10 @@ import http.client
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from requests_app.datamap.connection import env_value
-from requests_app.datamap.schema import System
 from requests_app.fulfilment.connectors.base import (
     ActionCounts,
     Checkpoint,
@@ -34,6 +32,11 @@ from requests_app.fulfilment.connectors.base import (
     MemoryCheckpoint,
     Subject,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+
+    from requests_app.datamap.schema import System
 
 MAX_JSON = 1_000_000  # bytes of a status answer
 MAX_LINE = 16_000_000  # bytes of one results line

@@ -8,10 +8,12 @@ uploads it, or records that the vendor holds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from requests_app.fulfilment.connectors.base import ActionCounts, Checkpoint, Connector, Subject
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 
 class ManualConnector(Connector):

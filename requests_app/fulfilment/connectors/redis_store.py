@@ -16,14 +16,13 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from requests_app.datamap.connection import DEFAULT_MASK, env_value
-from requests_app.datamap.schema import Dataset, System
 from requests_app.datamap.validate import PLACEHOLDER
 from requests_app.fulfilment.connectors.base import (
     HASH_PREFIX,
@@ -37,6 +36,9 @@ from requests_app.fulfilment.connectors.base import (
     hash_value,
     retained_reasons,
 )
+
+if TYPE_CHECKING:
+    from requests_app.datamap.schema import Dataset, System
 
 # Called with a batch's counts just before its writes: the checkpoint saves them as pending.
 BeforeWrite = Callable[[DatasetCounts], None]

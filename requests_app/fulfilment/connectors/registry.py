@@ -7,10 +7,14 @@ map), so there is no cycle between the kinds and the interface.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from requests_app.datamap.schema import System
 from requests_app.fulfilment.connectors.base import Connector, ConnectorError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from requests_app.datamap.schema import System
 
 
 def connector_for(system: System, *, environ: Mapping[str, str] = os.environ) -> Connector:

@@ -16,10 +16,9 @@ import datetime
 import decimal
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -27,7 +26,6 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
 from requests_app.datamap.connection import DEFAULT_MASK, env_value
-from requests_app.datamap.schema import Dataset, System
 from requests_app.fulfilment.connectors.base import (
     HASH_PREFIX,
     ActionCounts,
@@ -39,6 +37,11 @@ from requests_app.fulfilment.connectors.base import (
     erasure_groups,
     retained_reasons,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+
+    from requests_app.datamap.schema import Dataset, System
 
 DRIVERS = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
 # Keys per IN (...) list: far below every driver's bound-parameter limit (SQLite: 32766).
@@ -56,6 +59,30 @@ class Target:
     pk: sa.Column[Any]
     match: dict[str, sa.Column[Any]]
     fields: dict[str, sa.Column[Any]]
+
+
+@dataclass
+class _Progress:
+    """A run's checkpoint state and counts, saved together."""
+
+    checkpoint: Checkpoint
+    state: dict[str, Any]
+    counts: ActionCounts
+
+    def save(self) -> None:
+        self.state["counts"] = self.counts.to_dict()
+        self.checkpoint.save(self.state)
+
+
+@dataclass(frozen=True)
+class Batches:
+    """What one dataset's batches apply, to which rows, how many at a time."""
+
+    target: Target
+    dataset: Dataset
+    where: sa.ColumnElement[bool]
+    apply: Callable[[Connection, Target, Dataset, Sequence[Any]], DatasetCounts]
+    size: int
 
 
 class SqlConnector(Connector):
@@ -180,55 +207,56 @@ class SqlConnector(Connector):
         """
         state = checkpoint.get()
         run_subject = self.run_subject(subject, state)
-        counts = ActionCounts.from_dict(state.get("counts", {}))
-        progress = state.setdefault("datasets", {})
+        progress = _Progress(checkpoint, state, ActionCounts.from_dict(state.get("counts", {})))
+        entries = state.setdefault("datasets", {})
         with self._connection() as conn:
             for dataset in datasets:
-                entry = progress.setdefault(dataset.name, {"last_pk": None, "done": False})
-                totals = counts.dataset(dataset.name)
-                totals.retained_reasons = retained_reasons(dataset)
+                entry = entries.setdefault(dataset.name, {"last_pk": None, "done": False})
+                progress.counts.dataset(dataset.name).retained_reasons = retained_reasons(dataset)
                 if entry["done"]:
                     continue
                 with conn.begin():
                     target = self._target(conn, dataset)
                 where = self._match(target, run_subject)
-                retains = bool(totals.retained_reasons)
-                if where is not None and entry.get("pending"):
-                    self._settle_pending(conn, target, dataset, where, entry, totals, apply, retains=retains)
-                    state["counts"] = counts.to_dict()
-                    checkpoint.save(state)
-                while where is not None:
-                    # One transaction per batch: the keys, then one statement per action on them.
-                    with conn.begin():
-                        keys = self._next_keys(conn, target, where, entry["last_pk"], batch_size)
-                        done = apply(conn, target, dataset, keys) if keys else DatasetCounts()
-                        if keys:
-                            entry["pending"] = {"last": jsonable(keys[-1]), "matched": len(keys), "done": asdict(done)}
-                            checkpoint.save(state)
-                    if not keys:
-                        break
-                    _add(totals, done, matched=len(keys), retains=retains)
-                    entry["last_pk"] = entry.pop("pending")["last"]
-                    state["counts"] = counts.to_dict()
-                    checkpoint.save(state)
-                    heartbeat()
+                if where is not None:
+                    self._run_dataset(
+                        conn, Batches(target, dataset, where, apply, batch_size), entry, progress, heartbeat
+                    )
                 entry["done"] = True
                 entry.pop("pending", None)
-                state["counts"] = counts.to_dict()
-                checkpoint.save(state)
-        return counts
+                progress.save()
+        return progress.counts
 
-    def _settle_pending(
+    def _run_dataset(
         self,
         conn: Connection,
-        target: Target,
-        dataset: Dataset,
-        where: sa.ColumnElement[bool],
+        batches: Batches,
         entry: dict[str, Any],
-        totals: DatasetCounts,
-        apply: Callable[[Connection, Target, Dataset, Sequence[Any]], DatasetCounts],
-        *,
-        retains: bool,
+        progress: _Progress,
+        heartbeat: Callable[[], None],
+    ) -> None:
+        """One dataset's batches, from the last committed key on; one transaction per batch."""
+        totals = progress.counts.dataset(batches.dataset.name)
+        retains = bool(totals.retained_reasons)
+        if entry.get("pending"):
+            self._settle_pending(conn, batches, entry, totals, retains=retains)
+            progress.save()
+        while True:
+            with conn.begin():
+                keys = self._next_keys(conn, batches.target, batches.where, entry["last_pk"], batches.size)
+                if not keys:
+                    return
+                done = batches.apply(conn, batches.target, batches.dataset, keys)
+                # Saved before the store commits: see _settle_pending.
+                entry["pending"] = {"last": jsonable(keys[-1]), "matched": len(keys), "done": asdict(done)}
+                progress.checkpoint.save(progress.state)
+            _add(totals, done, matched=len(keys), retains=retains)
+            entry["last_pk"] = entry.pop("pending")["last"]
+            progress.save()
+            heartbeat()
+
+    def _settle_pending(
+        self, conn: Connection, batches: Batches, entry: dict[str, Any], totals: DatasetCounts, *, retains: bool
     ) -> None:
         """Count the batch an interrupted run left pending exactly once, whether or not it committed.
 
@@ -239,8 +267,8 @@ class SqlConnector(Connector):
         """
         pending = entry["pending"]
         with conn.begin():
-            keys = self._next_keys(conn, target, where, entry["last_pk"], None, upto=pending["last"])
-            again = apply(conn, target, dataset, keys) if keys else DatasetCounts()
+            keys = self._next_keys(conn, batches.target, batches.where, entry["last_pk"], None, upto=pending["last"])
+            again = batches.apply(conn, batches.target, batches.dataset, keys) if keys else DatasetCounts()
         done = again if again.changes else DatasetCounts(**pending["done"])
         _add(totals, done, matched=max(len(keys), int(pending["matched"])), retains=retains)
         entry["last_pk"] = pending["last"]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from requests_app.fulfilment import bundle_keys
 from requests_app.fulfilment.bundles.keys import BundleKeyError, load_public_key
 from requests_app.fulfilment.bundles.verify import verify_bundle
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 
 def _configured_public_key() -> Ed25519PublicKey | None:
