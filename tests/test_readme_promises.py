@@ -92,15 +92,15 @@ def test_every_setting_is_documented(document: str) -> None:
 
 # Each of the project's management commands, and the test that runs it.
 COMMAND_TESTS = {
-    "bundle": "tests/test_truthful_outcomes.py",
-    "datamap": "tests/test_datamap_store.py",
-    "deadline": "tests/test_deadline_command.py",
-    "ingest_email": "tests/test_email_intake.py",
-    "load_demo": "tests/test_truthful_outcomes.py",
-    "poll_mailbox": "tests/test_mailbox_poll.py",
+    "bundle": "tests/services/test_truthful_outcomes.py",
+    "datamap": "tests/fulfilment/test_datamap_versions.py",
+    "deadline": "tests/laws/test_deadline_command.py",
+    "ingest_email": "tests/intake/test_email_intake.py",
+    "load_demo": "tests/services/test_truthful_outcomes.py",
+    "poll_mailbox": "tests/intake/test_mailbox.py",
     "seed_demo": "tests/test_readme_promises.py",
-    "verify_audit": "tests/test_audit.py",
-    "verify_bundle": "tests/test_bundles_verify.py",
+    "verify_audit": "tests/workflow/test_audit.py",
+    "verify_bundle": "tests/fulfilment/bundles/test_verify.py",
 }
 
 
@@ -143,3 +143,16 @@ def test_a_command_refuses_clearly_what_it_cannot_do(settings: Any) -> None:
     settings.DSAR_IMAP_HOST = ""
     with pytest.raises(CommandError, match="No mailbox is configured"):
         call_command("poll_mailbox", stdout=io.StringIO())
+
+
+def test_the_tests_folders_mirror_the_products_packages() -> None:
+    # Cross-cutting suites (reliability, security) and test data sit beside the mirror.
+    beside = {"fixtures", "vendor", "reliability", "security", "__pycache__"}
+    tests = ROOT / "tests"
+    folders = sorted(
+        str(path.relative_to(tests)) for path in tests.rglob("*") if path.is_dir() and not beside & set(path.parts)
+    )
+    packages = {
+        str(path.relative_to(ROOT / "requests_app")) for path in (ROOT / "requests_app").rglob("*") if path.is_dir()
+    }
+    assert folders and [f for f in folders if f not in packages] == []

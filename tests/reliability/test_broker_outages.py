@@ -24,8 +24,8 @@ from requests_app.services import requests as services
 from requests_app.workflow.transitions import transition
 from tests.factories import DataSubjectRequestFactory
 from tests.fanout_helpers import STAFF
+from tests.public.test_forms import form_data
 from tests.reliability.processes import Process, RedisServer, app_environment, publishing_to, start, wait_until
-from tests.test_public_form import form_data
 from tests.waiting import mail_to
 
 if TYPE_CHECKING:

@@ -28,8 +28,8 @@ from requests_app.services import requests as services
 from requests_app.workflow.transitions import transition
 from tests.factories import DataSubjectRequestFactory
 from tests.fanout_helpers import STAFF
+from tests.fulfilment.test_fanout import rows_of
 from tests.reliability.processes import Process, RedisServer, app_environment, publishing_to, start, wait_until
-from tests.test_fanout import rows_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -20,7 +20,7 @@ from requests_app.services import requests as services
 from tests.email_corpus import corpus_message
 from tests.factories import request_in_state
 from tests.fanout_helpers import STAFF, use_manual_map
-from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
+from tests.staff.test_permissions import FAST_HASHERS, Cast, client_for, make_cast
 
 pytestmark = pytest.mark.django_db
 

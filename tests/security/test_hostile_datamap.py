@@ -1,6 +1,6 @@
 """Hostile data maps: any JSON-like structure, the demo map with any part broken, any file.
 
-tests/test_datamap.py names each problem a map can have; these properties check the other
+tests/datamap/test_datamap.py names each problem a map can have; these properties check the other
 half of load_datamap's promise: whatever the structure, it returns a DataMap or raises
 DataMapError listing problems, and never another exception. A map it accepts must also have
 a digest (every export is stamped with it) and dump back to itself.

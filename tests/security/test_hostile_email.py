@@ -1,6 +1,6 @@
 """Mail built to hurt: injected line breaks, NUL, long lines, lying charsets, broken multiparts.
 
-tests/test_email_parse.py already feeds parse_email arbitrary bytes and messages glued from
+tests/intake/test_email_parse.py already feeds parse_email arbitrary bytes and messages glued from
 fragments. These properties build the hostile parts on purpose (a header block that parses, a
 MIME tree whose boundaries lie, encoded words that decode to line breaks) so the bytes get past
 the first reading and reach the code that decodes, walks and cleans. Whatever arrives, the

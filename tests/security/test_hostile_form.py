@@ -1,6 +1,6 @@
 """The public request form under hostile input: any text in every field at once, and uploads.
 
-tests/test_public_form.py checks each named hostile value once, one field at a time; these
+tests/public/test_forms.py checks each named hostile value once, one field at a time; these
 properties put hostile text in any mix of fields (NUL, bidi overrides, huge strings, markup,
 spreadsheet formulas, SQL, header injection). The form either validates or says what to fix,
 and the page answers 400 or 302 with every value escaped, never 500.
@@ -30,7 +30,7 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 # Every example of a property posts from one address within one test: lift the limits, which
-# tests/test_public_form.py checks, so each example reaches the form.
+# tests/public/test_forms.py checks, so each example reaches the form.
 NO_LIMITS = {
     "form_ip": (10**6, 3600),
     "form_email": (10**6, 86400),

@@ -1,7 +1,7 @@
 """Hostile values that reach an output: a CSV cell, an email or staff page, a file name in a bundle.
 
 SQL is not here: identifiers with quotes and LIKE wildcards, and identifiers that look like
-SQL, are run against the real estate database in tests/test_connectors_sql.py
+SQL, are run against the real estate database in tests/fulfilment/connectors/test_sql.py
 (test_identifiers_with_quotes_and_sql_wildcards_match_only_themselves and
 test_an_identifier_that_looks_like_sql_matches_nothing).
 """
@@ -26,7 +26,7 @@ from requests_app.fulfilment.bundles.names import MAX_COMPONENT, NameRegistry, s
 from requests_app.fulfilment.bundles.spool import FORMULA_START, DatasetSpool, csv_cell
 from requests_app.notifications.emails import email_send, notify
 from tests.factories import DataSubjectRequestFactory
-from tests.test_staff_permissions import FAST_HASHERS, client_for, make_cast
+from tests.staff.test_permissions import FAST_HASHERS, client_for, make_cast
 
 pytestmark = pytest.mark.django_db
 

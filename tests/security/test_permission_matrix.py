@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreTask
 from requests_app.verification.challenges import status_token
 from tests.factories import request_in_state, stored_bundle
-from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
+from tests.staff.test_permissions import FAST_HASHERS, Cast, client_for, make_cast
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from datetime import timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.utils import timezone
@@ -20,9 +20,13 @@ from requests_app.workflow.store_tasks import (
     unfinished_states,
 )
 from tests.factories import request_in_state
+from tests.paths import ROOT as PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 S = StoreTaskState
-APP = Path(__file__).resolve().parent.parent / "requests_app"
+APP = PROJECT_ROOT / "requests_app"
 
 
 def test_the_table_is_this_one() -> None:
@@ -131,7 +135,7 @@ def test_only_the_workflow_writes_a_state() -> None:
 
 def test_no_template_decides_by_comparing_a_state() -> None:
     # What a page offers for a task or request is computed in code (staff/stores.py, progress).
-    templates = Path(__file__).resolve().parent.parent / "templates"
+    templates = PROJECT_ROOT / "templates"
     comparing = [
         str(path.relative_to(templates))
         for path in templates.rglob("*.html")

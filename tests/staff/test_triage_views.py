@@ -15,7 +15,7 @@ from requests_app.intake.pipeline import email_process, email_receive
 from requests_app.models import DataSubjectRequest, EmailMessage, EmailStatus, Field, State
 from requests_app.workflow.audit import Actor
 from tests.factories import request_in_state
-from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
+from tests.staff.test_permissions import FAST_HASHERS, Cast, client_for, make_cast
 
 pytestmark = pytest.mark.django_db
 

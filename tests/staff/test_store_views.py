@@ -13,7 +13,7 @@ from requests_app.fulfilment.evidence import evidence_open
 from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreTask, StoreTaskState
 from requests_app.services.downloads import bundle_open
 from tests.factories import request_in_state, stored_bundle
-from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
+from tests.staff.test_permissions import FAST_HASHERS, Cast, client_for, make_cast
 
 if TYPE_CHECKING:
     from pathlib import Path

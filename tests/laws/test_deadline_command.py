@@ -5,13 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-MANAGE_PY = Path(__file__).resolve().parent.parent / "manage.py"
+from tests.paths import ROOT as PROJECT_ROOT
+
+MANAGE_PY = PROJECT_ROOT / "manage.py"
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from requests_app.workflow.audit import Actor
 from requests_app.workflow.transitions import request_assign
 from tests.factories import DataSubjectRequestFactory, request_in_state
 from tests.fanout_helpers import use_manual_map
-from tests.test_staff_permissions import FAST_HASHERS, PASSWORD, Cast, client_for, make_cast
+from tests.staff.test_permissions import FAST_HASHERS, PASSWORD, Cast, client_for, make_cast
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,13 +24,14 @@ from requests_app.models import (
 from tests.conftest import _database_url
 from tests.email_corpus import corpus_message, make_large_message
 from tests.factories import request_in_state
+from tests.paths import ROOT as PROJECT_ROOT
 
 if TYPE_CHECKING:
     from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 
 
 def take_in(name_or_raw: str | bytes, source: str = "pipe") -> EmailMessage:

@@ -10,9 +10,9 @@ import pytest
 from requests_app.intake import mailbox
 from requests_app.intake.pipeline import email_process, unprocessed
 from requests_app.models import DataSubjectRequest, Direction, EmailMessage, MailboxState
-from tests import test_imap
 from tests.email_corpus import corpus_message
-from tests.test_imap import Server, append, flags
+from tests.intake import test_imap
+from tests.intake.test_imap import Server, append, flags
 
 if TYPE_CHECKING:
     from requests_app.intake.imap import MailboxSettings

@@ -11,7 +11,6 @@ import sys
 import threading
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -28,9 +27,11 @@ from requests_app.fulfilment.connectors import (
     Subject,
     connector_for,
 )
+from tests.paths import ROOT as PROJECT_ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 TOKEN = "test-token"
 FAST = {"connect_timeout": 0.5, "read_timeout": 0.5, "poll_interval": 0.01, "max_wait": 5, "retries": 0}
@@ -104,7 +105,7 @@ def test_the_demo_auth_provider_exports_and_erases_end_to_end(
 def test_the_demo_auth_provider_runs_as_a_program(auth_db: Path) -> None:
     module = "demo.auth_provider"
     command = [sys.executable, "-m", module, "--port", "0", "--db", str(auth_db), "--token-env", "DEMO_TOKEN"]
-    root = Path(__file__).resolve().parent.parent
+    root = PROJECT_ROOT
     env = {**os.environ, "DEMO_TOKEN": TOKEN}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=root, env=env)
     try:

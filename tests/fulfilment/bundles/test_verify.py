@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -23,11 +22,14 @@ from requests_app.fulfilment.bundles.keys import (
 )
 from requests_app.fulfilment.bundles.verify import verify_bundle
 from tests.bundle_data import flip_byte, rewrite_zip, write_test_bundle
+from tests.paths import ROOT as PROJECT_ROOT
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 DATA_FILE = "data/accounts/api_requests.csv"
 
 

@@ -35,9 +35,10 @@ from requests_app.workflow.audit import Actor
 from requests_app.workflow.transitions import transition
 from tests.email_corpus import corpus_message
 from tests.factories import request_in_state, stored_bundle
-from tests.test_browser_public import CHROMIUM, CHROMIUM_ARGS
-from tests.test_staff_permissions import FAST_HASHERS, PASSWORD, Cast, make_cast
-from tests.test_staff_views import token_for
+from tests.paths import TESTS
+from tests.public.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.staff.test_permissions import FAST_HASHERS, PASSWORD, Cast, make_cast
+from tests.staff.test_views import token_for
 from tests.waiting import mail_to, plain_text, wait_for
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE = TESTS / "vendor" / "axe.min.js"
 AXE_SOURCE = AXE.read_text(encoding="utf-8")
 
 

@@ -41,8 +41,8 @@ from requests_app.verification.challenges import challenge_issue
 from requests_app.workflow.audit import Actor
 from requests_app.workflow.new_request import NewRequest
 from tests.fanout_helpers import STAFF, do_by_hand
-from tests.test_fanout import demo_estate, run_to_the_end, settled
-from tests.test_staff_permissions import FAST_HASHERS, Cast, client_for, make_cast
+from tests.fulfilment.test_fanout import demo_estate, run_to_the_end, settled
+from tests.staff.test_permissions import FAST_HASHERS, Cast, client_for, make_cast
 from tests.waiting import wait_for
 
 if TYPE_CHECKING:
