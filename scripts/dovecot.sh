@@ -23,8 +23,12 @@ user=privacy
 
 say() { echo "dovecot: $*" >&2; }
 
+# Debian puts the server in /usr/sbin, which a normal user's PATH may not name.
+dovecot_bin() { type -P dovecot || echo /usr/sbin/dovecot; }
+dovecot() { "$(dovecot_bin)" "$@"; }
+
 install_missing() {
-  command -v dovecot >/dev/null && [ -x /usr/lib/dovecot/imap ] && return 0
+  [ -x "$(dovecot_bin)" ] && [ -x /usr/lib/dovecot/imap ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     say "missing dovecot-imapd: install it with 'sudo apt-get install dovecot-imapd' and run again"
     exit 1

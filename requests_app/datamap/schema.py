@@ -77,6 +77,11 @@ class Field:
         """Whether the field is kept out of the subject's copy."""
         return self.disclose == "never"
 
+    @property
+    def withheld_reason(self) -> str:
+        """Why the field is kept out of the subject's copy, as the report says it; "" if it is not."""
+        return self.disclose_reason if self.withheld else ""
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -97,6 +102,11 @@ class Dataset:
     @property
     def withheld_fields(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields if f.withheld)
+
+    @property
+    def withheld(self) -> tuple[Field, ...]:
+        """The fields kept out of the subject's copy, in the map's order."""
+        return tuple(f for f in self.fields if f.withheld)
 
     @property
     def instructions(self) -> str:

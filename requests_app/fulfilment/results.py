@@ -29,14 +29,11 @@ from requests_app.fulfilment.bundles.inputs import (
     Branding,
     BundleContext,
     CorrectionOutcome,
-    DatasetInfo,
     ErasureOutcome,
     FieldChange,
-    FieldInfo,
     ManualExport,
     RecipientRecord,
     StoreRecord,
-    SystemInfo,
 )
 from requests_app.fulfilment.bundles.writer import write_access_bundle
 from requests_app.fulfilment.connectors import ActionCounts, Subject, connector_for
@@ -464,43 +461,13 @@ def bundle_context(
         contact_email=settings.DSAR_REPLY_TO_EMAIL,
         supervisory_authority=settings.DSAR_SUPERVISORY_AUTHORITY,
         datamap_version=f"{datamap.version} ({datamap.digest[:12]})",
-        systems=tuple(_system_info(s) for s in datamap.systems),
+        systems=datamap.systems,
         automated_decision_making=settings.DSAR_AUTOMATED_DECISIONS,
         transfer_safeguards=settings.DSAR_TRANSFER_SAFEGUARDS,
         branding=Branding(company_name=settings.DSAR_COMPANY_NAME),
         public_key_url=absolute_url(PUBLIC_KEY_PATH),
         store_records=store_records(tasks),
         recipients=recipient_records(request, datamap, tasks),
-    )
-
-
-def _system_info(system: Any) -> SystemInfo:
-    return SystemInfo(
-        name=system.name,
-        description=system.description,
-        kind=system.kind,
-        datasets=tuple(
-            DatasetInfo(
-                name=d.name,
-                description=d.description,
-                fields=tuple(
-                    FieldInfo(
-                        name=f.name,
-                        category=f.category,
-                        purpose=f.purpose,
-                        legal_basis=f.legal_basis,
-                        recipients=tuple(f.recipients),
-                        retention=f.retention,
-                        source=f.source,
-                        erasure=f.erasure,
-                        erasure_reason=f.erasure_reason,
-                        withheld_reason=f.disclose_reason if f.withheld else "",
-                    )
-                    for f in d.fields
-                ),
-            )
-            for d in system.datasets
-        ),
     )
 
 

@@ -10,11 +10,8 @@ from requests_app.fulfilment.bundles.inputs import (
     Branding,
     BundleContext,
     CorrectionOutcome,
-    DatasetInfo,
     ErasureOutcome,
-    FieldInfo,
     Records,
-    SystemInfo,
 )
 from requests_app.fulfilment.bundles.keys import (
     BundleKeyError,
@@ -35,11 +32,8 @@ __all__ = [
     "BundleKeyError",
     "BundleSummary",
     "CorrectionOutcome",
-    "DatasetInfo",
     "ErasureOutcome",
-    "FieldInfo",
     "Records",
-    "SystemInfo",
     "VerifyReport",
     "decrypt_stream",
     "encrypt_stream",

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from requests_app.fulfilment.bundles.inputs import BundleContext, FieldInfo
+    from requests_app.datamap.schema import Field
+    from requests_app.fulfilment.bundles.inputs import BundleContext
 
 # A source that means "the subject gave it to us": Art. 15(1)(g) asks only about the others.
 _SUBJECT_SOURCES = frozenset({"", "you", "subject", "data subject", "the data subject", "provided by you"})
@@ -24,7 +25,7 @@ _SUBJECT_SOURCES = frozenset({"", "you", "subject", "data subject", "the data su
 class Located:
     system: str
     dataset: str
-    field: FieldInfo
+    field: Field
 
     @property
     def where(self) -> str:

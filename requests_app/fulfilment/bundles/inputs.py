@@ -1,7 +1,5 @@
-"""What the bundle writers are given: plain frozen dataclasses the caller fills from the data map.
-
-They do not import the data map on purpose: the writers only need what the subject is told,
-and the caller (the finalize step) maps its `System`/`Dataset`/`Field` objects onto these.
+"""What the bundle writers are given: the request's facts, the data map's systems as they are
+(``datamap.schema``: the one shape of a map in memory), the records and the record of the search.
 """
 
 from __future__ import annotations
@@ -14,51 +12,10 @@ if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
+    from requests_app.datamap.schema import System
+
 # (system name, dataset name, record): streamed, possibly millions long; never materialised.
 Records = Iterable[tuple[str, str, dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class FieldInfo:
-    """One field of a dataset with what GDPR Art. 15(1) and CCPA §1798.110 require us to say."""
-
-    name: str
-    category: str
-    purpose: str
-    legal_basis: str
-    recipients: tuple[str, ...]
-    retention: str
-    source: str
-    erasure: str
-    erasure_reason: str = ""
-    # Kept out of every copy given to the subject (a password hash), with the reason the report gives.
-    withheld_reason: str = ""
-
-    @property
-    def withheld(self) -> bool:
-        return bool(self.withheld_reason)
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    name: str
-    description: str
-    fields: tuple[FieldInfo, ...] = ()
-
-    @property
-    def withheld(self) -> tuple[FieldInfo, ...]:
-        return tuple(f for f in self.fields if f.withheld)
-
-
-@dataclass(frozen=True)
-class SystemInfo:
-    name: str
-    description: str
-    kind: str
-    datasets: tuple[DatasetInfo, ...] = ()
-
-    def get_dataset(self, name: str) -> DatasetInfo | None:
-        return next((d for d in self.datasets if d.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -143,7 +100,7 @@ class BundleContext:
     contact_email: str
     supervisory_authority: str
     datamap_version: str
-    systems: tuple[SystemInfo, ...]
+    systems: tuple[System, ...]
     automated_decision_making: str
     transfer_safeguards: str
     branding: Branding
@@ -161,7 +118,7 @@ class BundleContext:
     def record_of(self, system: str, action: str) -> StoreRecord | None:
         return next((r for r in self.store_records if r.system == system and r.action == action), None)
 
-    def get_system(self, name: str) -> SystemInfo | None:
+    def get_system(self, name: str) -> System | None:
         return next((s for s in self.systems if s.name == name), None)
 
 

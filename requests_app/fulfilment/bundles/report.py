@@ -18,12 +18,14 @@ from typing import IO, TYPE_CHECKING, Any
 from django.template.loader import render_to_string
 
 from requests_app.fulfilment.bundles.disclosures import disclosures_build
-from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, FieldInfo, StoreRecord
+from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, StoreRecord
 from requests_app.fulfilment.bundles.spool import DatasetSpool, displayable
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from datetime import datetime
+
+    from requests_app.datamap.schema import Field
 
 COLUMNS_PER_TABLE = 6  # more columns than this are split into several tables of one record set
 NUMBER_WIDTH = 5  # percent of the width for the record number column
@@ -43,7 +45,7 @@ class DatasetSection:
     name: str
     description: str
     count: int
-    fields: tuple[FieldInfo, ...]
+    fields: tuple[Field, ...]
     tables: tuple[RecordTable, ...]
     shown: int
     jsonl_path: str
@@ -54,7 +56,7 @@ class DatasetSection:
         return self.count - self.shown
 
     @property
-    def withheld(self) -> tuple[FieldInfo, ...]:
+    def withheld(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.withheld)
 
 
@@ -112,7 +114,7 @@ def record_tables(columns: Sequence[str], sample: Sequence[dict[str, str]]) -> t
 
 
 def dataset_section(
-    spool: DatasetSpool | None, name: str, description: str, fields: tuple[FieldInfo, ...]
+    spool: DatasetSpool | None, name: str, description: str, fields: tuple[Field, ...]
 ) -> DatasetSection:
     """Summarise one dataset; `spool` is None when the search found no record in it."""
     name = displayable(name)  # names can come from the records, decoded badly
