@@ -36,7 +36,9 @@ install_missing() {
   command -v chromium >/dev/null || need+=(chromium)
   command -v pdftoppm >/dev/null || need+=(poppler-utils)
   [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
-  ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+  # ldconfig is in /sbin, which a normal user's PATH may not name.
+  "$(type -P ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep -q libpangoft2-1.0 ||
+    need+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
   [ ${#need[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     say "missing ${need[*]}: install them with 'sudo apt-get install ${need[*]}' and run again"
