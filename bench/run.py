@@ -50,6 +50,7 @@ def main() -> int:
             module = importlib.import_module(f"bench.benchmarks.{name}")
             for result in module.run(quick=args.quick):
                 sys.stdout.write(json.dumps(result) + "\n")
+                sys.stdout.flush()  # each figure as soon as it is measured
 
     finally:
         teardown_databases(databases, verbosity=0)

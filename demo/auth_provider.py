@@ -233,7 +233,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     token = os.environ.get(args.token_env, "") if args.token_env else ""
     server = make_server(args.db, host=args.host, port=args.port, token=token, polls_before_complete=args.polls)
-    sys.stdout.write(f"auth provider on http://{args.host}:{server.server_address[1]}/opendsr" + "\n")
+    # Flushed: whoever started this program reads the address from the pipe.
+    sys.stdout.write(f"auth provider on http://{args.host}:{server.server_address[1]}/opendsr\n")
+    sys.stdout.flush()
 
     try:
         server.serve_forever()

@@ -4,6 +4,7 @@ and the manual connector (a processor reached by a person)."""
 from __future__ import annotations
 
 import os
+import select
 import socket
 import sqlite3
 import subprocess
@@ -106,10 +107,13 @@ def test_the_demo_auth_provider_runs_as_a_program(auth_db: Path) -> None:
     module = "demo.auth_provider"
     command = [sys.executable, "-m", module, "--port", "0", "--db", str(auth_db), "--token-env", "DEMO_TOKEN"]
     root = PROJECT_ROOT
-    env = {**os.environ, "DEMO_TOKEN": TOKEN}
+    # Without PYTHONUNBUFFERED: the program itself must flush the address it prints.
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, "DEMO_TOKEN": TOKEN}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=root, env=env)
     try:
         assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        assert ready, "the demo auth provider printed no address within 30 s"
         url = process.stdout.readline().split()[-1].removesuffix("/opendsr")
         environ = {"DSAR_DEMO_AUTH_URL": url, "DSAR_DEMO_AUTH_TOKEN": TOKEN}
         connector = connector_for(demo_system("auth_provider"), environ=environ)
