@@ -61,8 +61,10 @@ from requests_app.workflow.transitions import transition
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import datetime
 
-    from requests_app.datamap.schema import DataMap
+    from requests_app.datamap.schema import DataMap, Dataset
+    from requests_app.fulfilment.connectors import DatasetCounts
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("fulfilment")
@@ -434,7 +436,9 @@ def correction_outcomes(
     return outcomes
 
 
-def _field_change(dataset: Any, name: str, value: Any, counts: Any, *, resolved: bool) -> FieldChange:
+def _field_change(
+    dataset: Dataset | None, name: str, value: object, counts: DatasetCounts | None, *, resolved: bool
+) -> FieldChange:
     data_field = dataset.get_field(name) if dataset else None
     if data_field is not None and data_field.withheld:
         return FieldChange(name, (), "", withheld_reason=data_field.disclose_reason)
@@ -471,7 +475,7 @@ def bundle_context(
     )
 
 
-def bundles_purge(now: Any = None) -> int:
+def bundles_purge(now: datetime | None = None) -> int:
     """Delete the files of expired bundles (the record and its audit trail stay)."""
     now = now or timezone.now()
     purged = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -22,6 +22,9 @@ from django.utils.http import urlencode
 
 from dsar.log_redaction import redact
 from requests_app.workflow.audit import Actor, audit_append
+
+if TYPE_CHECKING:
+    from requests_app.models import DataSubjectRequest
 
 VIEW = "requests_app.view_datasubjectrequest"
 ACT = "requests_app.act_on_request"
@@ -49,7 +52,9 @@ def can_see_personal_data(request: HttpRequest) -> bool:
     return bool(request.user.has_perm(PERSONAL_DATA))
 
 
-def record_personal_data_read(http_request: HttpRequest, *, what: str, subject_request: Any = None) -> None:
+def record_personal_data_read(
+    http_request: HttpRequest, *, what: str, subject_request: DataSubjectRequest | None = None
+) -> None:
     """Put a staff member's read of a subject's personal data on the audit trail."""
     audit_append(
         request=subject_request,

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from requests_app.intake.pipeline import email_receive
 
@@ -22,7 +22,7 @@ EX_TEMPFAIL = 75
 class Command(BaseCommand):
     help = "Store one RFC 5322 message read from standard input (for an MTA pipe)."
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--source", default="pipe", help="recorded as where the message came from")
 
     def handle(self, *args: Any, **options: Any) -> None:
