@@ -36,8 +36,9 @@ install_missing() {
   command -v chromium >/dev/null || need+=(chromium)
   command -v pdftoppm >/dev/null || need+=(poppler-utils)
   [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
-  # ldconfig is in /sbin, which a normal user's PATH may not name.
-  "$(type -P ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep -q libpangoft2-1.0 ||
+  # ldconfig is in /sbin, which a normal user's PATH may not name. grep reads the whole list:
+  # with -q it would stop early, ldconfig would die of SIGPIPE and pipefail would call Pango missing.
+  "$(type -P ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep libpangoft2-1.0 >/dev/null ||
     need+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
   [ ${#need[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
@@ -52,7 +53,8 @@ install_missing() {
 # PostgreSQL refuses to run as root: as root, its files belong to the 'postgres' user and
 # its commands run as that user.
 as_pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /: the postgres user may not enter the checkout (a private directory).
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # The data folder is var/services/pg when the 'postgres' user can reach it, or else a
