@@ -16,7 +16,9 @@ def test_a_generated_reference_has_the_public_shape_and_no_ambiguous_letters() -
 
 
 def test_references_do_not_repeat_in_many_draws() -> None:
-    assert len({reference_generate() for _ in range(10_000)}) == 10_000
+    # 10,000 draws of 2**40: one repeat has a chance of 1 in 22,000 (the database's unique
+    # constraint and a retry handle it); three would take broken randomness (1 in 10**14).
+    assert len({reference_generate() for _ in range(10_000)}) >= 10_000 - 2
 
 
 @pytest.mark.parametrize(
