@@ -21,6 +21,7 @@ from requests_app.fulfilment.connectors import (
     hash_value,
 )
 from requests_app.fulfilment.connectors.redis_store import escape_glob
+from tests.fulfilment.connectors.crashing import CrashingCheckpoint, Interrupted
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -31,10 +32,6 @@ SPECIAL = ("a*b?[c]@example.org", "o'brien%_x@example.org", "back\\slash@example
 # What each special email would match if it were used as a glob pattern unescaped.
 DECOYS = ("aXbYc@example.org", "o'brien%_x@example.org.uk", "backslash@example.org")
 EVERYONE = (*SPECIAL, *DECOYS, "ada@example.org")
-
-
-class Interrupted(Exception):
-    pass
 
 
 @pytest.fixture
@@ -246,31 +243,7 @@ def test_an_interrupted_erasure_continues_from_its_checkpoint_and_ends_like_an_u
                 client.delete(*keys)
 
 
-class CrashingCheckpoint(MemoryCheckpoint):
-    """A checkpoint whose process dies around Redis's write of the third batch.
-
-    ``before_write``: the batch's pending counts are saved, then the process dies before
-    Redis writes. ``after_write``: Redis writes the batch, then the process dies before the
-    checkpoint says so.
-    """
-
-    def __init__(self, moment: str) -> None:
-        super().__init__()
-        self.moment, self.pending_saves, self.armed = moment, 0, False
-
-    def save(self, state: dict[str, Any]) -> None:
-        if self.armed:
-            raise Interrupted
-        pending = any("pending" in entry for entry in state.get("datasets", {}).values())
-        super().save(state)
-        self.pending_saves += pending
-        if pending and self.pending_saves == 3:
-            if self.moment == "before_write":
-                raise Interrupted
-            self.armed = True
-
-
-@pytest.mark.parametrize("moment", ["before_write", "after_write"])
+@pytest.mark.parametrize("moment", ["before", "after"])
 def test_a_run_killed_around_the_write_counts_that_batch_exactly_once(
     client: redis.Redis, redis_url: str, moment: str
 ) -> None:
