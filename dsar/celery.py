@@ -1,4 +1,9 @@
-"""The Celery application: configuration from Django settings, and the beat schedule."""
+"""The Celery application: configuration from Django settings, and the default beat schedule.
+
+The schedule below is the default set of periodic tasks: beat (dsar.beat) stores them as
+database rows the first time it starts, and from then on the rows are what runs; edit them
+in the admin (Periodic tasks).
+"""
 
 from __future__ import annotations
 
@@ -35,6 +40,13 @@ app.conf.beat_schedule = {
     "purge-expired-bundles": {
         "task": "requests_app.tasks.purge_expired_bundles",
         "schedule": crontab(minute=7),
+    },
+    # Deadline reminders, duty warnings, the daily digests, the subjects' verification
+    # reminders and the failure alerts: each goes once (a unique row decides), so running the
+    # scan often only makes them prompt.
+    "send-reminders": {
+        "task": "requests_app.tasks.send_reminders",
+        "schedule": crontab(minute="*/15"),
     },
     "close-unverified-requests": {
         "task": "requests_app.tasks.close_unverified_requests",

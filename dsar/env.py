@@ -54,6 +54,20 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_int_list(name: str, default: list[int], *, minimum: int = 0) -> list[int]:
+    """Read a comma-separated list of whole numbers, each at least ``minimum``; fail loudly."""
+    items = env_list(name)
+    if not items:
+        return list(default)
+    try:
+        numbers = [int(item) for item in items]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be whole numbers separated by commas, not {env_str(name)!r}") from None
+    if any(number < minimum for number in numbers):
+        raise ImproperlyConfigured(f"{name} must hold numbers of at least {minimum}, not {env_str(name)!r}")
+    return numbers
+
+
 def env_secret(name: str, default: str = "") -> str:
     """Read a secret from ``NAME`` or from the file named by ``NAME_FILE``.
 

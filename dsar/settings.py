@@ -17,7 +17,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from dsar.env import env_bool, env_choice, env_int, env_list, env_rate, env_secret, env_str
+from dsar.env import env_bool, env_choice, env_int, env_int_list, env_list, env_rate, env_secret, env_str
 
 # Lets classes such as admin.ModelAdmin[Model] be subscripted at run time, as the types say.
 django_stubs_ext.monkeypatch()
@@ -70,6 +70,11 @@ INSTALLED_APPS = [
 if not PRODUCTION:
     # The demo estate and its commands (load_demo, seed_demo): the quick start and the tests.
     INSTALLED_APPS += ["demo"]
+
+# Celery beat keeps its schedule in the database (django-celery-beat): the periodic tasks are
+# rows an administrator edits in the admin. dsar.beat installs the defaults of
+# dsar/celery.py that are missing and never overwrites an edited one.
+INSTALLED_APPS += ["django_celery_beat"]
 
 # --- Staff UI: two-factor login (django-otp) and lockout after failed logins (django-axes) ---
 INSTALLED_APPS += [
@@ -205,7 +210,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # (a redelivered message, an expired lease): every task can be run again safely.
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(env_int("DSAR_WORKER_SHUTDOWN_GRACE_SECONDS", 20, minimum=0))
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "dsar.beat:DatabaseScheduler"
+CELERY_TIMEZONE = env_str("DSAR_TIME_ZONE", "UTC")
+DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- Cache (rate limits) ----------------------------------------------------------------
 
@@ -343,6 +350,23 @@ DSAR_VERIFICATION_WINDOW_DAYS = env_int("DSAR_VERIFICATION_WINDOW_DAYS", 14, min
 # How long one verification link and code stay valid, and how many wrong codes they allow.
 DSAR_VERIFICATION_TOKEN_HOURS = env_int("DSAR_VERIFICATION_TOKEN_HOURS", 72, minimum=1)
 DSAR_VERIFICATION_CODE_ATTEMPTS = env_int("DSAR_VERIFICATION_CODE_ATTEMPTS", 5, minimum=1)
+# Reminders (requests_app.reminders), each sent once per request and occasion.
+# Days before the due date on which the assignee (or the team) is reminded; daily once overdue.
+DSAR_REMINDER_DAYS = sorted(set(env_int_list("DSAR_REMINDER_DAYS", [7, 2, 0], minimum=0)), reverse=True)
+# Working days before a duty that falls before the due date (confirming receipt under CCPA,
+# telling the subject of an extension within the first period) when staff are warned.
+DSAR_DUTY_WARNING_DAYS = env_int("DSAR_DUTY_WARNING_DAYS", 2, minimum=0)
+# Where reminders about unassigned requests and alerts go; blank: every active member of the
+# privacy team (the Privacy admin and Privacy analyst roles) with an email address.
+DSAR_TEAM_EMAIL = env_str("DSAR_TEAM_EMAIL")
+# The local hour (in DSAR_TIME_ZONE) from which each person's daily digest is sent.
+DSAR_DIGEST_HOUR = env_int("DSAR_DIGEST_HOUR", 8, minimum=0)
+if DSAR_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured("DSAR_DIGEST_HOUR must be an hour from 0 to 23")
+# Hours before the verification window closes when the subject is reminded to confirm.
+DSAR_VERIFICATION_REMINDER_HOURS = env_int("DSAR_VERIFICATION_REMINDER_HOURS", 24, minimum=0)
+# A manual step that waits for a person longer than this is alerted to its system's owner.
+DSAR_MANUAL_TASK_ALERT_HOURS = env_int("DSAR_MANUAL_TASK_ALERT_HOURS", 72, minimum=1)
 # How long the link to a subject's status page works.
 DSAR_STATUS_LINK_DAYS = env_int("DSAR_STATUS_LINK_DAYS", 90, minimum=1)
 # What verifying each type of request takes: email, email+fact or email+staff.

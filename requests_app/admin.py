@@ -22,6 +22,8 @@ from requests_app.models import (
     DataSubjectRequest,
     EmailMessage,
     Field,
+    Reminder,
+    StaffPreference,
     StoreTask,
     System,
     VerificationChallenge,
@@ -171,3 +173,17 @@ class EmailMessageAdmin(ReadOnlyAdmin[EmailMessage]):
 class VerificationChallengeAdmin(ReadOnlyAdmin[VerificationChallenge]):
     list_display = ["request", "purpose", "created_at", "expires_at", "used_at", "attempts"]
     exclude = ["token_hash", "code_hash"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin[Reminder]):
+    """What went out and when: the record that makes each reminder go once."""
+
+    list_display = ["created_at", "kind", "request", "user", "key"]
+    list_filter = ["kind"]
+    search_fields = ["key", "request__reference"]
+
+
+@admin.register(StaffPreference)
+class StaffPreferenceAdmin(admin.ModelAdmin[StaffPreference]):
+    list_display = ["user", "daily_digest"]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("request/verify/", public_views.verify_code, name="verify_code"),
     path("request/verify/resend/", public_views.verify_resend, name="verify_resend"),
     path("request/verify/<str:token>/", public_views.verify_link, name="verify_link"),
+    path("request/verify/<str:token>/renew/", public_views.verify_renew, name="verify_renew"),
     path("request/status/<str:token>/", public_views.request_status, name="request_status"),
     path(
         "request/status/<str:token>/download/<int:bundle_pk>/",

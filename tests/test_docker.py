@@ -202,7 +202,7 @@ def test_worker_runs_the_celery_worker_and_beat_runs_celery_beat(services):
     assert worker[:4] == ["celery", "-A", "dsar", "worker"]
     beat = _command(services["beat"])
     assert beat[:4] == ["celery", "-A", "dsar", "beat"]
-    assert beat[beat.index("--schedule") + 1].startswith("/var/lib/dsar/")
+    assert "--schedule" not in beat, "the schedule is in the database (django-celery-beat)"
 
 
 def test_worker_and_beat_check_their_own_health_not_the_web_servers(services):
@@ -210,7 +210,7 @@ def test_worker_and_beat_check_their_own_health_not_the_web_servers(services):
     assert "inspect ping" in worker_test
     assert "healthz" not in worker_test
     beat_test = " ".join(services["beat"]["healthcheck"]["test"][1:])
-    assert "celerybeat-schedule" in beat_test
+    assert "/var/lib/dsar/beat-heartbeat" in beat_test
     assert "healthz" not in beat_test
 
 

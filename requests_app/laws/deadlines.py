@@ -297,3 +297,18 @@ def acknowledge_by(code: str, received: datetime.date) -> datetime.date | None:
         if is_working_day(day, rule):
             counted += 1
     return day
+
+
+def working_days_before(day: datetime.date, count: int, code: str) -> datetime.date:
+    """The date ``count`` working days before ``day``, in the calendar of ``code``'s rule.
+
+    For warnings ahead of a duty: "two working days before the acknowledgement is due" skips
+    the weekend and the public holidays the rule's own counting skips.
+    """
+    rule = get_rule(code)
+    counted = 0
+    while counted < count:
+        day -= datetime.timedelta(days=1)
+        if is_working_day(day, rule):
+            counted += 1
+    return day

@@ -6,6 +6,7 @@ from requests_app.models.bundles import RESULT_KIND, Bundle, BundleKind
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
 from requests_app.models.ratelimit import RateLimitCount
+from requests_app.models.reminders import Reminder, ReminderKind, StaffPreference
 from requests_app.models.requests import (
     OPEN_STATES,
     TERMINAL_STATES,
@@ -55,7 +56,10 @@ __all__ = [
     "Field",
     "MailboxState",
     "RateLimitCount",
+    "Reminder",
+    "ReminderKind",
     "RequestType",
+    "StaffPreference",
     "State",
     "StoreAction",
     "StoreOutcome",

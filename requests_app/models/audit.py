@@ -58,7 +58,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["request", "seq"], name="audit_request_seq")]
+        indexes = [
+            models.Index(fields=["request", "seq"], name="audit_request_seq"),
+            # Counting recent events of one kind (the dashboard's store failures per system).
+            models.Index(fields=["action", "created_at"], name="audit_action_created"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.models.requests import DataSubjectRequest
@@ -127,6 +128,9 @@ class StoreTask(models.Model):
     attachment = models.FileField(upload_to="manual-steps/", blank=True, max_length=200)
     attachment_name = models.CharField(max_length=200, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # When the task entered its present state (written by every move): how long a manual
+    # step has waited for a person, for the alerts.
+    state_changed_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -21,6 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from requests_app.infra import queue
@@ -41,6 +42,15 @@ KINDS = frozenset(
         "closed_unverified",  # closed because nobody verified in time
         "download_code",  # a one-time code to download the result
         "reply",  # a message from the privacy team
+        "verification_reminder",  # the verification window closes soon: a fresh link and code
+    }
+)
+# Emails to the privacy team (templates under emails/staff/): never to a requester.
+STAFF_KINDS = frozenset(
+    {
+        "reminder",  # a deadline or a duty before it is near, or passed
+        "digest",  # one person's open requests by urgency, once a day
+        "alert",  # a store failed after its retries, or a manual step waits too long
     }
 )
 
@@ -60,6 +70,7 @@ def _base_context(request: DataSubjectRequest) -> dict[str, Any]:
         "reply_to": settings.DSAR_REPLY_TO_EMAIL,
         "supervisory_authority": settings.DSAR_SUPERVISORY_AUTHORITY,
         "verify_code_url": absolute_url("/request/verify/"),
+        "request_form_url": absolute_url("/request/"),
     }
 
 
@@ -72,7 +83,33 @@ def notify(*, request: DataSubjectRequest, kind: str, to: str, context: dict[str
     """Record a notification to ``to`` and send it once the caller's transaction commits."""
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}")
-    subject, text, html = _render(kind, {**_base_context(request), **(context or {})})
+    rendered = _render(kind, {**_base_context(request), **(context or {})})
+    return _queue(kind=kind, request=request, to=[to], rendered=rendered)
+
+
+def staff_notify(
+    *, kind: str, to: list[str], context: dict[str, Any], request: DataSubjectRequest | None = None
+) -> EmailMessage:
+    """Record an email to members of the privacy team and send it after commit.
+
+    On the request's timeline when it is about one request (a reminder, an alert); a digest
+    is about many and belongs to none.
+    """
+    if kind not in STAFF_KINDS:
+        raise ValueError(f"Unknown staff notification kind {kind!r}")
+    base = {
+        "company_name": settings.DSAR_COMPANY_NAME,
+        "staff_url": absolute_url(reverse("staff_dashboard")),
+        "request": request,
+    }
+    rendered = _render(f"staff/{kind}", {**base, **context})
+    return _queue(kind=f"staff_{kind}", request=request, to=to, rendered=rendered)
+
+
+def _queue(
+    *, kind: str, request: DataSubjectRequest | None, to: list[str], rendered: tuple[str, str, str]
+) -> EmailMessage:
+    subject, text, html = rendered
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
     message_id = make_msgid(domain=domain).strip("<>")
     with transaction.atomic():
@@ -84,7 +121,7 @@ def notify(*, request: DataSubjectRequest, kind: str, to: str, context: dict[str
             message_id=message_id,
             subject=subject,
             from_address=settings.DEFAULT_FROM_EMAIL,
-            to_addresses=[to],
+            to_addresses=to,
             body_text=text,
             body_html=html,
         )
@@ -138,7 +175,9 @@ def _deliver(message: EmailMessage) -> None:
         body=message.body_text,
         from_email=message.from_address,
         to=message.to_addresses,
-        reply_to=[settings.DSAR_REPLY_TO_EMAIL],
+        # The team's own mail is answered to the colleague who sent it, never to the intake
+        # mailbox, where a reply would become a new request.
+        reply_to=[] if message.kind.startswith("staff_") else [settings.DSAR_REPLY_TO_EMAIL],
         headers={"Message-ID": f"<{message.message_id}>", **LOOP_HEADERS},
     )
     mail.attach_alternative(message.body_html, "text/html")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from requests_app.fulfilment import bundle_keys
 from requests_app.infra import ratelimit
-from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction
+from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction, State
 from requests_app.public import regions
 from requests_app.public.forms import RequestForm, ResendForm, VerifyCodeForm
 from requests_app.services import downloads
@@ -60,10 +60,10 @@ def private_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
 LINK_FAILURE_STATUS = {"invalid": 404, "expired": 410, "used": 400, "locked": 400}
 
 
-def link_failed(request: HttpRequest, failure: VerificationFailed) -> HttpResponse:
-    return render(
-        request, "public/verify_failed.html", {"failure": failure}, status=LINK_FAILURE_STATUS[failure.reason]
-    )
+def link_failed(request: HttpRequest, failure: VerificationFailed, *, renew_token: str = "") -> HttpResponse:
+    """The page of a link that cannot be used; an expired verification link offers a new one."""
+    context = {"failure": failure, "renew_token": renew_token if failure.reason == "expired" else ""}
+    return render(request, "public/verify_failed.html", context, status=LINK_FAILURE_STATUS[failure.reason])
 
 
 def rate_limited(request: HttpRequest, limited: ratelimit.Limited) -> HttpResponse:
@@ -127,7 +127,7 @@ def verify_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         challenge = verification.challenge_from_link(token, purpose=ChallengePurpose.VERIFY_REQUEST)
     except VerificationFailed as failure:
-        return link_failed(request, failure)
+        return link_failed(request, failure, renew_token=token)
     if request.method == "GET":
         return render(request, "public/verify_confirm.html")
     if limited := ratelimit.hit("verify_ip", ratelimit.client_ip(request)):
@@ -137,6 +137,22 @@ def verify_link(request: HttpRequest, token: str) -> HttpResponse:
     except VerificationFailed as failure:
         return link_failed(request, failure)
     return HttpResponseRedirect(reverse("request_status", args=[verification.status_token(subject_request)]))
+
+
+@private_page
+@require_http_methods(["POST"])
+def verify_renew(request: HttpRequest, token: str) -> HttpResponse:
+    """From the expired-link page: a fresh link for the same request, without a new one."""
+    try:
+        challenge = verification.challenge_of_genuine_link(token, purpose=ChallengePurpose.VERIFY_REQUEST)
+    except VerificationFailed as failure:
+        return link_failed(request, failure)
+    if limited := ratelimit.hit("resend", f"{ratelimit.client_ip(request)}:renew:{challenge.pk}"):
+        return rate_limited(request, limited)
+    subject_request = services.request_renew_verification(challenge=challenge)
+    if subject_request.state == State.CLOSED_UNVERIFIED:
+        return render(request, "public/verify_closed.html", status=410)
+    return render(request, "public/verify_resent.html")
 
 
 @private_page

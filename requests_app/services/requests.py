@@ -46,7 +46,8 @@ def requester_email(request: DataSubjectRequest) -> str:
     return request.agent_email or request.subject_email
 
 
-def _verification_context(request: DataSubjectRequest) -> dict[str, str]:
+def verification_links(request: DataSubjectRequest) -> dict[str, str]:
+    """A fresh link and code for the subject to confirm their address (earlier ones stop working)."""
     issued = verification.challenge_issue(
         request=request, purpose=ChallengePurpose.VERIFY_REQUEST, email=request.subject_email
     )
@@ -59,7 +60,6 @@ def request_submit(
     agent_authorisation: File[bytes] | None = None,
     source_ip: str = "",
     other_name: str = "",
-    received_at: datetime | None = None,
     actor: Actor | None = None,
     extra_signals: list[dict[str, str]] | None = None,
 ) -> DataSubjectRequest:
@@ -90,7 +90,7 @@ def request_submit(
         if agent_authorisation is not None:
             suffix = PurePath(agent_authorisation.name or "").suffix.lower()
             request.agent_authorisation.save(f"{uuid.uuid4().hex}{suffix}", agent_authorisation, save=True)
-        links = _verification_context(request)
+        links = verification_links(request)
         if request.is_agent_request:
             notify(request=request, kind="acknowledgement", to=request.agent_email, context={"to_agent": True})
             notify(request=request, kind="verification", to=request.subject_email, context=links)
@@ -119,9 +119,22 @@ def request_resend_verification(*, reference: str, email: str) -> None:
             .first()
         )
         if request is not None:
-            notify(
-                request=request, kind="verification", to=request.subject_email, context=_verification_context(request)
-            )
+            notify(request=request, kind="verification", to=request.subject_email, context=verification_links(request))
+
+
+def request_renew_verification(*, challenge: VerificationChallenge) -> DataSubjectRequest:
+    """Send a fresh link and code for the request an expired (genuine) link was for.
+
+    Resumable verification: the person keeps their request and its place in the queue
+    instead of filing a new one. The new link goes to the address the request was made
+    with, never anywhere else; a request that is no longer waiting gets nothing.
+    """
+    with transaction.atomic():
+        request = DataSubjectRequest.objects.select_for_update().get(pk=challenge.request_id)
+        if request.state == State.PENDING_VERIFICATION and request.email_verified_at is None:
+            notify(request=request, kind="verification", to=request.subject_email, context=verification_links(request))
+            audit_append(request=request, actor=Actor.subject(), action="verification.renewed")
+    return request
 
 
 def request_confirm_email(challenge: VerificationChallenge, *, method: str) -> DataSubjectRequest:

@@ -15,12 +15,24 @@ from typing import Any, Literal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KT
 from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from requests_app.laws import deadlines
-from requests_app.models import OPEN_STATES, AuditEvent, DataSubjectRequest, Direction, EmailMessage, RequestType, State
+from requests_app.models import (
+    OPEN_STATES,
+    AuditEvent,
+    DataSubjectRequest,
+    Direction,
+    EmailMessage,
+    ReminderKind,
+    RequestType,
+    State,
+    StoreTask,
+    StoreTaskState,
+)
 from requests_app.staff.roles import ACT_CODENAME
 from requests_app.workflow.references import reference_normalize
 
@@ -187,6 +199,52 @@ def dashboard_counts(today: date) -> DashboardCounts:
     )
 
 
+# The audit events of a store's error: a transient one that will be retried, and a final failure.
+STORE_ERROR_ACTIONS = ("store_task.retrying", "store_task.failed")
+
+
+@dataclass(frozen=True)
+class FailingSystem:
+    system: str
+    failed_now: int  # tasks of open requests that failed after their retries
+    errors_7_days: int
+    errors_30_days: int
+
+
+def failing_systems(now: datetime) -> list[FailingSystem]:
+    """Systems with store errors in the last 30 days or failed tasks now, the worst first.
+
+    Counted from the audit trail (through its action and time index), so the counts include
+    errors of requests that have since been closed.
+    """
+    since_7, since_30 = now - timedelta(days=7), now - timedelta(days=30)
+    errors = (
+        AuditEvent.objects.filter(action__in=STORE_ERROR_ACTIONS, created_at__gte=since_30)
+        .annotate(system=KT("data__system"))
+        .order_by()
+        .values("system")
+        .annotate(last_30=Count("pk"), last_7=Count("pk", filter=Q(created_at__gte=since_7)))
+    )
+    failed = dict(
+        StoreTask.objects.filter(state=StoreTaskState.FAILED, request__state__in=OPEN_STATES)
+        .order_by()
+        .values("system")
+        .annotate(n=Count("pk"))
+        .values_list("system", "n")
+    )
+    by_system = {row["system"]: (row["last_7"], row["last_30"]) for row in errors if row["system"]}
+    rows = [
+        FailingSystem(
+            system=name,
+            failed_now=failed.get(name, 0),
+            errors_7_days=by_system.get(name, (0, 0))[0],
+            errors_30_days=by_system.get(name, (0, 0))[1],
+        )
+        for name in sorted(set(by_system) | {name for name in failed if name})
+    ]
+    return sorted(rows, key=lambda row: (-row.failed_now, -row.errors_7_days, -row.errors_30_days, row.system))
+
+
 def chart_weeks(today: date, weeks: int = CHART_WEEKS) -> list[date]:
     """The Mondays of the last ``weeks`` weeks, this week last."""
     this_monday = today - timedelta(days=today.weekday())
@@ -288,6 +346,9 @@ ACTION_TITLES = {
     "email.queued": "Email queued",
     "email.failed": "Email could not be sent",
     "verification.email_confirmed": "Email address confirmed",
+    "verification.renewed": "New verification link asked for",
+    "reminder.sent": "Reminder sent",
+    "reminder.not_sent": "Reminder not sent",
 }
 
 
@@ -303,7 +364,11 @@ class TimelineEntry:
             direction = "out" if self.email.direction == Direction.OUTBOUND else "in"
             return f"Email {direction}: {self.email.kind or self.email.subject}"
         assert self.event is not None  # noqa: S101 - one of the two is always set
-        return ACTION_TITLES.get(self.event.action, self.event.action)
+        title = ACTION_TITLES.get(self.event.action, self.event.action)
+        if self.event.action.startswith("reminder.") and self.event.data.get("kind") in ReminderKind.values:
+            kind = ReminderKind(self.event.data["kind"]).label
+            return f"{title}: {str(kind).lower()} (to the {self.event.data.get('to', 'team')})"
+        return title
 
     @property
     def from_state_label(self) -> str:

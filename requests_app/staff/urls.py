@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app.staff import auth_views, store_views, triage_views, views
+from requests_app.staff import auth_views, preference_views, store_views, triage_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="staff_dashboard"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/verify/", auth_views.otp_verify, name="staff_otp_verify"),
     path("login/two-factor/", auth_views.otp_setup, name="staff_otp_setup"),
     path("logout/", auth_views.logout, name="staff_logout"),
+    path("preferences/", preference_views.preferences, name="staff_preferences"),
     path("requests/", views.queue, name="staff_queue"),
     path("triage/", triage_views.triage_list, name="staff_triage"),
     path("triage/<int:pk>/", triage_views.triage_detail, name="staff_triage_detail"),

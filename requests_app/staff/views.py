@@ -71,6 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "dashboard",
         "counts": selectors.dashboard_counts(today),
+        "failing_systems": selectors.failing_systems(timezone.now()),
         "received": received,
         "received_chart": charts.received_chart(received),
         "completion": completion,

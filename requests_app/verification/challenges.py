@@ -94,6 +94,13 @@ def _check_usable(challenge: VerificationChallenge) -> None:
 
 def challenge_from_link(link_token: str, *, purpose: str) -> VerificationChallenge:
     """The challenge a link stands for, if the link is genuine and still usable."""
+    challenge = challenge_of_genuine_link(link_token, purpose=purpose)
+    _check_usable(challenge)
+    return challenge
+
+
+def challenge_of_genuine_link(link_token: str, *, purpose: str) -> VerificationChallenge:
+    """The challenge a genuine link stands for, usable or not (to renew an expired one)."""
     try:
         data = signing.loads(link_token, salt=LINK_SALT)
         challenge_id, token = int(data["c"]), str(data["t"])
@@ -102,7 +109,6 @@ def challenge_from_link(link_token: str, *, purpose: str) -> VerificationChallen
     challenge = VerificationChallenge.objects.filter(pk=challenge_id, purpose=purpose).first()
     if challenge is None or not hmac.compare_digest(challenge.token_hash, _sha256(token)):
         raise VerificationFailed("invalid")
-    _check_usable(challenge)
     return challenge
 
 

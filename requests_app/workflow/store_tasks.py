@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
+
 from requests_app.models import StoreTask, StoreTaskState
 
 if TYPE_CHECKING:
@@ -60,6 +62,7 @@ def store_task_move(
     refused = sorted(str(state) for state in from_states if to not in STORE_TASK_TRANSITIONS[StoreTaskState(state)])
     if refused or not from_states:
         raise StoreTaskMoveNotAllowed(f"a store task cannot move from {refused or 'nothing'} to {to}")
+    changes.setdefault("state_changed_at", timezone.now())
     return tasks.filter(state__in=list(from_states)).update(state=to, **changes)
 
 

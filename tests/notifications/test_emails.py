@@ -33,6 +33,11 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "closed_unverified": {},
     "download_code": {"code": "1234-5678"},
     "reply": {"message": f"Thanks for your patience {SCRIPT}"},
+    "verification_reminder": {
+        "verify_url": "https://p.example/request/verify/T/",
+        "code": "1234-5678",
+        "closes_at": timezone.now() + timedelta(days=1),
+    },
 }
 
 

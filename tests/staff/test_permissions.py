@@ -91,6 +91,7 @@ PAGES = [
     "/staff/requests/{reference}/stores/",
     "/staff/triage/",
     "/staff/datamap/",
+    "/staff/preferences/",
 ]
 PAGE_STATUS = {"alice": 200, "bob": 200, "carol": 200, "dave": 403, "anonymous": 302}
 # Pages that are nothing but personal data (the emails waiting for triage): not for auditors.
