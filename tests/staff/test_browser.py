@@ -177,6 +177,7 @@ def test_an_analyst_signs_in_with_totp_verifies_approves_and_rejects(
         page.get_by_label("Start from a template").select_option(label="Identity could not be confirmed")
         page.get_by_role("button", name="Use this template").click()
         expect(page.get_by_label("Reason", exact=True)).to_have_value(re.compile("^We could not confirm"))
+        expect(page.get_by_label("Ground for the rejection")).to_have_value("not_verified")
         page.get_by_label("Reject the request and email the reason").check()
         page.get_by_role("button", name="Reject the request").click()
         expect(page.locator(".state-badge")).to_have_text("Rejected")
@@ -184,7 +185,7 @@ def test_an_analyst_signs_in_with_totp_verifies_approves_and_rejects(
     run_in_browser(steps)
 
     to_reject.refresh_from_db()
-    assert to_reject.state == State.REJECTED
+    assert (to_reject.state, to_reject.rejection_category) == (State.REJECTED, "not_verified")
     steps_by_bob = AuditEvent.objects.filter(request=due_soon, actor="staff:bob", action="request.transition")
     assert [e.to_state for e in steps_by_bob.order_by("seq")][-1] == State.IN_PROGRESS
     assert steps_by_bob.filter(to_state=State.VERIFIED).exists()
