@@ -355,6 +355,10 @@ def test_rejecting_records_the_reason_and_tells_the_requester(bob: Client) -> No
     assert (request.state, request.rejection_category) == (State.REJECTED, "not_a_consumer")
     assert last_event(request).reason == "We hold no data about you."
     assert last_event(request).data["rejection_category"] == "not_a_consumer"
+    assert (
+        "Not made by a consumer (or data subject) of ours"
+        in bob.get(f"/staff/requests/{request.reference}/").content.decode()
+    )
     assert "We hold no data about you." in EmailMessage.objects.get(request=request, kind="rejection").body_text
 
 
