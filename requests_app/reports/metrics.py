@@ -247,8 +247,9 @@ def metrics_compute(
     """The figures of ``year`` over ``rows`` (the requests received that year).
 
     ``changes`` are the state changes of those requests, from their audit trail; a stay in a
-    state lasts from the event that entered it to the next one, and a stay not yet ended on
-    ``as_of`` is left out. ``state_order`` orders the time-in-state table.
+    state lasts from the event that entered it to the next one, so the last stay of each
+    request (a final state, or one it is still in) is left out. An open request past its due
+    date on ``as_of`` counts as late. ``state_order`` orders the time-in-state table.
     """
     by_type = {kind: TypeFigures(kind, label, citation) for kind, label, citation in CCPA_TYPES}
     on_time = {"on_time": 0, "late": 0, "open_overdue": 0, "open_not_yet_due": 0}
@@ -267,9 +268,7 @@ def metrics_compute(
             figures.cancelled += 1
         else:
             figures.open += 1
-        if responded_substantively(row):
-            taken = days_taken(row)
-            assert taken is not None  # noqa: S101 - responded_substantively says it is closed
+        if responded_substantively(row) and (taken := days_taken(row)) is not None:
             figures.response_days.append(taken)
         if timeliness := _timeliness(row, as_of):
             on_time[timeliness] += 1

@@ -110,6 +110,13 @@ CASES = [
     Case("staff_triage_detail", "get", lambda w: "/staff/triage/999999/", staff_page(auditor=403, analyst=404)),
     Case("staff_triage_act", "post", lambda w: "/staff/triage/999999/dismiss/", staff_action(ok=404)),
     Case("staff_datamap", "get", lambda w: "/staff/datamap/", staff_page()),
+    Case("staff_metrics", "get", lambda w: "/staff/metrics/", staff_page()),
+    Case("staff_metrics_download", "get", lambda w: "/staff/metrics/2025/metrics.csv", staff_page()),
+    Case("staff_register", "get", lambda w: "/staff/metrics/2025/register.csv", staff_page()),
+    # Subjects' names and addresses: not for the auditor.
+    Case("staff_register_with_subjects", "post", lambda w: "/staff/metrics/2025/register-with-subjects.csv",
+         staff_page(auditor=403)),
+    Case("staff_processing_record", "get", lambda w: "/staff/metrics/processing-record.csv", staff_page()),
     Case("staff_request", "get", lambda w: f"/staff/requests/{w.theirs.reference}/", staff_page()),
     Case("staff_request_stores", "get", lambda w: f"/staff/requests/{w.theirs.reference}/stores/", staff_page()),
     # A store task of another request, through this one's address: not found.
