@@ -33,5 +33,9 @@ class ExtensionNotAllowed(ApplicationError):
     """The request's deadline cannot be extended (again, or any more, or under its law)."""
 
 
+class ReportRefused(ApplicationError):
+    """A report cannot be made as asked (a year out of range, a format it has not)."""
+
+
 class AuditChainBroken(Exception):
     """The audit trail's hash chain does not verify: someone changed or removed events."""

@@ -84,3 +84,19 @@ def test_a_populated_database_migrates_to_the_newest_and_one_step_back_keeping_e
     finally:
         # Back to the newest schema, whatever happened, for the tests that follow in this process.
         migrator.reset()
+
+
+@pytest.mark.integration
+def test_requests_rejected_before_grounds_were_recorded_count_as_other(migrator_factory: Any) -> None:
+    migrator = migrator_factory()
+    try:
+        old = migrator.apply_initial_migration((APP, "0011_reminders"))
+        populate(old.apps)
+        old.apps.get_model(APP, "DataSubjectRequest").objects.filter(reference="DSR-TEST-0000").update(state="rejected")
+        new = migrator.apply_tested_migration((APP, "0012_rejection_category"))
+        grounds = dict(
+            new.apps.get_model(APP, "DataSubjectRequest").objects.values_list("reference", "rejection_category")
+        )
+        assert grounds == {"DSR-TEST-0000": "other", "DSR-TEST-0001": ""}
+    finally:
+        migrator.reset()

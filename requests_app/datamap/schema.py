@@ -127,12 +127,27 @@ class Derivation:
 
 
 @dataclass(frozen=True)
+class Transfer:
+    """Personal data of a system sent to a third country, and the safeguard that allows it.
+
+    For the record of processing activities: GDPR Art. 30(1)(e) asks for the transfers to a
+    third country and, for those under Art. 49(1) second subparagraph, the safeguards; the
+    safeguard is the Chapter V ground (an adequacy decision, Art. 45; standard contractual
+    clauses, Art. 46(2)(c); binding corporate rules, Art. 47; ...).
+    """
+
+    to: str
+    safeguard: str
+
+
+@dataclass(frozen=True)
 class System:
     """One data store; `connection` names environment variables, never holds secrets.
 
     `recipient` names the recipient (as the fields' `recipients` lists call it) that this
     system is: erasing or correcting here is how that recipient is told (GDPR Art. 19), so no
-    separate task to tell it is made.
+    separate task to tell it is made. `owner` is the email address of the person responsible
+    for the system; `transfers` its transfers to third countries (GDPR Art. 30(1)(e)).
     """
 
     name: str
@@ -144,6 +159,8 @@ class System:
     depends_on: tuple[str, ...] = ()
     datasets: tuple[Dataset, ...] = ()
     recipient: str = ""
+    owner: str = ""
+    transfers: tuple[Transfer, ...] = ()
 
     def get_dataset(self, name: str) -> Dataset | None:
         return next((d for d in self.datasets if d.name == name), None)
@@ -231,6 +248,10 @@ def _dump_system(system: System) -> dict[str, Any]:
     # Written only when set, so a map that does not use it keeps the digest it always had.
     if system.recipient:
         data["recipient"] = system.recipient
+    if system.owner:
+        data["owner"] = system.owner
+    if system.transfers:
+        data["transfers"] = [{"to": t.to, "safeguard": t.safeguard} for t in system.transfers]
     return data
 
 

@@ -25,11 +25,14 @@ from requests_app.datamap.schema import (
     Derivation,
     Field,
     System,
+    Transfer,
 )
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# An email address as far as a map can check it: one @, a dot in the domain, no spaces.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 # The keys of a field, in the order the YAML format writes them.
 FIELD_KEYS = (
     "name",
@@ -169,7 +172,18 @@ def load_datamap(data: Mapping[str, Any]) -> DataMap:
 
 
 def _system(data: dict[str, Any], path: str, problems: Problems) -> System:
-    keys = {"name", "kind", "description", "connection", "identifiers", "depends_on", "datasets", "recipient"}
+    keys = {
+        "name",
+        "kind",
+        "description",
+        "connection",
+        "identifiers",
+        "depends_on",
+        "datasets",
+        "recipient",
+        "owner",
+        "transfers",
+    }
     problems.unknown_keys(data, keys, path)
     name = problems.text(data, "name", path)
     if name and not SLUG.match(name):
@@ -212,7 +226,39 @@ def _system(data: dict[str, Any], path: str, problems: Problems) -> System:
         depends_on=tuple(problems.names(data, "depends_on", path, pattern=SLUG)),
         datasets=tuple(datasets),
         recipient=problems.text(data, "recipient", path, required=False).strip(),
+        owner=_owner(data, path, problems),
+        transfers=_transfers(data, path, problems),
     )
+
+
+def _owner(data: dict[str, Any], path: str, problems: Problems) -> str:
+    owner = problems.text(data, "owner", path, required=False).strip()
+    if owner and (len(owner) > 254 or not EMAIL.match(owner)):
+        problems.add(f"{path}.owner", f"{owner!r} is not an email address")
+        return ""
+    return owner
+
+
+def _transfers(data: dict[str, Any], path: str, problems: Problems) -> tuple[Transfer, ...]:
+    """Each transfer is a mapping {to: the third country, safeguard: what allows the transfer}."""
+    value = data.get("transfers")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.add(f"{path}.transfers", "must be a list of {to, safeguard}")
+        return ()
+    transfers = []
+    for i, item in enumerate(value):
+        item_path = f"{path}.transfers[{i}]"
+        if not isinstance(item, dict):
+            problems.add(item_path, "must be a mapping {to: country, safeguard: what allows the transfer}")
+            continue
+        problems.unknown_keys(item, {"to", "safeguard"}, item_path)
+        to = problems.text(item, "to", item_path).strip()
+        safeguard = problems.text(item, "safeguard", item_path).strip()
+        if to and safeguard:
+            transfers.append(Transfer(to=to, safeguard=safeguard))
+    return tuple(transfers)
 
 
 def _dataset_identifiers(dataset: Dataset, kind: str) -> list[str]:

@@ -49,6 +49,10 @@ def _system_document(system: System) -> dict[str, Any]:
     }
     if system.recipient:
         document["recipient"] = system.recipient
+    if system.owner:
+        document["owner"] = system.owner
+    if system.transfers:
+        document["transfers"] = system.transfers
     return document
 
 
@@ -103,6 +107,8 @@ def _create_system(data: dict[str, Any], position: int) -> None:
         identifiers=data["identifiers"],
         depends_on=data["depends_on"],
         recipient=data.get("recipient", ""),
+        owner=data.get("owner", ""),
+        transfers=data.get("transfers", []),
         position=position,
     )
     for d_position, dataset_data in enumerate(data["datasets"]):

@@ -33,6 +33,14 @@ class System(models.Model):
         blank=True,
         help_text=_("The recipient this system is, as fields name it: erasing or correcting here tells it."),
     )
+    owner = models.EmailField(
+        max_length=254, blank=True, help_text=_("The email address of the person responsible for this system.")
+    )
+    transfers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_('Transfers to third countries and their safeguards: [{"to": "US", "safeguard": "SCCs"}].'),
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -40,6 +40,19 @@ class Channel(models.TextChoices):
     STAFF = "staff", _("Entered by staff")
 
 
+class RejectionCategory(models.TextChoices):
+    """Why a request was refused, in the grounds 11 CCR § 7102(a)(2) lets a business report.
+
+    "Not verifiable" is also the state ``closed_unverified`` (the subject never verified in
+    time); ``not_verified`` here is a staff rejection because verification failed.
+    """
+
+    NOT_VERIFIED = "not_verified", _("Identity could not be verified")
+    NOT_A_CONSUMER = "not_a_consumer", _("Not made by a consumer (or data subject) of ours")
+    EXEMPT = "exempt", _("The information or action is exempt")
+    OTHER = "other", _("Other grounds")
+
+
 class VerificationPolicy(models.TextChoices):
     EMAIL = "email", _("A link or code sent to the subject's email address")
     EMAIL_AND_FACT = "email+fact", _("Email, and a detail the company already holds (phone or organisation)")
@@ -109,6 +122,8 @@ class DataSubjectRequest(models.Model):
     paused_days = models.PositiveIntegerField(default=0, editable=False)
     extended_at = models.DateTimeField(null=True, blank=True, editable=False)
     extension_reason = models.TextField(blank=True, editable=False)
+    # Set when the request is rejected; not personal data, so the metrics can count it.
+    rejection_category = models.CharField(max_length=16, choices=RejectionCategory.choices, blank=True, editable=False)
 
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -150,6 +165,10 @@ class DataSubjectRequest(models.Model):
                 condition=models.Q(request_type__in=RequestType.values), name="dsr_request_type_valid"
             ),
             models.CheckConstraint(condition=models.Q(channel__in=Channel.values), name="dsr_channel_valid"),
+            models.CheckConstraint(
+                condition=models.Q(rejection_category__in=["", *RejectionCategory.values]),
+                name="dsr_rejection_category_valid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -56,7 +56,7 @@ def system_owner(task: StoreTask) -> str:
     if not task.system or version is None:
         return ""
     system = datamap_of(version).get_system(task.system)
-    return getattr(system, "owner", "") if system is not None else ""
+    return system.owner if system is not None else ""
 
 
 def _recipients(task: StoreTask) -> Recipients:

@@ -24,6 +24,7 @@ from requests_app.infra import queue
 from requests_app.models import (
     ChallengePurpose,
     DataSubjectRequest,
+    RejectionCategory,
     State,
     VerificationChallenge,
     VerificationPolicy,
@@ -297,10 +298,18 @@ def request_reply(*, request: DataSubjectRequest, actor: Actor, message: str) ->
     return request
 
 
-def request_reject(*, request: DataSubjectRequest, actor: Actor, reason: str) -> DataSubjectRequest:
-    """Refuse the request, telling the requester why and where they may complain."""
+def request_reject(
+    *, request: DataSubjectRequest, actor: Actor, reason: str, category: str = RejectionCategory.OTHER
+) -> DataSubjectRequest:
+    """Refuse the request, telling the requester why and where they may complain.
+
+    ``category`` is the ground, as 11 CCR § 7102(a)(2) lets a business report denials; it is
+    kept on the request and in the transition's audit event, never told to the requester.
+    """
+    if category not in RejectionCategory.values:
+        raise GuardFailed(f"Unknown rejection category {category!r}; expected one of {RejectionCategory.values}")
     with transaction.atomic():
-        transition(request, State.REJECTED, actor, reason=reason)
+        transition(request, State.REJECTED, actor, reason=reason, rejection_category=category)
         notify(request=request, kind="rejection", to=requester_email(request), context={"reason": reason})
     return request
 

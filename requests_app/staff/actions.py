@@ -228,7 +228,9 @@ ACTIONS: dict[str, Action] = {
             "Reject the request",
             staff_forms.RejectForm,
             lambda r: _can_move(r, State.REJECTED),
-            lambda r, actor, d: services.request_reject(request=r, actor=actor, reason=d["reason"]),
+            lambda r, actor, d: services.request_reject(
+                request=r, actor=actor, reason=d["reason"], category=d["category"]
+            ),
             "The request is rejected and the requester is told why.",
             danger=True,
         ),

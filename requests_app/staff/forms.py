@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from requests_app.laws.deadlines import jurisdiction_choices
-from requests_app.models import Channel, RequestType, State
+from requests_app.models import Channel, RejectionCategory, RequestType, State
 from requests_app.staff import selectors
 from requests_app.staff.reason_templates import REJECTION_REASONS
 
@@ -198,6 +198,12 @@ class CompleteForm(StaffForm):
 
 
 class RejectForm(StaffForm):
+    category = forms.ChoiceField(
+        label="Ground for the rejection",
+        choices=[("", "Choose the ground"), *RejectionCategory.choices],
+        help_text="Kept on the record and counted in the yearly metrics; the requester is not told it.",
+        error_messages={"required": "Choose the ground for the rejection."},
+    )
     reason = _text(
         "Reason",
         help_text="Emailed to the requester, with their right to complain to a supervisory authority.",

@@ -13,6 +13,8 @@ class ReasonTemplate(NamedTuple):
     key: str
     title: str
     text: str
+    # The ground the rejection form starts with (a RejectionCategory value); staff may change it.
+    category: str = "other"
 
 
 REJECTION_REASONS: tuple[ReasonTemplate, ...] = (
@@ -21,6 +23,7 @@ REJECTION_REASONS: tuple[ReasonTemplate, ...] = (
         "Identity could not be confirmed",
         "We could not confirm that this request comes from the person whose data it concerns, "
         "so we cannot act on it. You are welcome to make a new request and confirm your identity.",
+        "not_verified",
     ),
     ReasonTemplate(
         "unfounded",
@@ -39,6 +42,7 @@ REJECTION_REASONS: tuple[ReasonTemplate, ...] = (
         "Deletion refused: we must keep the data",
         "We cannot delete the data because the law requires us to keep it (for example tax and "
         "accounting records). We will delete it when that obligation ends.",
+        "exempt",
     ),
     ReasonTemplate(
         "agent",

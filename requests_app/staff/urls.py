@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app.staff import auth_views, preference_views, store_views, triage_views, views
+from requests_app.staff import auth_views, metrics_views, preference_views, store_views, triage_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="staff_dashboard"),
@@ -14,6 +14,19 @@ urlpatterns = [
     path("triage/<int:pk>/", triage_views.triage_detail, name="staff_triage_detail"),
     path("triage/<int:pk>/<str:action>/", triage_views.triage_act, name="staff_triage_act"),
     path("datamap/", triage_views.datamap_view, name="staff_datamap"),
+    path("metrics/", metrics_views.metrics, name="staff_metrics"),
+    path("metrics/<int:year>/metrics.<str:fmt>", metrics_views.metrics_download, name="staff_metrics_download"),
+    path("metrics/<int:year>/register.csv", metrics_views.register_download, name="staff_register"),
+    path(
+        "metrics/<int:year>/register-with-subjects.csv",
+        metrics_views.register_with_subjects_download,
+        name="staff_register_with_subjects",
+    ),
+    path(
+        "metrics/processing-record.<str:fmt>",
+        metrics_views.processing_record_download,
+        name="staff_processing_record",
+    ),
     path("requests/search/", views.queue_search, name="staff_queue_search"),
     path("requests/assign/", views.bulk_assign, name="staff_bulk_assign"),
     path("requests/<str:reference>/", views.request_detail, name="staff_request"),

@@ -174,7 +174,11 @@ def _detail(
             if bound is not None and bound[0] is action:
                 forms.append((*bound, action.hint_for(subject_request)))
             elif action.available(subject_request):
-                initial = {"reason": template.text} if action.name == "reject" and template else None
+                initial = (
+                    {"reason": template.text, "category": template.category}
+                    if action.name == "reject" and template
+                    else None
+                )
                 form = action_form(action, initial=initial, request=subject_request)
                 forms.append((action, form, action.hint_for(subject_request)))
     deadline = selectors.request_deadline(subject_request)

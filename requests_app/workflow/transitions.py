@@ -25,6 +25,7 @@ from requests_app.models import (
     Bundle,
     Channel,
     DataSubjectRequest,
+    RejectionCategory,
     RequestType,
     State,
     StoreTask,
@@ -162,12 +163,14 @@ def transition(
     reason: str = "",
     *,
     data: dict[str, Any] | None = None,
+    rejection_category: str = "",
 ) -> DataSubjectRequest:
     """Move a request to state ``to``, or raise ``TransitionNotAllowed`` / ``GuardFailed``.
 
     The row is locked first and the check is made against the state in the database, not
     the caller's copy, so two staff members acting at once cannot both win. The caller's
-    instance is refreshed with the result.
+    instance is refreshed with the result. A rejection records its ``rejection_category``
+    ("other" when none is given).
     """
     if to not in State.values:
         raise TransitionNotAllowed(f"{to!r} is not a state a request can move to")
@@ -182,6 +185,9 @@ def transition(
             )
         _check_guards(locked, source, target, reason)
         changes = _apply(locked, source, target, timezone.now(), reason)
+        if target == State.REJECTED:
+            locked.rejection_category = rejection_category or RejectionCategory.OTHER
+            changes["rejection_category"] = locked.rejection_category
         locked.save(update_fields=[*changes, "state", "updated_at"])
         audit_append(
             request=locked,

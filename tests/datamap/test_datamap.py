@@ -342,3 +342,45 @@ def test_the_data_map_alone_says_which_fields_a_correction_may_touch() -> None:
     assert accounts is not None
     assert accounts.correction_refusals({"users": ["phone", "id"]}) == ["users.id (not correctable)"]
     assert datamap.correction_refusals({"accounts": {"users": {"phone": "1"}}}) == []
+
+
+def test_a_system_names_its_owner_and_transfers_and_they_survive_a_dump() -> None:
+    data = small_map()
+    data["systems"][0]["owner"] = "dba@example.com"
+    data["systems"][0]["transfers"] = [{"to": "United States", "safeguard": "SCCs (GDPR Art. 46(2)(c))"}]
+    datamap = load_datamap(data)
+    accounts = datamap.systems[0]
+    assert accounts.owner == "dba@example.com"
+    assert [(t.to, t.safeguard) for t in accounts.transfers] == [("United States", "SCCs (GDPR Art. 46(2)(c))")]
+    assert load_datamap(dump_datamap(datamap)) == datamap
+
+
+def test_a_map_without_owners_or_transfers_keeps_its_digest() -> None:
+    assert "owner" not in dump_datamap(load_datamap(small_map()))["systems"][0]
+    assert "transfers" not in dump_datamap(load_datamap(small_map()))["systems"][0]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("owner", "not an address", "systems[0].owner: 'not an address' is not an email address"),
+        ("owner", "a@b", "systems[0].owner: 'a@b' is not an email address"),
+        ("owner", 42, "systems[0].owner: must be text, not int"),
+        ("transfers", "US", "systems[0].transfers: must be a list of {to, safeguard}"),
+        ("transfers", ["US"], "systems[0].transfers[0]: must be a mapping {to: country, safeguard: what allows"),
+        ("transfers", [{"to": "US"}], "systems[0].transfers[0].safeguard: missing"),
+        ("transfers", [{"to": "US", "safeguard": "SCCs", "via": "x"}], "systems[0].transfers[0].via: unknown key"),
+    ],
+)
+def test_a_bad_owner_or_transfer_is_refused_with_its_path(key: str, value: Any, problem: str) -> None:
+    data = small_map()
+    data["systems"][0][key] = value
+    with pytest.raises(DataMapError) as raised:
+        load_datamap(data)
+    assert any(p.startswith(problem) for p in raised.value.problems), raised.value.problems
+
+
+def test_every_demo_system_has_an_owner() -> None:
+    datamap = load_datamap_file(DEMO_DATAMAP_PATH)
+    assert all(system.owner for system in datamap.systems)
+    assert any(system.transfers for system in datamap.systems)

@@ -392,3 +392,23 @@ def test_no_alert_for_the_stores_of_a_closed_request(team: dict[str, User]) -> N
     store_task(request, StoreTaskState.FAILED, at(date(2026, 11, 30)))
     reminders_send(now=at(date(2026, 12, 1)))
     assert keys_of(request) == []
+
+
+def test_a_failed_store_alerts_the_owner_the_data_map_names_and_the_team(team: dict[str, User]) -> None:
+    from requests_app.fulfilment.datamap_versions import datamap_import
+    from tests.fanout_helpers import MANUAL_MAP
+
+    owned = {
+        **MANUAL_MAP,
+        "version": "owned",
+        "systems": [{**MANUAL_MAP["systems"][0], "owner": "crm-owner@example.com"}],
+    }
+    version = datamap_import(owned, actor=Actor.system("tests"))
+    request = assigned_request(team["bob"], received=date(2026, 11, 28))
+    DataSubjectRequest.objects.filter(pk=request.pk).update(datamap_version=version)
+    store_task(request, StoreTaskState.FAILED, at(date(2026, 12, 1), 8), attempts=5, error="HTTP 503")
+    reminders_send(now=at(date(2026, 12, 1)))
+    email = EmailMessage.objects.get(request=request, kind="staff_alert")
+    assert email.to_addresses == ["crm-owner@example.com", "privacy-team@example.com"]
+    assert "as the owner of crm named in the data map" in email.body_text
+    assert AuditEvent.objects.get(request=request, action="reminder.sent").data["to"] == "owner and team"

@@ -91,6 +91,7 @@ CASES = [
     Case("verify_code", "get", lambda w: "/request/verify/", everyone(200)),
     Case("verify_resend", "get", lambda w: "/request/verify/resend/", everyone(200)),
     Case("verify_link", "get", lambda w: "/request/verify/forged-token/", everyone(404)),
+    Case("verify_renew", "post", lambda w: "/request/verify/forged-token/renew/", everyone(404)),
     Case("request_status", "get", lambda w: f"/request/status/{status_token(w.mine)}x/", everyone(404)),
     # Another request's result, asked for with my own genuine link: not found, for anyone.
     Case("bundle_download", "get", theirs_with_my_token, everyone(404)),
@@ -110,6 +111,14 @@ CASES = [
     Case("staff_triage_detail", "get", lambda w: "/staff/triage/999999/", staff_page(auditor=403, analyst=404)),
     Case("staff_triage_act", "post", lambda w: "/staff/triage/999999/dismiss/", staff_action(ok=404)),
     Case("staff_datamap", "get", lambda w: "/staff/datamap/", staff_page()),
+    Case("staff_preferences", "get", lambda w: "/staff/preferences/", staff_page()),
+    Case("staff_metrics", "get", lambda w: "/staff/metrics/", staff_page()),
+    Case("staff_metrics_download", "get", lambda w: "/staff/metrics/2025/metrics.csv", staff_page()),
+    Case("staff_register", "get", lambda w: "/staff/metrics/2025/register.csv", staff_page()),
+    # Subjects' names and addresses: not for the auditor.
+    Case("staff_register_with_subjects", "post", lambda w: "/staff/metrics/2025/register-with-subjects.csv",
+         staff_page(auditor=403)),
+    Case("staff_processing_record", "get", lambda w: "/staff/metrics/processing-record.csv", staff_page()),
     Case("staff_request", "get", lambda w: f"/staff/requests/{w.theirs.reference}/", staff_page()),
     Case("staff_request_stores", "get", lambda w: f"/staff/requests/{w.theirs.reference}/stores/", staff_page()),
     # A store task of another request, through this one's address: not found.

@@ -177,6 +177,7 @@ def test_an_analyst_signs_in_with_totp_verifies_approves_and_rejects(
         page.get_by_label("Start from a template").select_option(label="Identity could not be confirmed")
         page.get_by_role("button", name="Use this template").click()
         expect(page.get_by_label("Reason", exact=True)).to_have_value(re.compile("^We could not confirm"))
+        expect(page.get_by_label("Ground for the rejection")).to_have_value("not_verified")
         page.get_by_label("Reject the request and email the reason").check()
         page.get_by_role("button", name="Reject the request").click()
         expect(page.locator(".state-badge")).to_have_text("Rejected")
@@ -184,7 +185,7 @@ def test_an_analyst_signs_in_with_totp_verifies_approves_and_rejects(
     run_in_browser(steps)
 
     to_reject.refresh_from_db()
-    assert to_reject.state == State.REJECTED
+    assert (to_reject.state, to_reject.rejection_category) == (State.REJECTED, "not_verified")
     steps_by_bob = AuditEvent.objects.filter(request=due_soon, actor="staff:bob", action="request.transition")
     assert [e.to_state for e in steps_by_bob.order_by("seq")][-1] == State.IN_PROGRESS
     assert steps_by_bob.filter(to_state=State.VERIFIED).exists()
@@ -281,7 +282,7 @@ def test_every_staff_and_public_page_has_no_serious_accessibility_problem(
         page.get_by_role("button", name="Reject the request").click()  # without the confirmation box
         expect(page.get_by_text("Tick the box to confirm").first).to_be_visible()
         assert_accessible(page)
-        for path in ("/staff/triage/", f"/staff/triage/{triaged.pk}/", "/staff/datamap/"):
+        for path in ("/staff/triage/", f"/staff/triage/{triaged.pk}/", "/staff/datamap/", "/staff/metrics/"):
             page.goto(path)
             assert_accessible(page)
         public.goto(f"/request/status/{verification.status_token(request)}/download/{bundle.pk}/")
@@ -357,6 +358,40 @@ def test_the_staff_pages_render_a_busy_queue_and_can_be_pictured(
             expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
             page.screenshot(path=str(folder / f"{name}.png"), full_page=name != "queue")  # the queue: its first rows
             assert (folder / f"{name}.png").stat().st_size > 0
+
+    run_in_browser(steps)
+
+
+def test_an_auditor_reads_the_metrics_downloads_them_and_is_not_offered_the_subjects(
+    cast: Cast, run_in_browser: RunInBrowser, settings: Any, tmp_path: Path
+) -> None:
+    """The metrics page as the auditor sees it, pictured into DSAR_SCREENSHOTS_DIR when set."""
+    settings.DSAR_STAFF_REQUIRE_2FA = False
+    received = timezone.now() - timedelta(days=30)
+    for i, state in enumerate([State.COMPLETED, State.COMPLETED, State.CLOSED_UNVERIFIED, State.CANCELLED]):
+        request_in_state(state, received_at=received, request_type=[RequestType.ACCESS, RequestType.DELETION][i % 2])
+    refused = request_in_state(State.VERIFIED, received_at=received, jurisdiction="ccpa")
+    services.request_reject(request=refused, actor=Actor.system("tests"), reason="Not ours.", category="not_a_consumer")
+    year = timezone.localdate(received).year
+    folder = Path(os.environ.get("DSAR_SCREENSHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def steps(new_page: PageMaker) -> None:
+        page = new_page(1400, 1000)
+        sign_in(page, "carol")
+        page.get_by_role("link", name="Metrics", exact=True).click()
+        page.get_by_label("Year").select_option(str(year))
+        page.get_by_role("button", name="Show").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Metrics {year}")
+        figures = page.get_by_role("table").first
+        expect(figures.get_by_role("row").filter(has_text="Received")).to_contain_text("3")
+        expect(figures.get_by_role("row").filter(has_text="not made by a consumer")).to_contain_text("1")
+        expect(page.get_by_role("button", name=re.compile("with subjects"))).to_have_count(0)
+        assert_accessible(page)
+        page.screenshot(path=str(folder / "metrics.png"), full_page=True)
+        with page.expect_download() as download:
+            page.get_by_role("link", name=f"Request register {year} (CSV)").click()
+        assert download.value.suggested_filename == f"request-register-{year}.csv"
 
     run_in_browser(steps)
 

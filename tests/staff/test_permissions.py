@@ -192,7 +192,11 @@ ACTIONS: dict[str, tuple[State, State | None, dict[str, str]]] = {
     "extend": (State.VERIFIED, None, {"extend-reason": "Many systems to search", "extend-confirm": "on"}),
     "assign": (State.VERIFIED, None, {"assign-assignee": "{bob}"}),
     "note": (State.VERIFIED, None, {"note-note": "Called the subject back"}),
-    "reject": (State.VERIFIED, None, {"reject-reason": "Not the account holder", "reject-confirm": "on"}),
+    "reject": (
+        State.VERIFIED,
+        None,
+        {"reject-category": "not_a_consumer", "reject-reason": "Not the account holder", "reject-confirm": "on"},
+    ),
     "cancel": (State.VERIFIED, None, {"cancel-reason": "A duplicate", "cancel-confirm": "on"}),
 }
 ACTION_STATUS = {"alice": 302, "bob": 302, "carol": 403, "dave": 403, "anonymous": 302}

@@ -348,10 +348,17 @@ def test_approving_starts_work_on_the_request(bob: Client) -> None:
 
 def test_rejecting_records_the_reason_and_tells_the_requester(bob: Client) -> None:
     request = request_in_state(State.VERIFIED)
-    post_action(bob, request, "reject", {"reason": "We hold no data about you.", "confirm": "on"})
+    post_action(
+        bob, request, "reject", {"category": "not_a_consumer", "reason": "We hold no data about you.", "confirm": "on"}
+    )
     request.refresh_from_db()
-    assert request.state == State.REJECTED
+    assert (request.state, request.rejection_category) == (State.REJECTED, "not_a_consumer")
     assert last_event(request).reason == "We hold no data about you."
+    assert last_event(request).data["rejection_category"] == "not_a_consumer"
+    assert (
+        "Not made by a consumer (or data subject) of ours"
+        in bob.get(f"/staff/requests/{request.reference}/").content.decode()
+    )
     assert "We hold no data about you." in EmailMessage.objects.get(request=request, kind="rejection").body_text
 
 
@@ -439,7 +446,7 @@ def test_completing_with_a_store_that_has_no_outcome_is_refused_naming_it(bob: C
         (State.PENDING_VERIFICATION, "verify", {"note": "Checked"}),
         (State.AWAITING_APPROVAL, "approve", {"note": ""}),
         (State.VERIFIED, "ask", {"question": "Which account?"}),
-        (State.VERIFIED, "reject", {"reason": "No data"}),
+        (State.VERIFIED, "reject", {"category": "other", "reason": "No data"}),
         (State.VERIFIED, "extend", {"reason": "Busy"}),
         (State.VERIFIED, "cancel", {"reason": "Duplicate"}),
         (State.IN_PROGRESS, "complete", {}),
@@ -462,7 +469,9 @@ def test_an_action_that_cannot_be_undone_needs_the_confirmation_box(
 
 def test_a_change_the_workflow_refuses_is_explained_on_the_page_not_a_server_error(bob: Client) -> None:
     request = request_in_state(State.COMPLETED)
-    response = post_action(bob, request, "reject", {"reason": "Too late for this", "confirm": "on"})
+    response = post_action(
+        bob, request, "reject", {"category": "other", "reason": "Too late for this", "confirm": "on"}
+    )
     assert response.status_code == 409
     body = response.content.decode()
     assert "This could not be done" in body and "cannot move to rejected" in body
