@@ -538,8 +538,10 @@ def store_task_resolve(
                 "recipient": task.recipient,
                 "outcome": outcome,
                 "tasks": [f"{t.target}.{t.action}" for t in work],
-                "attachment": name,
+                "attachment": bool(name),
             },
+            # A file's name may name the subject ("jane-doe-export.csv"): sealed.
+            personal={"attachment": name} if name else None,
         )
         _resume_if_waiting(request, actor)
         queue.enqueue_on_commit(queue.ADVANCE_REQUEST, request.pk)

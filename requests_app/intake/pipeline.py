@@ -156,7 +156,8 @@ def _attach(message: EmailMessage, parsed: ParsedEmail, request: DataSubjectRequ
         request=request,
         actor=Actor.system("email"),
         action="email.received",
-        data={"email": message.pk, "from": mask_address(parsed.from_address)},
+        data={"email": message.pk},
+        personal={"from": mask_address(parsed.from_address)},
     )
     from_requester = parsed.from_address.lower() in {request.subject_email.lower(), request.agent_email.lower()}
     if request.state == State.AWAITING_REQUESTER and from_requester:
@@ -189,7 +190,8 @@ def _new_request_or_triage(message: EmailMessage, parsed: ParsedEmail) -> EmailM
         request=request,
         actor=Actor.system("email"),
         action="email.received",
-        data={"email": message.pk, "from": mask_address(parsed.from_address), "created_request": True},
+        data={"email": message.pk, "created_request": True},
+        personal={"from": mask_address(parsed.from_address)},
     )
     return message
 

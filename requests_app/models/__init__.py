@@ -1,7 +1,13 @@
 """Data and invariants, one module per concern. Writes live in the services (workflow.py,
 audit.py, verification.py, notifications.py, ...), never in views or signal receivers."""
 
-from requests_app.models.audit import AuditChainHead, AuditEvent, AuditEventImmutable, AuditEventQuerySet
+from requests_app.models.audit import (
+    AuditChainHead,
+    AuditEvent,
+    AuditEventImmutable,
+    AuditEventQuerySet,
+    RequestSealKey,
+)
 from requests_app.models.bundles import RESULT_KIND, Bundle, BundleKind
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
@@ -55,6 +61,7 @@ __all__ = [
     "Field",
     "MailboxState",
     "RateLimitCount",
+    "RequestSealKey",
     "RequestType",
     "State",
     "StoreAction",
