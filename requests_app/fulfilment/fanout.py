@@ -39,6 +39,7 @@ from requests_app.models import (
     StoreOutcome,
     StoreTask,
     StoreTaskState,
+    counts_without_personal,
 )
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.store_tasks import store_task_move, unfinished_states
@@ -337,6 +338,10 @@ def _run_connector(task: StoreTask, token: str, system: System, subject: Subject
     return {"counts": counts.to_dict(), "manual": manual}
 
 
+def _has_personal_counts(counts: Any) -> bool:
+    return bool(counts_without_personal(counts) != counts)
+
+
 def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
     state = StoreTaskState.MANUAL if result.get("manual") else StoreTaskState.DONE
     instructions = ""
@@ -377,8 +382,9 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
                 "system": task.system,
                 "action": task.action,
                 "attempts": task.attempts,
-                "counts": result.get("counts"),
+                "counts": counts_without_personal(result.get("counts")),
             },
+            personal={"counts": result.get("counts")} if _has_personal_counts(result.get("counts")) else None,
         )
         if not step_open or state == StoreTaskState.MANUAL:
             queue.enqueue_on_commit(queue.ADVANCE_REQUEST, task.request_id)

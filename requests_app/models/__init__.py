@@ -27,10 +27,12 @@ from requests_app.models.tasks import (
     OUTCOME_STATES,
     OUTCOME_WORDS,
     OUTCOMES_FOR,
+    PERSONAL_COUNT_KEYS,
     StoreAction,
     StoreOutcome,
     StoreTask,
     StoreTaskState,
+    counts_without_personal,
 )
 from requests_app.models.verification import ChallengePurpose, VerificationChallenge
 
@@ -41,6 +43,7 @@ __all__ = [
     "OUTCOMES_FOR",
     "OUTCOME_STATES",
     "OUTCOME_WORDS",
+    "PERSONAL_COUNT_KEYS",
     "RESULT_KIND",
     "TERMINAL_STATES",
     "AuditChainHead",
@@ -71,4 +74,5 @@ __all__ = [
     "System",
     "VerificationChallenge",
     "VerificationPolicy",
+    "counts_without_personal",
 ]
