@@ -36,6 +36,10 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.purge_expired_bundles",
         "schedule": crontab(minute=7),
     },
+    "minimise-closed-requests": {
+        "task": "requests_app.tasks.minimise_closed_requests",
+        "schedule": crontab(hour=3, minute=17),
+    },
     "close-unverified-requests": {
         "task": "requests_app.tasks.close_unverified_requests",
         "schedule": crontab(minute="*/15"),

@@ -19,7 +19,7 @@ from requests_app.infra import queue
 from requests_app.intake import mailbox, pipeline
 from requests_app.models import StoreTask
 from requests_app.notifications import emails as notifications
-from requests_app.services import outbox, second_factor
+from requests_app.services import outbox, retention, second_factor
 from requests_app.services import requests as services
 
 
@@ -129,3 +129,9 @@ def fulfil_request(self: Task[[int], None], request_pk: int) -> None:
 def purge_expired_bundles() -> int:
     """Delete expired bundles' files (beat, hourly); their records and audit events stay."""
     return fulfilment.bundles_purge()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def minimise_closed_requests() -> int:
+    """Remove the personal data of requests closed longer than the retention period (beat, daily)."""
+    return len(retention.requests_minimise())
