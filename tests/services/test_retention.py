@@ -303,6 +303,26 @@ def test_the_staff_and_status_pages_say_the_personal_data_was_removed(
     assert "Your personal data was removed from this request on" in status.content.decode()
 
 
+def test_the_admin_opens_sealed_events_and_shows_them_removed_once_minimised(
+    django_capture_on_commit_callbacks: Any, admin_user: User
+) -> None:
+    request = rejected_agent_request()
+    rejection = AuditEvent.objects.get(request=request, to_state=State.REJECTED)
+    admin = Client()
+    admin.force_login(admin_user)
+    request_page = f"/admin/requests_app/datasubjectrequest/{request.pk}/change/"
+    event_page = f"/admin/requests_app/auditevent/{rejection.pk}/change/"
+    assert "told us they never asked an agent" in admin.get(request_page).content.decode()
+    assert "told us they never asked an agent" in admin.get(event_page).content.decode()
+
+    minimise_after_the_period(django_capture_on_commit_callbacks, request)
+
+    for page in (request_page, event_page):
+        response = admin.get(page)
+        assert response.status_code == 200
+        assert REMOVED_TEXT in response.content.decode() and NAME not in response.content.decode()
+
+
 def test_a_request_is_not_minimised_before_its_retention_period_ends(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
