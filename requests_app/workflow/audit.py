@@ -122,6 +122,11 @@ def audit_append(
             DataSubjectRequest.objects.select_for_update().filter(pk=request.pk).values_list("pk").first()
         if request is None and personal:
             raise GuardFailed("Personal data in the audit trail belongs to a request")
+        if request is not None and (reason or personal) and _is_minimised(request):
+            # Its key is gone on purpose, and a new one would keep text the retention rule
+            # removed. The services refuse staff text on such a request; what still comes
+            # (a refusal's explanation) is recorded without its text, and says so.
+            reason, personal, data = "", None, {**(data or {}), "text_removed": "retention"}
         sealed_text = _seal_for(request, reason=reason, personal=personal)
         head = _lock_head()
         event = AuditEvent(
@@ -154,6 +159,10 @@ def _aad(request_id: int, seq: int) -> bytes:
     return f"dsar-audit-seal:{request_id}:{seq}".encode("ascii")
 
 
+def _is_minimised(request: DataSubjectRequest) -> bool:
+    return DataSubjectRequest.objects.filter(pk=request.pk, minimised_at__isnull=False).exists()
+
+
 def _seal_for(
     request: DataSubjectRequest | None, *, reason: str, personal: dict[str, Any] | None
 ) -> Callable[[int], str] | None:
@@ -163,9 +172,6 @@ def _seal_for(
     """
     if request is None or not (reason or personal):
         return None
-    if DataSubjectRequest.objects.filter(pk=request.pk, minimised_at__isnull=False).exists():
-        # Its key is gone on purpose: a new one would keep personal text the rule removed.
-        raise GuardFailed(f"The personal data of request {request.reference} was removed under the retention rule")
     key_row, _ = RequestSealKey.objects.get_or_create(request_id=request.pk, defaults={"key": os.urandom(32)})
     plain = json.dumps({"reason": reason, "personal": _json_safe(personal)}, sort_keys=True, ensure_ascii=False).encode(
         "utf-8"

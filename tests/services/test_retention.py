@@ -16,6 +16,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
+from requests_app.errors import GuardFailed
 from requests_app.fulfilment import fanout
 from requests_app.fulfilment import results as fulfilment
 from requests_app.intake.pipeline import email_process, email_receive
@@ -409,12 +410,26 @@ def test_the_command_prints_what_it_would_do_and_then_what_it_did(settings: Any)
     assert again.getvalue() == "0 requests minimised (closed more than 1 days ago)\n"
 
 
-def test_no_personal_text_is_added_to_a_minimised_request(django_capture_on_commit_callbacks: Any) -> None:
+def test_no_personal_text_is_added_to_a_minimised_request_and_the_page_says_why(
+    django_capture_on_commit_callbacks: Any, admin_user: User
+) -> None:
     request = rejected_agent_request()
     minimise_after_the_period(django_capture_on_commit_callbacks, request)
-    with pytest.raises(Exception, match="removed under the retention rule"):
+    request.refresh_from_db()
+    with pytest.raises(GuardFailed, match="removed under the retention rule"):
         request_note_add(request=request, actor=STAFF, note=f"{NAME} called again")
+    with pytest.raises(GuardFailed, match="removed under the retention rule"):
+        services.request_reply(request=request, actor=STAFF, message=f"Dear {NAME}")
+    staff = Client()
+    staff.force_login(admin_user)
+    response = staff.post(f"/staff/requests/{request.reference}/note/", {"note-note": f"{NAME} called again"})
+    assert response.status_code == 409
+    assert "removed under the retention rule" in response.content.decode()
+    refusal = AuditEvent.objects.filter(request=request, action="action.refused").last()
+    assert refusal is not None and refusal.data["text_removed"] == "retention"
+    assert (refusal.reason, refusal.sealed) == ("", "")
     assert database_text_matches(NEEDLES) == []
+    assert audit_verify().ok
 
 
 @pytest.fixture
