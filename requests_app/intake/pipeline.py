@@ -102,6 +102,9 @@ def email_process(message_pk: int) -> EmailMessage | None:
             message.save()
             return message
         request = _thread(parsed)
+        if request is not None and request.is_minimised:
+            # Attached, its text would outlive the rule that removed the request's: a person decides.
+            return _triage(message, "It answers a request whose personal data was removed under the retention rule")
         if request is not None:
             return _attach(message, parsed, request)
         return _new_request_or_triage(message, parsed)

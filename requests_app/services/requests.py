@@ -294,6 +294,7 @@ def request_reply(*, request: DataSubjectRequest, actor: Actor, message: str) ->
     """Answer the requester; only through the verified address, once it is confirmed."""
     if not message.strip():
         raise GuardFailed("A reply needs some text")
+    request.refresh_from_db(fields=["minimised_at"])
     if request.is_minimised:
         raise GuardFailed("The personal data of this request was removed under the retention rule: it has no address")
     if request.email_verified_at is None:

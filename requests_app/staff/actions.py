@@ -36,6 +36,7 @@ def request_note_add(*, request: DataSubjectRequest, actor: Actor, note: str) ->
     """Put an internal note on the request's audit trail; the requester is not told."""
     if not note.strip():
         raise GuardFailed("A note needs some text")
+    request.refresh_from_db(fields=["minimised_at"])
     if request.is_minimised:
         raise GuardFailed(MINIMISED)
     with transaction.atomic():

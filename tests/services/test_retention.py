@@ -20,6 +20,7 @@ from requests_app.errors import GuardFailed
 from requests_app.fulfilment import fanout
 from requests_app.fulfilment import results as fulfilment
 from requests_app.intake.pipeline import email_process, email_receive
+from requests_app.intake.triage import triage_attach
 from requests_app.models import (
     AuditEvent,
     Bundle,
@@ -430,6 +431,26 @@ def test_no_personal_text_is_added_to_a_minimised_request_and_the_page_says_why(
     assert (refusal.reason, refusal.sealed) == ("", "")
     assert database_text_matches(NEEDLES) == []
     assert audit_verify().ok
+
+
+def test_a_late_reply_to_a_minimised_request_waits_in_triage_and_is_never_attached_to_it(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    request = rejected_agent_request()
+    minimise_after_the_period(django_capture_on_commit_callbacks, request)
+    reply = MimeMessage()
+    reply["From"] = f"{NAME} <{EMAIL}>"
+    reply["To"] = "privacy@example.com"
+    reply["Subject"] = f"Re: your request {request.reference}"
+    reply["Message-ID"] = "<retention-late-reply@mail.example.net>"
+    reply.set_content("Is there any news?")
+    message, _ = email_receive(reply.as_bytes(), source="pipe")
+    email_process(message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.request_id) == (EmailStatus.TRIAGE, None)
+    assert "retention rule" in message.triage_reason
+    with pytest.raises(GuardFailed, match="retention rule"):
+        triage_attach(message=message, actor=STAFF, request=request)
 
 
 @pytest.fixture
