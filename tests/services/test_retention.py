@@ -488,3 +488,16 @@ def test_two_runs_at_the_same_time_minimise_each_request_once_and_both_succeed(
     assert AuditEvent.objects.filter(action="request.minimised").count() == len(closed_long_ago)
     assert not DataSubjectRequest.objects.filter(minimised_at__isnull=True).exists()
     assert audit_verify().ok
+
+
+def test_the_beat_schedule_runs_the_minimisation_once_a_day(settings: Any) -> None:
+    from dsar.celery import app
+
+    entry = app.conf.beat_schedule["minimise-closed-requests"]
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({3}, {17})
+    app.loader.import_default_modules()
+    settings.DSAR_REQUEST_RETENTION_DAYS = 1
+    request_in_state(State.CANCELLED, subject_email=EMAIL)
+    DataSubjectRequest.objects.update(closed_at=timezone.now() - timedelta(days=2))
+    assert app.tasks[entry["task"]].apply().get() == 1
+    assert DataSubjectRequest.objects.get().minimised_at is not None
