@@ -48,6 +48,10 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.send_reminders",
         "schedule": crontab(minute="*/15"),
     },
+    "minimise-closed-requests": {
+        "task": "requests_app.tasks.minimise_closed_requests",
+        "schedule": crontab(hour=3, minute=17),
+    },
     "close-unverified-requests": {
         "task": "requests_app.tasks.close_unverified_requests",
         "schedule": crontab(minute="*/15"),

@@ -437,6 +437,9 @@ if PRODUCTION and not (DSAR_BUNDLE_SIGNING_KEY_FILE and DSAR_BUNDLE_ENCRYPTION_K
 # How long a subject's bundle can be downloaded, and how many times.
 DSAR_BUNDLE_EXPIRY_DAYS = env_int("DSAR_BUNDLE_EXPIRY_DAYS", 30, minimum=1)
 DSAR_BUNDLE_MAX_DOWNLOADS = env_int("DSAR_BUNDLE_MAX_DOWNLOADS", 5, minimum=1)
+# Record retention: this many days after a request closed, its personal data is removed and
+# its record kept (CCPA regulations, 11 CCR § 7101(a): records of requests kept 24 months).
+DSAR_REQUEST_RETENTION_DAYS = env_int("DSAR_REQUEST_RETENTION_DAYS", 730, minimum=1)
 # Largest file staff attach to a store task (an export made by hand, a vendor's confirmation).
 DSAR_EVIDENCE_MAX_BYTES = env_int("DSAR_EVIDENCE_MAX_MB", 25, minimum=1) * 1024 * 1024
 # Records per system shown in the PDF report; the data files hold all of them.

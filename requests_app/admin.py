@@ -28,6 +28,7 @@ from requests_app.models import (
     System,
     VerificationChallenge,
 )
+from requests_app.workflow.audit import audit_open
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -46,9 +47,17 @@ class ReadOnlyAdmin(admin.ModelAdmin[_M]):
         return False
 
 
-class AuditEventInline(admin.TabularInline[AuditEvent, DataSubjectRequest]):
+class _OpenedReason:
+    """The event's reason, opened through its seal (or "removed under the retention rule")."""
+
+    @admin.display(description="reason")
+    def reason_text(self, event: AuditEvent) -> str:
+        return audit_open(event).text
+
+
+class AuditEventInline(_OpenedReason, admin.TabularInline[AuditEvent, DataSubjectRequest]):
     model = AuditEvent
-    fields = ("seq", "created_at", "actor", "action", "from_state", "to_state", "reason")
+    fields = ("seq", "created_at", "actor", "action", "from_state", "to_state", "reason_text")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -90,8 +99,10 @@ class DataSubjectRequestAdmin(ReadOnlyAdmin[DataSubjectRequest]):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin[AuditEvent]):
+class AuditEventAdmin(_OpenedReason, ReadOnlyAdmin[AuditEvent]):
     list_display = ["seq", "created_at", "request", "actor", "action", "from_state", "to_state"]
+    exclude = ["reason"]
+    readonly_fields = ["reason_text"]
     list_filter = ["action"]
     search_fields = ["request__reference", "actor", "action"]
     list_select_related = ["request"]

@@ -20,7 +20,7 @@ from requests_app.intake import mailbox, pipeline
 from requests_app.models import StoreTask
 from requests_app.notifications import emails as notifications
 from requests_app.reminders import scan as reminders
-from requests_app.services import outbox, second_factor
+from requests_app.services import outbox, retention, second_factor
 from requests_app.services import requests as services
 
 
@@ -136,3 +136,9 @@ def purge_expired_bundles() -> int:
 def send_reminders() -> dict[str, int]:
     """Send the reminders and alerts that are due, each once (beat, every 15 minutes)."""
     return reminders.reminders_send().as_dict()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def minimise_closed_requests() -> int:
+    """Remove the personal data of requests closed longer than the retention period (beat, daily)."""
+    return len(retention.requests_minimise())

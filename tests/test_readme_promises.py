@@ -97,6 +97,7 @@ COMMAND_TESTS = {
     "deadline": "tests/laws/test_deadline_command.py",
     "ingest_email": "tests/intake/test_email_intake.py",
     "load_demo": "tests/services/test_truthful_outcomes.py",
+    "minimise_requests": "tests/services/test_retention.py",
     "poll_mailbox": "tests/intake/test_mailbox.py",
     "privacy_metrics": "tests/reports/test_commands.py",
     "processing_record": "tests/reports/test_commands.py",

@@ -39,6 +39,7 @@ from requests_app.models import (
     StoreOutcome,
     StoreTask,
     StoreTaskState,
+    counts_without_personal,
 )
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.store_tasks import store_task_move, unfinished_states
@@ -337,6 +338,10 @@ def _run_connector(task: StoreTask, token: str, system: System, subject: Subject
     return {"counts": counts.to_dict(), "manual": manual}
 
 
+def _has_personal_counts(counts: Any) -> bool:
+    return bool(counts_without_personal(counts) != counts)
+
+
 def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
     state = StoreTaskState.MANUAL if result.get("manual") else StoreTaskState.DONE
     instructions = ""
@@ -377,8 +382,9 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
                 "system": task.system,
                 "action": task.action,
                 "attempts": task.attempts,
-                "counts": result.get("counts"),
+                "counts": counts_without_personal(result.get("counts")),
             },
+            personal={"counts": result.get("counts")} if _has_personal_counts(result.get("counts")) else None,
         )
         if not step_open or state == StoreTaskState.MANUAL:
             queue.enqueue_on_commit(queue.ADVANCE_REQUEST, task.request_id)
@@ -538,8 +544,10 @@ def store_task_resolve(
                 "recipient": task.recipient,
                 "outcome": outcome,
                 "tasks": [f"{t.target}.{t.action}" for t in work],
-                "attachment": name,
+                "attachment": bool(name),
             },
+            # A file's name may name the subject ("jane-doe-export.csv"): sealed.
+            personal={"attachment": name} if name else None,
         )
         _resume_if_waiting(request, actor)
         queue.enqueue_on_commit(queue.ADVANCE_REQUEST, request.pk)

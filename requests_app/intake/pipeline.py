@@ -102,6 +102,9 @@ def email_process(message_pk: int) -> EmailMessage | None:
             message.save()
             return message
         request = _thread(parsed)
+        if request is not None and request.is_minimised:
+            # Attached, its text would outlive the rule that removed the request's: a person decides.
+            return _triage(message, "It answers a request whose personal data was removed under the retention rule")
         if request is not None:
             return _attach(message, parsed, request)
         return _new_request_or_triage(message, parsed)
@@ -156,7 +159,8 @@ def _attach(message: EmailMessage, parsed: ParsedEmail, request: DataSubjectRequ
         request=request,
         actor=Actor.system("email"),
         action="email.received",
-        data={"email": message.pk, "from": mask_address(parsed.from_address)},
+        data={"email": message.pk},
+        personal={"from": mask_address(parsed.from_address)},
     )
     from_requester = parsed.from_address.lower() in {request.subject_email.lower(), request.agent_email.lower()}
     if request.state == State.AWAITING_REQUESTER and from_requester:
@@ -189,7 +193,8 @@ def _new_request_or_triage(message: EmailMessage, parsed: ParsedEmail) -> EmailM
         request=request,
         actor=Actor.system("email"),
         action="email.received",
-        data={"email": message.pk, "from": mask_address(parsed.from_address), "created_request": True},
+        data={"email": message.pk, "created_request": True},
+        personal={"from": mask_address(parsed.from_address)},
     )
     return message
 

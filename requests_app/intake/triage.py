@@ -40,6 +40,12 @@ def triage_new_request(
 
 def triage_attach(*, message: EmailMessage, actor: Actor, request: DataSubjectRequest) -> None:
     """Put the email on an existing request's timeline."""
+    request.refresh_from_db(fields=["minimised_at"])
+    if request.is_minimised:
+        raise GuardFailed(
+            f"The personal data of {request.reference} was removed under the retention rule: "
+            "attach the email to a new request instead"
+        )
     with transaction.atomic():
         _attach(_claim(message), request, actor, created=False)
 

@@ -1,7 +1,13 @@
 """Data and invariants, one module per concern. Writes live in the services (workflow.py,
 audit.py, verification.py, notifications.py, ...), never in views or signal receivers."""
 
-from requests_app.models.audit import AuditChainHead, AuditEvent, AuditEventImmutable, AuditEventQuerySet
+from requests_app.models.audit import (
+    AuditChainHead,
+    AuditEvent,
+    AuditEventImmutable,
+    AuditEventQuerySet,
+    RequestSealKey,
+)
 from requests_app.models.bundles import RESULT_KIND, Bundle, BundleKind
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
@@ -23,10 +29,12 @@ from requests_app.models.tasks import (
     OUTCOME_STATES,
     OUTCOME_WORDS,
     OUTCOMES_FOR,
+    PERSONAL_COUNT_KEYS,
     StoreAction,
     StoreOutcome,
     StoreTask,
     StoreTaskState,
+    counts_without_personal,
 )
 from requests_app.models.verification import ChallengePurpose, VerificationChallenge
 
@@ -37,6 +45,7 @@ __all__ = [
     "OUTCOMES_FOR",
     "OUTCOME_STATES",
     "OUTCOME_WORDS",
+    "PERSONAL_COUNT_KEYS",
     "RESULT_KIND",
     "TERMINAL_STATES",
     "AuditChainHead",
@@ -60,6 +69,7 @@ __all__ = [
     "RejectionCategory",
     "Reminder",
     "ReminderKind",
+    "RequestSealKey",
     "RequestType",
     "StaffPreference",
     "State",
@@ -70,4 +80,5 @@ __all__ = [
     "System",
     "VerificationChallenge",
     "VerificationPolicy",
+    "counts_without_personal",
 ]

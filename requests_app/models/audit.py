@@ -49,8 +49,11 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=64)
     from_state = models.CharField(max_length=24, blank=True)
     to_state = models.CharField(max_length=24, blank=True)
+    # Events of a request keep their free text and personal data here instead, sealed under
+    # the request's RequestSealKey (see requests_app.workflow.audit); ``reason`` stays empty.
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+    sealed = models.TextField(blank=True, default="", editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)
 
@@ -74,6 +77,23 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditEventImmutable("Audit events cannot be deleted")
+
+
+class RequestSealKey(models.Model):
+    """The random key that seals one request's personal text in its audit events.
+
+    Deleting the row (when the request is minimised under the retention rule) makes that
+    text unreadable for good while the events, and so the hash chain, stay as written.
+    """
+
+    request = models.OneToOneField(
+        DataSubjectRequest, primary_key=True, on_delete=models.CASCADE, related_name="seal_key"
+    )
+    key = models.BinaryField(max_length=32, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"seal key of request {self.request_id}"
 
 
 class AuditChainHead(models.Model):

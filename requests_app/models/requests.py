@@ -143,6 +143,9 @@ class DataSubjectRequest(models.Model):
     # A request completed without searching any store says why (told to the subject), e.g.
     # "no personal data held: the subject is in none of our systems".
     completion_note = models.TextField(blank=True, editable=False)
+    # When the personal data was removed under the retention rule (services.retention): the
+    # record of the request stays, its subject only as keyed hashes.
+    minimised_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -181,6 +184,10 @@ class DataSubjectRequest(models.Model):
     @property
     def is_extended(self) -> bool:
         return self.extended_at is not None
+
+    @property
+    def is_minimised(self) -> bool:
+        return self.minimised_at is not None
 
     @property
     def is_agent_request(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -86,6 +88,21 @@ OUTCOMES_FOR: dict[str, tuple[StoreOutcome, ...]] = {
     StoreAction.CORRECT: (StoreOutcome.DONE_BY_HAND, StoreOutcome.NO_DATA, StoreOutcome.NOT_DONE),
     StoreAction.NOTIFY: (StoreOutcome.DONE_BY_HAND, StoreOutcome.NO_DATA, StoreOutcome.NOT_DONE),
 }
+
+
+# Keys in a store task's counts that hold what a connector saw of the subject rather than
+# numbers: a manual step's instructions (they quote the identifiers) and the values a
+# correction replaced. The audit trail seals them; the retention rule removes them.
+PERSONAL_COUNT_KEYS = frozenset({"instructions", "previous"})
+
+
+def counts_without_personal(counts: Any) -> Any:
+    """``counts`` with every PERSONAL_COUNT_KEYS entry left out, at any depth."""
+    if isinstance(counts, dict):
+        return {k: counts_without_personal(v) for k, v in counts.items() if k not in PERSONAL_COUNT_KEYS}
+    if isinstance(counts, list):
+        return [counts_without_personal(item) for item in counts]
+    return counts
 
 
 class StoreTask(models.Model):

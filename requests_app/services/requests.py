@@ -227,6 +227,16 @@ def request_start(*, request: DataSubjectRequest, actor: Actor, reason: str = ""
     return request
 
 
+def _correction_fields(corrections: dict[str, Any]) -> list[str]:
+    """Which fields a correction changes, as "system.dataset.field", without the new values."""
+    return sorted(
+        f"{system}.{dataset}.{name}"
+        for system, datasets in corrections.items()
+        for dataset, fields in datasets.items()
+        for name in fields
+    )
+
+
 def request_approve(
     *, request: DataSubjectRequest, actor: Actor, note: str = "", corrections: dict[str, Any] | None = None
 ) -> DataSubjectRequest:
@@ -240,7 +250,15 @@ def request_approve(
     with transaction.atomic():
         if corrections is not None:
             DataSubjectRequest.objects.filter(pk=request.pk).update(corrections=corrections)
-            audit_append(request=request, actor=actor, action="request.corrections_approved", data=corrections)
+            # The new values describe the subject: sealed with the request's key, so the
+            # retention rule can remove them later. The fields changed stay readable.
+            audit_append(
+                request=request,
+                actor=actor,
+                action="request.corrections_approved",
+                data={"fields": _correction_fields(corrections)},
+                personal=corrections,
+            )
         return request_start(request=request, actor=actor, reason=note or "Approved")
 
 
@@ -290,6 +308,9 @@ def request_reply(*, request: DataSubjectRequest, actor: Actor, message: str) ->
     """Answer the requester; only through the verified address, once it is confirmed."""
     if not message.strip():
         raise GuardFailed("A reply needs some text")
+    request.refresh_from_db(fields=["minimised_at"])
+    if request.is_minimised:
+        raise GuardFailed("The personal data of this request was removed under the retention rule: it has no address")
     if request.email_verified_at is None:
         raise GuardFailed("The requester's address is not confirmed yet: nothing is sent before it is")
     with transaction.atomic():

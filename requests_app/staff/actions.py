@@ -29,10 +29,16 @@ if TYPE_CHECKING:
     from django import forms
 
 
+MINIMISED = "The personal data of this request was removed under the retention rule: nothing more is written to it"
+
+
 def request_note_add(*, request: DataSubjectRequest, actor: Actor, note: str) -> AuditEvent:
     """Put an internal note on the request's audit trail; the requester is not told."""
     if not note.strip():
         raise GuardFailed("A note needs some text")
+    request.refresh_from_db(fields=["minimised_at"])
+    if request.is_minimised:
+        raise GuardFailed(MINIMISED)
     with transaction.atomic():
         return audit_append(request=request, actor=actor, action="request.note", reason=note.strip())
 

@@ -34,6 +34,8 @@ from requests_app.models import (
     StoreTaskState,
 )
 from requests_app.staff.roles import ACT_CODENAME
+from requests_app.verification.identity_hash import identity_hash
+from requests_app.workflow.audit import OpenedEvent, audit_open, audit_seal_keys
 from requests_app.workflow.references import reference_normalize
 
 SOON_DAYS = 7
@@ -81,6 +83,10 @@ def search_filter(term: str, *, by_reference_only: bool = False) -> Q:
     condition = Q(reference__icontains=term)
     if not by_reference_only:
         condition |= Q(subject_email__icontains=term) | Q(subject_name__icontains=term) | Q(agent_email__icontains=term)
+        # A minimised request keeps keyed hashes: the exact address or name still finds it.
+        if term:
+            email, name = identity_hash("email", term), identity_hash("name", term)
+            condition |= Q(subject_email=email) | Q(agent_email=email) | Q(subject_name=name) | Q(agent_name=name)
     normalized = reference_normalize(term)
     if normalized:
         condition |= Q(reference=normalized)
@@ -349,6 +355,7 @@ ACTION_TITLES = {
     "verification.renewed": "New verification link asked for",
     "reminder.sent": "Reminder sent",
     "reminder.not_sent": "Reminder not sent",
+    "request.minimised": "Personal data removed under the retention rule",
 }
 
 
@@ -357,6 +364,16 @@ class TimelineEntry:
     at: datetime
     event: AuditEvent | None = None
     email: EmailMessage | None = None
+    opened: OpenedEvent | None = None
+
+    @property
+    def reason(self) -> str:
+        """The event's text, read through its seal; "removed under the retention rule" once minimised."""
+        return self.opened.text if self.opened is not None else ""
+
+    @property
+    def reason_removed(self) -> bool:
+        return self.opened is not None and self.opened.removed
 
     @property
     def title(self) -> str:
@@ -385,7 +402,11 @@ def _state_label(value: str) -> str:
 
 def request_timeline(request: DataSubjectRequest) -> list[TimelineEntry]:
     """Audit events and emails in and out, oldest first, in one list."""
-    entries = [TimelineEntry(at=event.created_at, event=event) for event in request.audit_events.all()]
+    keys = audit_seal_keys([request.pk])
+    entries = [
+        TimelineEntry(at=event.created_at, event=event, opened=audit_open(event, keys))
+        for event in request.audit_events.all()
+    ]
     entries += [TimelineEntry(at=email.created_at, email=email) for email in request.emails.all()]
     # An email and the audit event recording it share a transaction: show the event first.
     return sorted(entries, key=lambda entry: (entry.at, entry.email is not None))

@@ -3,25 +3,36 @@
 Each event's hash is ``sha256(prev_hash + canonical_json(event))``. The canonical form is
 JSON with sorted keys and no spaces over the stored values, so anyone holding a database
 dump can recompute the chain with a few lines of code and no knowledge of Django.
+
+An event about a request keeps its free text (``reason``) and any personal data the caller
+passes as ``personal`` sealed: AES-256-GCM under the request's own random key
+(``RequestSealKey``), in ``sealed``. The hash covers the ciphertext, not the text, so when
+the request is minimised under the retention rule its key row is deleted, the text can no
+longer be read by anyone, and the chain still verifies. Read events through ``audit_open``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from requests_app.errors import AuditChainBroken
-from requests_app.models import AuditChainHead, AuditEvent, DataSubjectRequest
+from requests_app.errors import AuditChainBroken, GuardFailed
+from requests_app.models import AuditChainHead, AuditEvent, DataSubjectRequest, RequestSealKey
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from django.contrib.auth.models import AbstractBaseUser
 
@@ -66,6 +77,9 @@ def canonical_content(event: AuditEvent) -> bytes:
         "reason": event.reason,
         "data": event.data,
     }
+    # Only when set: every event written before sealing existed keeps the hash it has.
+    if event.sealed:
+        content["sealed"] = event.sealed
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
@@ -88,11 +102,14 @@ def audit_append(
     to_state: str = "",
     reason: str = "",
     data: dict[str, Any] | None = None,
+    personal: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction.
 
     The chain head row is locked for the rest of the transaction, so concurrent appends
     queue up instead of forking the chain; the unique ``seq`` would reject a fork anyway.
+    ``data`` is kept as given; ``reason`` and ``personal`` (values that name or describe the
+    subject) are sealed under the request's key when there is a request.
     """
     # No savepoint: the event belongs to the caller's transaction and fails with it.
     with transaction.atomic(savepoint=False):
@@ -103,6 +120,14 @@ def audit_append(
             # store task) and waits for the head would wait for each other for ever. A no-op
             # for a caller that holds the row already.
             DataSubjectRequest.objects.select_for_update().filter(pk=request.pk).values_list("pk").first()
+        if request is None and personal:
+            raise GuardFailed("Personal data in the audit trail belongs to a request")
+        if request is not None and (reason or personal) and _is_minimised(request):
+            # Its key is gone on purpose, and a new one would keep text the retention rule
+            # removed. The services refuse staff text on such a request; what still comes
+            # (a refusal's explanation) is recorded without its text, and says so.
+            reason, personal, data = "", None, {**(data or {}), "text_removed": "retention"}
+        sealed_text = _seal_for(request, reason=reason, personal=personal)
         head = _lock_head()
         event = AuditEvent(
             seq=head.seq + 1,
@@ -113,14 +138,95 @@ def audit_append(
             action=action,
             from_state=from_state,
             to_state=to_state,
-            reason=reason,
+            reason="" if request is not None else reason,
             data=_json_safe(data),
             prev_hash=head.hash,
         )
+        if sealed_text is not None:
+            event.sealed = sealed_text(event.seq)
         event.hash = chain_hash(head.hash, event)
         event.save(force_insert=True)
         AuditChainHead.objects.filter(pk=head.pk).update(seq=event.seq, hash=event.hash)
     return event
+
+
+SEAL_PREFIX = "v1:"
+REMOVED_TEXT = "removed under the retention rule"
+
+
+def _aad(request_id: int, seq: int) -> bytes:
+    """Bind a ciphertext to its event: moved to another event or request, it fails to open."""
+    return f"dsar-audit-seal:{request_id}:{seq}".encode("ascii")
+
+
+def _is_minimised(request: DataSubjectRequest) -> bool:
+    return DataSubjectRequest.objects.filter(pk=request.pk, minimised_at__isnull=False).exists()
+
+
+def _seal_for(
+    request: DataSubjectRequest | None, *, reason: str, personal: dict[str, Any] | None
+) -> Callable[[int], str] | None:
+    """A function of the event's seq giving its sealed text, or None when nothing is sealed.
+
+    The caller holds the request's row lock, so creating the key here cannot race.
+    """
+    if request is None or not (reason or personal):
+        return None
+    key_row, _ = RequestSealKey.objects.get_or_create(request_id=request.pk, defaults={"key": os.urandom(32)})
+    plain = json.dumps({"reason": reason, "personal": _json_safe(personal)}, sort_keys=True, ensure_ascii=False).encode(
+        "utf-8"
+    )
+    key = bytes(key_row.key)
+
+    def seal(seq: int) -> str:
+        nonce = os.urandom(12)
+        sealed = AESGCM(key).encrypt(nonce, plain, _aad(request.pk, seq))
+        return SEAL_PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
+
+    return seal
+
+
+@dataclass(frozen=True)
+class OpenedEvent:
+    """An event's text as a reader may show it: the reason, its personal data, or that both were removed."""
+
+    reason: str
+    personal: dict[str, Any] = field(default_factory=dict)
+    removed: bool = False
+
+    @property
+    def text(self) -> str:
+        return REMOVED_TEXT if self.removed else self.reason
+
+
+def audit_seal_keys(request_ids: Iterable[int]) -> dict[int, bytes]:
+    """The seal keys of these requests (those not minimised), for ``audit_open`` over many events."""
+    rows = RequestSealKey.objects.filter(request_id__in=set(request_ids)).values_list("request_id", "key")
+    return {request_id: bytes(key) for request_id, key in rows}
+
+
+def audit_open(event: AuditEvent, keys: dict[int, bytes] | None = None) -> OpenedEvent:
+    """The one way to read an event's reason and personal data, sealed or not.
+
+    ``keys`` (from ``audit_seal_keys``) saves a query per event; without it the key is read.
+    """
+    if not event.sealed:
+        return OpenedEvent(reason=event.reason)
+    if event.request_id is None:
+        return OpenedEvent(reason="", removed=True)
+    if keys is None:
+        keys = audit_seal_keys([event.request_id])
+    key = keys.get(event.request_id)
+    if key is None:
+        return OpenedEvent(reason="", removed=True)
+    try:
+        raw = base64.b64decode(event.sealed.removeprefix(SEAL_PREFIX), validate=True)
+        plain = AESGCM(key).decrypt(raw[:12], raw[12:], _aad(event.request_id, event.seq))
+    except (binascii.Error, ValueError, InvalidTag):
+        # verify_audit reports a changed event; a reader shows nothing rather than failing.
+        return OpenedEvent(reason="", removed=True)
+    content = json.loads(plain)
+    return OpenedEvent(reason=str(content.get("reason", "")), personal=dict(content.get("personal") or {}))
 
 
 def _lock_head() -> AuditChainHead:

@@ -69,6 +69,9 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 for _state in OPEN_STATES:
     TRANSITIONS[_state] = TRANSITIONS[_state] | _ALWAYS_FROM_OPEN
 
+# Changed fields whose values may describe the subject: sealed in the audit event, not in its data.
+_PERSONAL_CHANGES = frozenset({"completion_note"})
+
 # The subject is told why (GDPR Art. 12(4)); staff are told what information is missing.
 REASON_REQUIRED = frozenset({State.REJECTED, State.AWAITING_REQUESTER})
 
@@ -196,7 +199,8 @@ def transition(
             from_state=source.value,
             to_state=target.value,
             reason=reason,
-            data={**(data or {}), **changes},
+            data={**(data or {}), **{k: v for k, v in changes.items() if k not in _PERSONAL_CHANGES}},
+            personal={k: v for k, v in changes.items() if k in _PERSONAL_CHANGES} or None,
         )
         if target in TERMINAL_STATES:
             _stop_store_work(locked, actor)

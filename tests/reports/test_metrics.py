@@ -3,13 +3,16 @@ definitions they rest on checked one by one on plain rows, without a database.""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from requests_app.models import DataSubjectRequest
 from requests_app.reports.metrics import RequestRow, StateChange, metrics_compute, outcome
 from requests_app.reports.queries import metrics_for_year
+from requests_app.services.retention import requests_minimise
 from tests.reports.year_2025 import AS_OF, build_year
 
 
@@ -151,3 +154,13 @@ def test_a_year_is_counted_in_the_company_time_zone() -> None:
     # x1 (New Year's Eve 21:00 in Los Angeles, 2025 in UTC) and x3 belong to 2024, x2 to 2026.
     assert metrics_for_year(2024, today=AS_OF).received == 2
     assert metrics_for_year(2026, today=AS_OF).received == 1
+
+
+@pytest.mark.usefixtures("year_2025")
+def test_the_figures_stay_the_same_after_every_closed_request_is_minimised() -> None:
+    before = metrics_for_year(2025, today=AS_OF).as_dict()
+    minimised = requests_minimise(now=timezone.now() + timedelta(days=5 * 365))
+    closed = DataSubjectRequest.objects.filter(closed_at__isnull=False)
+    assert len(minimised) == closed.count() > 30
+    assert not closed.filter(minimised_at__isnull=True).exists()
+    assert metrics_for_year(2025, today=AS_OF).as_dict() == before

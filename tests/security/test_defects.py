@@ -17,6 +17,7 @@ from requests_app.fulfilment import results as fulfilment
 from requests_app.intake.pipeline import email_process, email_receive
 from requests_app.models import AuditEvent, DataSubjectRequest, State, StoreTask
 from requests_app.services import requests as services
+from requests_app.workflow.audit import audit_open
 from tests.email_corpus import corpus_message
 from tests.factories import request_in_state
 from tests.fanout_helpers import STAFF, use_manual_map
@@ -58,7 +59,7 @@ def test_a_verified_request_with_a_high_risk_signal_waits_for_a_person_before_an
     assert request.state == State.AWAITING_APPROVAL  # an access request, which needs no approval otherwise
     assert not StoreTask.objects.filter(request=request).exists()
     event = AuditEvent.objects.get(request=request, to_state=State.AWAITING_APPROVAL)
-    assert "name_mismatch" in event.reason
+    assert "name_mismatch" in audit_open(event).reason
 
 
 def test_resuming_a_request_that_is_not_waiting_is_refused_not_a_server_error(cast: Cast) -> None:
@@ -80,7 +81,7 @@ def test_a_result_that_cannot_be_made_leaves_the_request_to_a_person_who_can_try
 
     request.refresh_from_db()
     assert request.state == State.NEEDS_ATTENTION
-    reason = AuditEvent.objects.get(request=request, to_state=State.NEEDS_ATTENTION).reason
+    reason = audit_open(AuditEvent.objects.get(request=request, to_state=State.NEEDS_ATTENTION)).reason
     assert "could not be made: OSError: the storage is full" in reason
     page = client_for(cast.bob).get(f"/staff/requests/{request.reference}/").content.decode()
     assert "Make the result again" in page

@@ -12,6 +12,7 @@ from django.utils import timezone
 from requests_app.fulfilment import bundle_keys
 from requests_app.models import AuditEvent, Bundle, DataSubjectRequest, EmailMessage, State
 from requests_app.verification.challenges import status_token
+from requests_app.workflow.audit import audit_open
 from tests.factories import request_in_state, stored_bundle
 
 if TYPE_CHECKING:
@@ -48,9 +49,10 @@ def send_code(client: Client, url: str, request: DataSubjectRequest) -> str:
 
 
 def refusals(request: DataSubjectRequest | None) -> list[str]:
-    return list(
-        AuditEvent.objects.filter(request=request, action="bundle.download_refused").values_list("reason", flat=True)
-    )
+    return [
+        audit_open(event).reason
+        for event in AuditEvent.objects.filter(request=request, action="bundle.download_refused")
+    ]
 
 
 def test_the_status_page_lists_the_result_and_the_right_code_downloads_the_zip(client: Client, tmp_path: Path) -> None:

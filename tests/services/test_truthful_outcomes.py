@@ -38,7 +38,7 @@ from requests_app.models import (
 from requests_app.services import requests as services
 from requests_app.services.downloads import bundle_open
 from requests_app.verification.challenges import challenge_issue
-from requests_app.workflow.audit import Actor
+from requests_app.workflow.audit import Actor, audit_open
 from requests_app.workflow.new_request import NewRequest
 from tests.fanout_helpers import STAFF, do_by_hand
 from tests.fulfilment.test_fanout import demo_estate, run_to_the_end, settled
@@ -272,7 +272,8 @@ def test_the_demo_samples_are_real_or_wait_for_a_decision(
         elif request.state == State.NEEDS_ATTENTION:
             assert any(t.state in (StoreTaskState.MANUAL, StoreTaskState.FAILED) for t in tasks), request.subject_name
         elif request.state == State.REJECTED:
-            assert AuditEvent.objects.filter(request=request, to_state=State.REJECTED).exclude(reason="").exists()
+            rejections = AuditEvent.objects.filter(request=request, to_state=State.REJECTED)
+            assert any(audit_open(event).reason for event in rejections), request.subject_name
         else:
             assert request.state in (
                 State.PENDING_VERIFICATION,

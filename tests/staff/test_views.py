@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import
 
 from requests_app.models import AuditEvent, Channel, DataSubjectRequest, EmailMessage, RequestType, State
 from requests_app.staff import selectors
-from requests_app.workflow.audit import Actor
+from requests_app.workflow.audit import Actor, audit_open
 from requests_app.workflow.transitions import request_assign
 from tests.factories import DataSubjectRequestFactory, request_in_state
 from tests.fanout_helpers import use_manual_map
@@ -316,7 +316,7 @@ def test_verifying_manually_records_how_and_moves_the_request_on(bob: Client) ->
     assert request.state != State.PENDING_VERIFICATION
     assert request.verification_note == "Called the number on the account"
     event = AuditEvent.objects.get(request=request, to_state=State.VERIFIED)
-    assert (event.actor, event.reason) == ("staff:bob", "Called the number on the account")
+    assert (event.actor, audit_open(event).reason) == ("staff:bob", "Called the number on the account")
 
 
 def test_asking_the_requester_pauses_the_request_and_emails_the_question(bob: Client) -> None:
@@ -325,7 +325,7 @@ def test_asking_the_requester_pauses_the_request_and_emails_the_question(bob: Cl
     request.refresh_from_db()
     assert request.state == State.AWAITING_REQUESTER
     assert EmailMessage.objects.get(request=request, kind="more_information").body_text.count("Which account") == 1
-    assert last_event(request).reason == "Which account did you use?"
+    assert audit_open(last_event(request)).reason == "Which account did you use?"
 
 
 def test_resuming_returns_a_paused_request_to_where_it_paused(bob: Client) -> None:
@@ -333,7 +333,10 @@ def test_resuming_returns_a_paused_request_to_where_it_paused(bob: Client) -> No
     post_action(bob, request, "resume", {"note": "They sent the account id"})
     request.refresh_from_db()
     assert request.state == State.AWAITING_APPROVAL
-    assert (last_event(request).actor, last_event(request).reason) == ("staff:bob", "They sent the account id")
+    assert (last_event(request).actor, audit_open(last_event(request)).reason) == (
+        "staff:bob",
+        "They sent the account id",
+    )
 
 
 def test_approving_starts_work_on_the_request(bob: Client) -> None:
@@ -353,7 +356,7 @@ def test_rejecting_records_the_reason_and_tells_the_requester(bob: Client) -> No
     )
     request.refresh_from_db()
     assert (request.state, request.rejection_category) == (State.REJECTED, "not_a_consumer")
-    assert last_event(request).reason == "We hold no data about you."
+    assert audit_open(last_event(request)).reason == "We hold no data about you."
     assert last_event(request).data["rejection_category"] == "not_a_consumer"
     assert (
         "Not made by a consumer (or data subject) of ours"
@@ -386,7 +389,7 @@ def test_assigning_and_adding_a_note_are_on_the_record(cast: Cast, bob: Client) 
     request.refresh_from_db()
     assert request.assignee == cast.bob
     note = last_event(request)
-    assert (note.action, note.actor, note.reason) == (
+    assert (note.action, note.actor, audit_open(note).reason) == (
         "request.note",
         "staff:bob",
         "Spoke to support about the account.",
@@ -399,7 +402,10 @@ def test_cancelling_records_the_reason_and_closes_the_request(bob: Client) -> No
     post_action(bob, request, "cancel", {"reason": "A duplicate of another request", "confirm": "on"})
     request.refresh_from_db()
     assert request.state == State.CANCELLED
-    assert AuditEvent.objects.get(request=request, to_state=State.CANCELLED).reason == "A duplicate of another request"
+    assert (
+        audit_open(AuditEvent.objects.get(request=request, to_state=State.CANCELLED)).reason
+        == "A duplicate of another request"
+    )
 
 
 def test_completing_a_request_that_reached_no_store_records_why_and_tells_the_subject(bob: Client) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from datetime import UTC
 from io import StringIO
 
 import pytest
@@ -10,7 +11,7 @@ from django.db import DatabaseError, connection, connections, transaction
 
 from requests_app.errors import AuditChainBroken
 from requests_app.models import AuditChainHead, AuditEvent, AuditEventImmutable, State
-from requests_app.workflow.audit import GENESIS_HASH, Actor, audit_append, audit_verify, chain_hash
+from requests_app.workflow.audit import GENESIS_HASH, Actor, audit_append, audit_open, audit_verify, chain_hash
 from requests_app.workflow.transitions import transition
 from tests.factories import DataSubjectRequestFactory
 
@@ -172,3 +173,50 @@ def test_concurrent_appends_form_one_unbroken_chain() -> None:
     assert errors == []
     report = audit_verify()
     assert (report.ok, report.events) == (True, 40)
+
+
+def test_an_event_without_sealed_text_hashes_as_events_did_before_sealing_existed() -> None:
+    import hashlib
+    import json
+
+    event = audit_append(actor=SYSTEM, action="email.dismissed", reason="A sales question", data={"email": 1})
+    assert (event.reason, event.sealed) == ("A sales question", "")
+    before_sealing = {
+        "seq": event.seq,
+        "request_id": None,
+        "created_at": event.created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "actor_user_id": None,
+        "action": event.action,
+        "from_state": "",
+        "to_state": "",
+        "reason": "A sales question",
+        "data": {"email": 1},
+    }
+    content = json.dumps(before_sealing, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert event.hash == hashlib.sha256(GENESIS_HASH.encode() + content).hexdigest()
+
+
+def test_a_request_event_keeps_its_reason_and_personal_data_sealed_and_readable_through_audit_open() -> None:
+    request = DataSubjectRequestFactory.create()
+    event = audit_append(
+        request=request, actor=SYSTEM, action="request.note", reason="Jane called", personal={"phone": "+1 555"}
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.reason == "" and stored.sealed.startswith("v1:")
+    assert "Jane" not in stored.sealed
+    opened = audit_open(stored)
+    assert (opened.reason, opened.personal, opened.removed) == ("Jane called", {"phone": "+1 555"}, False)
+    assert audit_verify().ok
+
+
+def test_changing_the_sealed_text_breaks_the_chain() -> None:
+    request = DataSubjectRequestFactory.create()
+    audit_append(request=request, actor=SYSTEM, action="request.note", reason="First")
+    second = audit_append(request=request, actor=SYSTEM, action="request.note", reason="Second")
+    first = AuditEvent.objects.get(request=request, action="request.note", seq=second.seq - 1)
+    _tamper("UPDATE requests_app_auditevent SET sealed = %s WHERE id = %s", [second.sealed, first.pk])
+    report = audit_verify()
+    assert not report.ok and report.broken_seq == first.seq
+    # A ciphertext moved to another event does not open there either.
+    assert audit_open(AuditEvent.objects.get(pk=first.pk)).removed

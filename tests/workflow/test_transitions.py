@@ -11,7 +11,7 @@ from requests_app.laws import deadlines
 from requests_app.models import OPEN_STATES, TERMINAL_STATES, AuditEvent, DataSubjectRequest, RequestType, State
 from requests_app.services.requests import requests_close_unverified
 from requests_app.workflow import transitions as workflow
-from requests_app.workflow.audit import Actor
+from requests_app.workflow.audit import Actor, audit_open
 from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.transitions import (
     TRANSITIONS,
@@ -59,7 +59,7 @@ def test_every_transition_is_allowed_or_refused_as_the_design_says(source: State
         assert request.state == target
         event = AuditEvent.objects.filter(request=request).last()
         assert event is not None
-        assert (event.from_state, event.to_state, event.reason) == (source, target, REASON)
+        assert (event.from_state, event.to_state, audit_open(event).reason) == (source, target, REASON)
         assert AuditEvent.objects.filter(request=request).count() == events_before + 1
     else:
         with pytest.raises(TransitionNotAllowed):
