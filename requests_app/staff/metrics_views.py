@@ -84,22 +84,25 @@ def metrics_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
     return _download(metrics_file(metrics_for_year(year), fmt), fmt, f"privacy-metrics-{year}.{fmt}")
 
 
+def _register(request: HttpRequest, year: int, *, with_subjects: bool) -> HttpResponse:
+    year = _year_or_404(year)
+    text = io.StringIO()
+    register_write(text, year=year, with_subjects=with_subjects, actor=Actor.staff(request.user))  # type: ignore[arg-type]
+    name = f"request-register-{year}{'-with-subjects' if with_subjects else ''}.csv"
+    return _download(text.getvalue().encode("utf-8"), "csv", name)
+
+
 @require_GET
 @staff_required(VIEW)
 def register_download(request: HttpRequest, year: int) -> HttpResponse:
-    year = _year_or_404(year)
-    text = io.StringIO()
-    register_write(text, year=year, with_subjects=False, actor=Actor.staff(request.user))  # type: ignore[arg-type]
-    return _download(text.getvalue().encode("utf-8"), "csv", f"request-register-{year}.csv")
+    return _register(request, year, with_subjects=False)
 
 
 @require_POST
 @staff_required(PERSONAL_DATA)
 def register_with_subjects_download(request: HttpRequest, year: int) -> HttpResponse:
-    year = _year_or_404(year)
-    text = io.StringIO()
-    register_write(text, year=year, with_subjects=True, actor=Actor.staff(request.user))  # type: ignore[arg-type]
-    return _download(text.getvalue().encode("utf-8"), "csv", f"request-register-{year}-with-subjects.csv")
+    """POST only: a link or a prefetch cannot make an export of personal data."""
+    return _register(request, year, with_subjects=True)
 
 
 @require_GET

@@ -7,13 +7,11 @@ threads with their own PostgreSQL connections.
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connections
 from django.test import Client
 
 from requests_app.models import (
@@ -33,6 +31,7 @@ from requests_app.reminders.scan import reminders_send
 from requests_app.staff import roles
 from requests_app.workflow.audit import Actor, audit_open
 from requests_app.workflow.transitions import request_assign
+from tests.concurrency import run_together
 from tests.factories import UserFactory, request_in_state
 
 pytestmark = pytest.mark.django_db
@@ -203,23 +202,7 @@ def test_two_workers_running_the_scan_together_send_each_reminder_once(settings:
     settings.DSAR_HOLIDAY_COUNTRY = ""
     requests = [assigned_request(None, received=date(2026, 11, 2)) for _ in range(8)]
     now = at(date(2026, 11, 30))
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def scan() -> None:
-        try:
-            barrier.wait(timeout=30)
-            reminders_send(now=now)
-        except BaseException as error:  # reported to the main thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=scan) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = run_together(lambda: reminders_send(now=now))
     assert errors == []
     for request in requests:
         # The two-day reminder and the extension warning, each once, each with one email and one event.

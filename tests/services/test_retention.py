@@ -4,7 +4,6 @@ record and loses its subject, everywhere: every table, every file, the audit tra
 from __future__ import annotations
 
 import io
-import threading
 from datetime import timedelta
 from email.message import EmailMessage as MimeMessage
 from typing import TYPE_CHECKING, Any
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -45,6 +44,7 @@ from requests_app.verification.challenges import status_token
 from requests_app.verification.identity_hash import identity_hash
 from requests_app.workflow.audit import REMOVED_TEXT, Actor, audit_open, audit_verify
 from requests_app.workflow.new_request import NewRequest
+from tests.concurrency import run_together
 from tests.factories import request_in_state
 from tests.fanout_helpers import use_manual_map
 
@@ -464,24 +464,8 @@ def closed_long_ago() -> list[DataSubjectRequest]:
 def test_two_runs_at_the_same_time_minimise_each_request_once_and_both_succeed(
     closed_long_ago: list[DataSubjectRequest],
 ) -> None:
-    start = threading.Barrier(2)
     results: list[list[Any]] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            start.wait()
-            results.append(requests_minimise(batch_size=2))
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_together(lambda: results.append(requests_minimise(batch_size=2)), timeout=60)
     assert errors == []
     references = sorted(result.reference for run_results in results for result in run_results)
     assert references == sorted(r.reference for r in closed_long_ago)
