@@ -101,6 +101,7 @@ COMMAND_TESTS = {
     "poll_mailbox": "tests/intake/test_mailbox.py",
     "privacy_metrics": "tests/reports/test_commands.py",
     "processing_record": "tests/reports/test_commands.py",
+    "request_create": "tests/services/test_staff_entry.py",
     "request_register": "tests/reports/test_commands.py",
     "seed_demo": "tests/test_readme_promises.py",
     "verify_audit": "tests/workflow/test_audit.py",

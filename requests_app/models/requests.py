@@ -40,6 +40,15 @@ class Channel(models.TextChoices):
     STAFF = "staff", _("Entered by staff")
 
 
+class ReceivedVia(models.TextChoices):
+    """How a request staff entered reached us; empty for the other channels."""
+
+    PHONE = "phone", _("Phone call")
+    LETTER = "letter", _("Letter")
+    IN_PERSON = "in_person", _("In person")
+    OTHER = "other", _("Other")
+
+
 class RejectionCategory(models.TextChoices):
     """Why a request was refused, in the grounds 11 CCR § 7102(a)(2) lets a business report.
 
@@ -74,6 +83,12 @@ class DataSubjectRequest(models.Model):
         help_text=_("The subject wants the data in a machine-readable form to take elsewhere (GDPR Art. 20)."),
     )
     channel = models.CharField(max_length=8, choices=Channel.choices)
+    received_via = models.CharField(
+        max_length=12,
+        choices=ReceivedVia.choices,
+        blank=True,
+        help_text=_("For a request staff entered: how it reached us (phone, letter, in person)."),
+    )
 
     subject_email = models.EmailField(max_length=254)
     subject_name = models.CharField(max_length=200, blank=True)
@@ -169,6 +184,9 @@ class DataSubjectRequest(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(channel__in=Channel.values), name="dsr_channel_valid"),
             models.CheckConstraint(
+                condition=models.Q(received_via__in=["", *ReceivedVia.values]), name="dsr_received_via_valid"
+            ),
+            models.CheckConstraint(
                 condition=models.Q(rejection_category__in=["", *RejectionCategory.values]),
                 name="dsr_rejection_category_valid",
             ),
@@ -192,3 +210,27 @@ class DataSubjectRequest(models.Model):
     @property
     def is_agent_request(self) -> bool:
         return bool(self.agent_email)
+
+
+class RequestAttachment(models.Model):
+    """A file that came with a request staff entered, such as the scanned letter.
+
+    It holds the subject's personal data, so it is kept like a store task's evidence:
+    encrypted at rest with the bundle key under a random name, never opened by the server,
+    never served inline. The name it came with is kept apart, cleaned, for the page.
+    """
+
+    request = models.ForeignKey(DataSubjectRequest, on_delete=models.PROTECT, related_name="attachments")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # Emptied when the retention rule removes the file; the row stays as the record.
+    file = models.FileField(upload_to="request-attachments/", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -32,6 +32,7 @@ from requests_app.models import (
     DataSubjectRequest,
     EmailAttachment,
     EmailMessage,
+    RequestAttachment,
     RequestSealKey,
     StoreTask,
     VerificationChallenge,
@@ -210,6 +211,12 @@ def _minimise_request_row(request: DataSubjectRequest, result: Minimisation, *, 
         changed["agent_authorisation"] = ""
     if apply and changed:
         DataSubjectRequest.objects.filter(pk=request.pk).update(**changed)
+    # The files staff received with it (a scanned letter): gone; size and digest stay.
+    attachments = RequestAttachment.objects.filter(request=request).exclude(file="").order_by("pk")
+    for attachment in attachments:
+        _take_file(attachment.file, result, "request_attachments")
+    if apply:
+        attachments.update(file="", filename="", content_type="")
 
 
 def _minimise_emails(request: DataSubjectRequest, result: Minimisation, *, apply: bool) -> None:

@@ -345,6 +345,7 @@ def request_deadline(request: DataSubjectRequest) -> deadlines.Deadline:
 
 ACTION_TITLES = {
     "request.received": "Request received",
+    "request.entered_by_staff": "Entered by staff",
     "request.transition": "State changed",
     "request.assigned": "Assigned",
     "request.extended": "Deadline extended",

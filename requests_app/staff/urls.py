@@ -1,6 +1,14 @@
 from django.urls import path
 
-from requests_app.staff import auth_views, metrics_views, preference_views, store_views, triage_views, views
+from requests_app.staff import (
+    auth_views,
+    entry_views,
+    metrics_views,
+    preference_views,
+    store_views,
+    triage_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.dashboard, name="staff_dashboard"),
@@ -27,6 +35,7 @@ urlpatterns = [
         metrics_views.processing_record_download,
         name="staff_processing_record",
     ),
+    path("requests/new/", entry_views.request_new, name="staff_request_new"),
     path("requests/search/", views.queue_search, name="staff_queue_search"),
     path("requests/assign/", views.bulk_assign, name="staff_bulk_assign"),
     path("requests/<str:reference>/", views.request_detail, name="staff_request"),
@@ -51,6 +60,11 @@ urlpatterns = [
         "requests/<str:reference>/bundles/<int:bundle_pk>/",
         store_views.bundle_download,
         name="staff_bundle_download",
+    ),
+    path(
+        "requests/<str:reference>/attachments/<int:attachment_pk>/",
+        entry_views.request_attachment_download,
+        name="staff_request_attachment",
     ),
     path("requests/<str:reference>/<str:action>/", views.request_action, name="staff_request_action"),
 ]

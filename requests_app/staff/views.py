@@ -195,6 +195,7 @@ def _detail(
         "template_form": ReasonTemplateForm(initial={"reason_template": request.GET.get("reason_template")}),
         "can_act": can_act,
         "can_see_personal": can_see_personal_data(request),
+        "attachments": subject_request.attachments.exclude(file="") if can_see_personal_data(request) else [],
         "error": error,
     }
     return render(request, "staff/request_detail.html", context, status=status)

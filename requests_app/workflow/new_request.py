@@ -30,6 +30,7 @@ class NewRequest:
     agent_name: str = ""  # an authorised agent asking on the subject's behalf
     agent_email: str = ""
     received_at: datetime | None = None  # None: now; may be in the past (a letter's date)
+    received_via: str = ""  # entered by staff: phone, letter, in person or other (ReceivedVia)
 
     @property
     def is_agent(self) -> bool:

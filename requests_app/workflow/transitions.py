@@ -25,6 +25,7 @@ from requests_app.models import (
     Bundle,
     Channel,
     DataSubjectRequest,
+    ReceivedVia,
     RejectionCategory,
     RequestType,
     State,
@@ -92,6 +93,10 @@ def request_create(
     _validate_new_request(new.request_type, new.channel, new.subject_email, new.identifiers)
     if new.agent_email:
         _validate_address(new.agent_email, "The agent's email address is not valid")
+    if new.received_via and new.received_via not in ReceivedVia.values:
+        raise GuardFailed(
+            f"Unknown way of receiving a request {new.received_via!r}; expected one of {ReceivedVia.values}"
+        )
     if verification_policy not in VerificationPolicy.values:
         raise GuardFailed(f"Unknown verification policy {verification_policy!r}")
     code = deadlines.get_rule(new.jurisdiction or settings.DSAR_DEFAULT_JURISDICTION).code
@@ -101,6 +106,7 @@ def request_create(
         "request_type": new.request_type,
         "portability": new.portability and new.request_type == RequestType.ACCESS,
         "channel": new.channel,
+        "received_via": new.received_via,
         "subject_email": _normalize_email(new.subject_email),
         "subject_name": new.subject_name.strip(),
         "subject_identifiers": dict(new.identifiers or {}),
@@ -115,6 +121,8 @@ def request_create(
         "source_ip_hash": source_ip_hash,
     }
     audit_data = {"type": new.request_type, "channel": new.channel, "jurisdiction": code, "due_at": due}
+    if new.received_via:
+        audit_data["received_via"] = new.received_via
     # 2**40 references make a collision rare, not impossible: the unique constraint decides,
     # and the whole insert is tried again with a new reference.
     for _attempt in range(5):

@@ -128,6 +128,12 @@ CASES = [
     Case("staff_store_task_complete", "post", lambda w: f"{_mine(w)}stores/{w.task.pk}/complete/",
          staff_action(ok=404), {"note": "x"}),
     Case("staff_bundle_download", "get", lambda w: f"{_theirs(w)}bundles/{w.bundle.pk}/", staff_page(auditor=403)),
+    # Entering a request by hand is acting: not for the auditor. An empty form: 400, nothing made.
+    Case("staff_request_new", "get", lambda w: "/staff/requests/new/", staff_page(auditor=403)),
+    Case("staff_request_new", "post", lambda w: "/staff/requests/new/", staff_action(ok=400), {"subject_email": "x"}),
+    # A file that came with a request is the subject's personal data: not for the auditor.
+    Case("staff_request_attachment", "get", lambda w: f"{_theirs(w)}attachments/999999/",
+         staff_page(auditor=403, analyst=404)),
     Case("staff_request_action", "post", lambda w: f"{_theirs(w)}note/", staff_action(), {"note-note": "Checked"}),
 ]  # fmt: skip
 

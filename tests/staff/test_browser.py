@@ -28,6 +28,7 @@ from requests_app.datamap import load_datamap_file
 from requests_app.datamap.schema import dump_datamap
 from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.intake.pipeline import email_process, email_receive
+from requests_app.laws import deadlines
 from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State, StoreTask
 from requests_app.services import requests as services
 from requests_app.verification import challenges as verification
@@ -519,3 +520,49 @@ def test_a_failed_store_blocks_completion_until_staff_record_its_outcome_which_t
     )
     assert "processor-confirmation.pdf" in text
     assert "What our staff did by hand" in text
+
+
+def test_an_analyst_enters_a_letter_received_last_week_and_sees_it_due_from_the_letters_date(
+    cast: Cast, run_in_browser: RunInBrowser, settings: Any, tmp_path: Path
+) -> None:
+    """The "New request" page filled in as for a letter, pictured into DSAR_SCREENSHOTS_DIR when set."""
+    settings.DSAR_STAFF_REQUIRE_2FA = False
+    received = timezone.localdate() - timedelta(days=7)
+    due = deadlines.due_date("gdpr", received).due
+    letter = tmp_path / "letter-from-grace.pdf"
+    letter.write_bytes(b"%PDF-1.4\nPlease send me a copy of my data.\n%%EOF\n")
+    folder = Path(os.environ.get("DSAR_SCREENSHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def steps(new_page: PageMaker) -> None:
+        page = new_page(1280, 900)
+        sign_in(page, "bob")
+        page.goto("/staff/requests/")
+        page.get_by_role("link", name="New request").click()
+        expect(page.get_by_role("heading", name="New request", level=1)).to_be_visible()
+        assert_accessible(page)
+        page.get_by_role("radio", name="Letter", exact=True).check()
+        page.get_by_label("Received on").fill(received.isoformat())
+        page.get_by_label("Files (a scanned letter)").set_input_files(str(letter))
+        page.get_by_label("Request type").select_option("access")
+        page.get_by_label("Law").select_option("gdpr")
+        page.get_by_label("The subject's name").fill("Grace Hopper")
+        page.get_by_label("The subject's email address").fill("grace.hopper@example.org")
+        page.get_by_label("Account id").fill("acct-1906")
+        page.get_by_label("What they asked for").fill("A copy of everything you hold about me.")
+        page.get_by_label("Checked by staff (say how below)").check()
+        page.get_by_label("How the identity was checked").fill("Called back on the number on file")
+        page.screenshot(path=str(folder / "new-request.png"), full_page=True)
+        page.get_by_role("button", name="Record the request").click()
+        expect(page.get_by_role("heading", name=re.compile(r"Request DSR-"))).to_be_visible()
+        expect(page.locator(".due-line")).to_contain_text(f"{due.day} {due:%b %Y}")
+        expect(page.get_by_text("via entered by staff (letter)")).to_be_visible()
+        expect(page.get_by_role("link", name="letter-from-grace.pdf")).to_be_visible()
+        expect(page.get_by_text("Staff note: Called back on the number on file")).to_be_visible()
+        assert_accessible(page)
+        page.screenshot(path=str(folder / "entered-request.png"), full_page=True)
+
+    run_in_browser(steps)
+    request = DataSubjectRequest.objects.get(subject_email="grace.hopper@example.org")
+    assert (request.channel, request.received_via, request.due_at) == ("staff", "letter", due)
+    assert request.verified_at is not None
