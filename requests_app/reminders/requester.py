@@ -11,10 +11,11 @@ from requests_app.models import DataSubjectRequest, ReminderKind, State
 from requests_app.notifications.emails import notify
 from requests_app.reminders.delivery import Recipients, reminder_send
 from requests_app.services.requests import verification_links
+from requests_app.workflow.transitions import verification_window_start, verification_window_started
 
 
 def window_closes_at(request: DataSubjectRequest) -> datetime:
-    return request.received_at + timedelta(days=settings.DSAR_VERIFICATION_WINDOW_DAYS)
+    return verification_window_start(request) + timedelta(days=settings.DSAR_VERIFICATION_WINDOW_DAYS)
 
 
 def verification_reminders_send(now: datetime) -> int:
@@ -25,10 +26,9 @@ def verification_reminders_send(now: datetime) -> int:
     if remind_from <= timedelta(0):
         return 0  # the reminder would come with the first email
     candidates = DataSubjectRequest.objects.filter(
+        verification_window_started(after=now - window, by=now - remind_from),
         state=State.PENDING_VERIFICATION,
         email_verified_at__isnull=True,
-        received_at__lte=now - remind_from,
-        received_at__gt=now - window,
     ).exclude(reminders__kind=ReminderKind.VERIFICATION)
     count = 0
     for request in candidates:

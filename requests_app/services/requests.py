@@ -34,7 +34,13 @@ from requests_app.verification import challenges as verification
 from requests_app.verification import fraud
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.references import reference_normalize
-from requests_app.workflow.transitions import request_assign, request_create, request_extend, transition
+from requests_app.workflow.transitions import (
+    request_assign,
+    request_create,
+    request_extend,
+    transition,
+    verification_window_started,
+)
 
 if TYPE_CHECKING:
     from django.core.files import File
@@ -353,7 +359,7 @@ def requests_close_unverified(*, now: datetime | None = None) -> int:
     cutoff = now - timedelta(days=settings.DSAR_VERIFICATION_WINDOW_DAYS)
     candidates = list(
         DataSubjectRequest.objects.filter(
-            state=State.PENDING_VERIFICATION, received_at__lte=cutoff, email_verified_at__isnull=True
+            verification_window_started(by=cutoff), state=State.PENDING_VERIFICATION, email_verified_at__isnull=True
         ).values_list("pk", flat=True)
     )
     closed = 0

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from requests_app.errors import ExtensionNotAllowed, GuardFailed, TransitionNotAllowed
@@ -276,8 +277,27 @@ def _check_guards(request: DataSubjectRequest, source: State, target: State, rea
             raise GuardFailed("The subject confirmed their email address: the privacy team decides")
 
 
+def verification_window_start(request: DataSubjectRequest) -> datetime:
+    """When the subject's time to confirm begins: on receipt, or when staff entered the request.
+
+    The window is the subject's time to answer our email. A letter dated last week that staff
+    enter today could not have been confirmed before today, so its window starts now, while
+    its deadline still counts from the letter's date.
+    """
+    return request.created_at if request.channel == Channel.STAFF else request.received_at
+
+
+def verification_window_started(*, after: datetime | None = None, by: datetime) -> Q:
+    """Requests whose verification window started by ``by`` (and after ``after``), as a filter."""
+    staff, other = Q(channel=Channel.STAFF, created_at__lte=by), Q(received_at__lte=by) & ~Q(channel=Channel.STAFF)
+    if after is not None:
+        staff &= Q(created_at__gt=after)
+        other &= Q(received_at__gt=after)
+    return staff | other
+
+
 def verification_window_passed(request: DataSubjectRequest, now: datetime) -> bool:
-    return request.received_at + timedelta(days=settings.DSAR_VERIFICATION_WINDOW_DAYS) <= now
+    return verification_window_start(request) + timedelta(days=settings.DSAR_VERIFICATION_WINDOW_DAYS) <= now
 
 
 def _apply(request: DataSubjectRequest, source: State, target: State, now: datetime, reason: str) -> dict[str, Any]:

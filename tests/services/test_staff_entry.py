@@ -24,6 +24,7 @@ from requests_app.models import (
     RequestAttachment,
     State,
 )
+from requests_app.services import requests as services
 from requests_app.services import staff_entry
 from requests_app.services.retention import request_minimise
 from requests_app.services.staff_entry import IdentityCheck, request_attachment_open, request_enter
@@ -81,6 +82,23 @@ def test_a_letter_received_last_week_is_due_a_month_from_the_letter_not_from_tod
     assert 28 <= (request.due_at - received).days <= 34  # one month, moved to a working day
     assert (request.channel, request.received_via) == (Channel.STAFF, ReceivedVia.LETTER)
     assert request.subject_identifiers == {"phone": "+44 20 7946 0000", "account_id": "acct-881"}
+
+
+def test_a_letter_from_weeks_ago_gives_the_subject_the_whole_window_to_confirm(cast: Cast, settings: Any) -> None:
+    # The deadline counts from the letter; the subject's time to confirm, from our email.
+    settings.DSAR_VERIFICATION_WINDOW_DAYS = 14
+    weeks_ago = staff_entry.received_on(timezone.localdate() - timedelta(days=20))
+    request = request_enter(
+        a_letter(received_at=weeks_ago), actor=Actor.staff(cast.bob), identity=IdentityCheck.NOT_CHECKED
+    )
+    assert services.requests_close_unverified() == 0
+    request.refresh_from_db()
+    assert request.state == State.PENDING_VERIFICATION
+    # Fifteen days after it was entered, the window is over.
+    DataSubjectRequest.objects.filter(pk=request.pk).update(created_at=timezone.now() - timedelta(days=15))
+    assert services.requests_close_unverified() == 1
+    request.refresh_from_db()
+    assert request.state == State.CLOSED_UNVERIFIED
 
 
 def test_the_scanned_letter_is_kept_encrypted_and_comes_back_as_it_was(cast: Cast) -> None:
