@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import datetime
-import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from requests_app.errors import ApplicationError
 from requests_app.laws import deadlines
+from requests_app.management.dates import received_date
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+if TYPE_CHECKING:
+    import datetime
 
 
 def _shown(day: datetime.date) -> str:
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--extended", action="store_true", help="Show the deadline once extended.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        received = self._parse_date(options["received"])
+        received = received_date(options["received"])
         code: str = options["jurisdiction"]
         try:
             deadline = deadlines.due_date(code, received, extended=options["extended"])
@@ -47,12 +47,3 @@ class Command(BaseCommand):
         if notice is not None:
             lines.append(f"Extension notice by: {_shown(notice)}")
         self.stdout.write("\n".join(lines))
-
-    @staticmethod
-    def _parse_date(value: str) -> datetime.date:
-        try:
-            if not _ISO_DATE.fullmatch(value):
-                raise ValueError(value)
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            raise CommandError(f"Received date {value!r} is not a real date in the form YYYY-MM-DD.") from None

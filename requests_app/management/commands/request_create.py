@@ -4,9 +4,7 @@ by phone, letter or in person, as the staff page does; print its reference."""
 from __future__ import annotations
 
 import contextlib
-import datetime
 import mimetypes
-import re
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +16,13 @@ from django.utils import timezone
 
 from requests_app.errors import ApplicationError
 from requests_app.laws import deadlines
+from requests_app.management.dates import received_date
 from requests_app.models import Channel, ReceivedVia, RequestType
 from requests_app.services import staff_entry
 from requests_app.services.staff_entry import IdentityCheck
 from requests_app.staff.permissions import ACT
 from requests_app.workflow.audit import Actor
 from requests_app.workflow.new_request import NewRequest
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Command(BaseCommand):
@@ -52,7 +49,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = self._actor(options["actor"])
-        received = self._parse_date(options["received"]) if options["received"] else timezone.localdate()
+        received = received_date(options["received"]) if options["received"] else timezone.localdate()
         identifiers = {
             name: options[key].strip() for name, key in (("phone", "phone"), ("account_id", "account_id"))
             if options[key].strip()
@@ -102,12 +99,3 @@ class Command(BaseCommand):
             raise CommandError(f"{path} is not a file.")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return UploadedFile(file=handle, name=path.name, content_type=content_type, size=size)
-
-    @staticmethod
-    def _parse_date(value: str) -> datetime.date:
-        try:
-            if not _ISO_DATE.fullmatch(value):
-                raise ValueError(value)
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            raise CommandError(f"Received date {value!r} is not a real date in the form YYYY-MM-DD.") from None
