@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -85,9 +84,7 @@ def deadline_reminders_send(now: datetime) -> int:
 def _send(facts: RequestFacts, occasion: Occasion, now: datetime) -> bool:
     # Re-read under the scan's own eyes: a request closed since the list was read gets nothing.
     request = (
-        DataSubjectRequest.objects.select_related("assignee")
-        .filter(Q(pk=facts.pk) & Q(state__in=sorted(OPEN_STATES)))
-        .first()
+        DataSubjectRequest.objects.select_related("assignee").filter(pk=facts.pk, state__in=sorted(OPEN_STATES)).first()
     )
     if request is None:
         return False

@@ -79,8 +79,22 @@ def _line(request: DataSubjectRequest, today: date) -> DigestLine:
     )
 
 
-def digest_for(user: AbstractBaseUser, today: date) -> Digest:
-    digest = Digest()
+@dataclass(frozen=True)
+class Unassigned:
+    """The unassigned open requests: the same in every person's digest, so read once a scan."""
+
+    lines: list[DigestLine]
+    total: int
+
+    @classmethod
+    def read(cls, today: date) -> Unassigned:
+        unassigned = DataSubjectRequest.objects.filter(assignee__isnull=True, state__in=sorted(OPEN_STATES))
+        shown = unassigned.order_by("due_at", "pk")[:UNASSIGNED_SHOWN]
+        return cls(lines=[_line(r, today) for r in shown], total=unassigned.count())
+
+
+def digest_for(user: AbstractBaseUser, today: date, unassigned: Unassigned) -> Digest:
+    digest = Digest(unassigned=unassigned.lines, unassigned_total=unassigned.total)
     mine = DataSubjectRequest.objects.filter(assignee_id=user.pk, state__in=sorted(OPEN_STATES)).order_by(
         "due_at", "pk"
     )
@@ -92,9 +106,6 @@ def digest_for(user: AbstractBaseUser, today: date) -> Digest:
     digest.stores_waiting = StoreTask.objects.filter(
         request__assignee_id=user.pk, request__state__in=sorted(OPEN_STATES), state__in=NEEDS_PERSON_STATES
     ).count()
-    unassigned = DataSubjectRequest.objects.filter(assignee__isnull=True, state__in=sorted(OPEN_STATES))
-    digest.unassigned_total = unassigned.count()
-    digest.unassigned = [_line(r, today) for r in unassigned.order_by("due_at", "pk")[:UNASSIGNED_SHOWN]]
     return digest
 
 
@@ -108,11 +119,13 @@ def digests_send(now: datetime) -> int:
     people = [u for u in assignable_users() if u.email and u.pk not in opted_out]
     keys = {user.pk: f"digest:{user.pk}:{today.isoformat()}" for user in people}
     sent = set(Reminder.objects.filter(key__in=list(keys.values())).values_list("key", flat=True))
+    due = [user for user in people if keys[user.pk] not in sent]
+    if not due:
+        return 0
+    unassigned = Unassigned.read(today)
     count = 0
-    for user in people:
-        if keys[user.pk] in sent:
-            continue
-        digest = digest_for(user, today)
+    for user in due:
+        digest = digest_for(user, today, unassigned)
         if digest.empty:
             continue
         context = {
