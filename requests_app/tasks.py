@@ -17,6 +17,7 @@ from requests_app.fulfilment import results as fulfilment
 from requests_app.fulfilment.connectors import ConnectorError
 from requests_app.infra import queue
 from requests_app.intake import mailbox, pipeline
+from requests_app.integrations import dispatch
 from requests_app.models import StoreTask
 from requests_app.notifications import emails as notifications
 from requests_app.reminders import scan as reminders
@@ -66,6 +67,12 @@ def run_store_task(self: Task[[int], None], task_pk: int) -> None:
         delay = StoreTask.objects.filter(pk=task_pk).values_list("next_attempt_at", flat=True).first()
         countdown = max(0.0, (delay - timezone.now()).total_seconds()) if delay else 0.0
         raise self.retry(countdown=countdown, max_retries=None, exc=error) from error
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=10)
+def dispatch_request_event(event_pk: int) -> None:
+    """Turn one recorded event into its webhook deliveries and agent callbacks."""
+    dispatch.event_dispatch(event_pk)
 
 
 @shared_task

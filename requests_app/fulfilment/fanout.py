@@ -33,6 +33,7 @@ from requests_app.models import (
     NEEDS_PERSON_STATES,
     OUTCOMES_FOR,
     DataSubjectRequest,
+    EventKind,
     RequestType,
     State,
     StoreAction,
@@ -42,6 +43,7 @@ from requests_app.models import (
     counts_without_personal,
 )
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.events import event_record
 from requests_app.workflow.store_tasks import store_task_move, unfinished_states
 from requests_app.workflow.transitions import transition
 
@@ -437,6 +439,14 @@ def _fail(task: StoreTask, token: str, error: str) -> None:
             action="store_task.failed",
             reason=error[:500],
             data={"system": task.system, "action": task.action, "attempts": task.attempts},
+        )
+        # The error text may quote the subject's data (a store's message): it stays in the audit trail.
+        event_record(
+            kind=EventKind.STORE_TASK_FAILED,
+            request=task.request,
+            data={
+                "store_task": {"id": task.pk, "system": task.system, "action": task.action, "attempts": task.attempts}
+            },
         )
         queue.enqueue_on_commit(queue.ADVANCE_REQUEST, task.request_id)
 

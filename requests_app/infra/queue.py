@@ -29,6 +29,7 @@ RUN_STORE_TASK = "requests_app.tasks.run_store_task"
 FULFIL_REQUEST = "requests_app.tasks.fulfil_request"
 PROCESS_INBOUND_EMAIL = "requests_app.tasks.process_inbound_email"
 CHECK_SECOND_FACTOR = "requests_app.tasks.check_second_factor"
+DISPATCH_EVENT = "requests_app.tasks.dispatch_request_event"
 
 # What a broker that is down or restarting raises when a message is published to it.
 BROKER_ERRORS = (KombuError, RedisError, OSError)

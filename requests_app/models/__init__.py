@@ -11,6 +11,7 @@ from requests_app.models.audit import (
 from requests_app.models.bundles import RESULT_KIND, Bundle, BundleKind
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
+from requests_app.models.events import EventKind, RequestEvent
 from requests_app.models.ratelimit import RateLimitCount
 from requests_app.models.reminders import Reminder, ReminderKind, StaffPreference
 from requests_app.models.requests import (
@@ -65,6 +66,7 @@ __all__ = [
     "EmailAttachment",
     "EmailMessage",
     "EmailStatus",
+    "EventKind",
     "Field",
     "MailboxState",
     "RateLimitCount",
@@ -73,6 +75,7 @@ __all__ = [
     "Reminder",
     "ReminderKind",
     "RequestAttachment",
+    "RequestEvent",
     "RequestSealKey",
     "RequestType",
     "StaffPreference",

@@ -4,8 +4,8 @@ Every minute (beat), this finds rows that say work is due but whose message neve
 (the broker was down when their transaction committed, or Redis restarted and lost its
 queue) and sends the message again: outbound emails still queued, requests whose stores are
 done but whose result was never made, second factors never checked, inbound mail never
-processed. Each task claims its row before working, so a message sent twice does the work
-once. Store tasks have their own sweeper (``fanout.store_tasks_sweep``).
+processed, events never handed to webhooks and agents. Each task claims its row before
+working, so a message sent twice does the work once. Store tasks have their own sweeper (``fanout.store_tasks_sweep``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from requests_app.models import (
     Direction,
     EmailMessage,
     EmailStatus,
+    RequestEvent,
     State,
     VerificationPolicy,
 )
@@ -63,6 +64,14 @@ def _inbound_not_processed(cutoff: datetime) -> list[int]:
     )
 
 
+def _events_not_dispatched(cutoff: datetime) -> list[int]:
+    return list(
+        RequestEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+
+
 def outbox_sweep(now: datetime | None = None) -> dict[str, int]:
     """Send again the messages of work still due after the grace period; say how many."""
     now = now or timezone.now()
@@ -73,6 +82,7 @@ def outbox_sweep(now: datetime | None = None) -> dict[str, int]:
         queue.FULFIL_REQUEST: _results_not_made(cutoff),
         queue.CHECK_SECOND_FACTOR: _second_factors_not_checked(cutoff),
         queue.PROCESS_INBOUND_EMAIL: _inbound_not_processed(cutoff),
+        queue.DISPATCH_EVENT: _events_not_dispatched(cutoff),
     }
     sent = {name.rsplit(".", 1)[1]: sum(queue.enqueue_now(name, pk) for pk in pks) for name, pks in due.items()}
     sent["rate_counters_purged"] = ratelimit.counters_purge()

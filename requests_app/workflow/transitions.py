@@ -26,6 +26,7 @@ from requests_app.models import (
     Bundle,
     Channel,
     DataSubjectRequest,
+    EventKind,
     ReceivedVia,
     RejectionCategory,
     RequestType,
@@ -35,6 +36,7 @@ from requests_app.models import (
     VerificationPolicy,
 )
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.events import event_record
 from requests_app.workflow.references import reference_generate
 from requests_app.workflow.store_tasks import store_task_move, unfinished_states
 
@@ -133,6 +135,7 @@ def request_create(
                 audit_append(
                     request=request, actor=actor, action="request.received", to_state=request.state, data=audit_data
                 )
+                event_record(kind=EventKind.REQUEST_CREATED, request=request)
         except IntegrityError as exc:
             if "reference" not in str(exc):
                 raise
@@ -211,6 +214,13 @@ def transition(
             data={**(data or {}), **{k: v for k, v in changes.items() if k not in _PERSONAL_CHANGES}},
             personal={k: v for k, v in changes.items() if k in _PERSONAL_CHANGES} or None,
         )
+        event_record(
+            kind=EventKind.REQUEST_STATE_CHANGED,
+            request=locked,
+            data={"from_state": source.value, "to_state": target.value},
+        )
+        if target == State.COMPLETED:
+            event_record(kind=EventKind.REQUEST_COMPLETED, request=locked)
         if target in TERMINAL_STATES:
             _stop_store_work(locked, actor)
     request.refresh_from_db()
@@ -367,6 +377,11 @@ def request_extend(*, request: DataSubjectRequest, actor: Actor, reason: str) ->
             action="request.extended",
             reason=reason,
             data={"from_due_at": old_due, "to_due_at": locked.due_at},
+        )
+        event_record(
+            kind=EventKind.REQUEST_EXTENDED,
+            request=locked,
+            data={"from_due_at": old_due.isoformat(), "to_due_at": locked.due_at.isoformat()},
         )
     request.refresh_from_db()
     return request

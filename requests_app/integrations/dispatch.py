@@ -1,0 +1,35 @@
+"""Hand one recorded event to every consumer, once.
+
+Each consumer turns the event into its own rows (a webhook delivery per subscription, a
+status callback per agent) under a unique constraint on (consumer, event), so handing the
+same event over twice, after a lost message or a crash between the two steps, makes
+nothing twice. The event is marked dispatched only after every consumer took it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from requests_app.models import RequestEvent
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# Each takes the locked event row and writes its own rows in the same transaction.
+CONSUMERS: tuple[Callable[[RequestEvent], object], ...] = ()
+
+
+def event_dispatch(event_pk: int) -> bool:
+    """Give event ``event_pk`` to every consumer; False if it is gone or already dispatched."""
+    with transaction.atomic():
+        event = RequestEvent.objects.select_for_update().filter(pk=event_pk, dispatched_at__isnull=True).first()
+        if event is None:
+            return False
+        for consume in CONSUMERS:
+            consume(event)
+        event.dispatched_at = timezone.now()
+        event.save(update_fields=["dispatched_at"])
+    return True

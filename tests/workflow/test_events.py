@@ -1,0 +1,114 @@
+"""The outbound event log: an event exists exactly when its change does, and is dispatched once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from requests_app.errors import GuardFailed
+from requests_app.integrations.dispatch import event_dispatch
+from requests_app.models import EventKind, RequestEvent, State
+from requests_app.services import outbox
+from requests_app.workflow.audit import Actor
+from requests_app.workflow.events import event_record
+from requests_app.workflow.transitions import request_extend, transition
+from tests.factories import DataSubjectRequestFactory, request_in_state
+
+pytestmark = pytest.mark.django_db
+
+ACTOR = Actor.system("tests")
+
+
+def kinds(request) -> list[str]:
+    return list(RequestEvent.objects.filter(request=request).order_by("id").values_list("kind", flat=True))
+
+
+def test_a_new_request_records_a_created_event_without_personal_data():
+    request = DataSubjectRequestFactory.create(subject_email="ada@example.org", subject_name="Ada Lovelace")
+    event = RequestEvent.objects.get(request=request)
+    assert event.kind == EventKind.REQUEST_CREATED
+    assert event.data["request"]["id"] == request.reference
+    assert event.data["request"]["state"] == State.PENDING_VERIFICATION
+    assert "ada" not in str(event.data).lower()
+    assert "lovelace" not in str(event.data).lower()
+
+
+def test_each_transition_records_its_states_and_completion_its_own_event():
+    request = request_in_state(State.COMPLETED)
+    assert kinds(request) == [
+        EventKind.REQUEST_CREATED,
+        EventKind.REQUEST_STATE_CHANGED,
+        EventKind.REQUEST_STATE_CHANGED,
+        EventKind.REQUEST_STATE_CHANGED,
+        EventKind.REQUEST_COMPLETED,
+    ]
+    last_change = RequestEvent.objects.filter(request=request, kind=EventKind.REQUEST_STATE_CHANGED).last()
+    assert last_change is not None
+    assert (last_change.data["from_state"], last_change.data["to_state"]) == (State.IN_PROGRESS, State.COMPLETED)
+    assert last_change.data["request"]["state"] == State.COMPLETED
+
+
+def test_a_refused_transition_records_no_event():
+    request = request_in_state(State.PENDING_VERIFICATION)
+    with pytest.raises(GuardFailed):
+        transition(request, State.REJECTED, ACTOR, reason="")
+    assert kinds(request) == [EventKind.REQUEST_CREATED]
+
+
+def test_a_change_that_rolls_back_takes_its_event_with_it():
+    request = request_in_state(State.PENDING_VERIFICATION)
+
+    def verify_then_fail() -> None:
+        with transaction.atomic():
+            transition(request, State.VERIFIED, ACTOR)
+            raise RuntimeError("the caller's transaction fails after the transition")
+
+    with pytest.raises(RuntimeError):
+        verify_then_fail()
+    assert kinds(request) == [EventKind.REQUEST_CREATED]
+
+
+def test_an_extension_records_the_old_and_new_due_dates():
+    request = request_in_state(State.IN_PROGRESS, received_at=timezone.now())
+    old_due = request.due_at
+    request_extend(request=request, actor=ACTOR, reason="Many systems to search")
+    event = RequestEvent.objects.get(request=request, kind=EventKind.REQUEST_EXTENDED)
+    assert event.data["from_due_at"] == old_due.isoformat()
+    assert event.data["to_due_at"] == request.due_at.isoformat()
+    assert event.data["request"]["extended"] is True
+
+
+def test_an_event_with_a_unique_key_is_recorded_once():
+    request = request_in_state(State.IN_PROGRESS)
+    with transaction.atomic():
+        first = event_record(kind=EventKind.REQUEST_DUE_SOON, request=request, unique_key=f"due_soon:{request.pk}:x")
+        second = event_record(kind=EventKind.REQUEST_DUE_SOON, request=request, unique_key=f"due_soon:{request.pk}:x")
+    assert first is not None
+    assert second is None
+    assert RequestEvent.objects.filter(request=request, kind=EventKind.REQUEST_DUE_SOON).count() == 1
+
+
+def test_an_event_is_dispatched_once():
+    request = request_in_state(State.PENDING_VERIFICATION)
+    event = RequestEvent.objects.get(request=request)
+    assert event_dispatch(event.pk) is True
+    assert event_dispatch(event.pk) is False
+    event.refresh_from_db()
+    assert event.dispatched_at is not None
+
+
+def test_the_sweeper_sends_again_an_event_whose_message_was_lost(monkeypatch):
+    request = request_in_state(State.PENDING_VERIFICATION)
+    event = RequestEvent.objects.get(request=request)
+    RequestEvent.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    sent: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr(outbox.queue, "enqueue_now", lambda name, *args: sent.append((name, args)) or True)
+    outbox.outbox_sweep()
+    assert (outbox.queue.DISPATCH_EVENT, (event.pk,)) in sent
+    event_dispatch(event.pk)
+    sent.clear()
+    outbox.outbox_sweep()
+    assert all(name != outbox.queue.DISPATCH_EVENT for name, _ in sent)
