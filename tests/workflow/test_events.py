@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from requests_app.errors import GuardFailed
+from requests_app.infra import queue
 from requests_app.integrations.dispatch import event_dispatch
 from requests_app.models import EventKind, RequestEvent, State
 from requests_app.services import outbox
@@ -105,10 +106,15 @@ def test_the_sweeper_sends_again_an_event_whose_message_was_lost(monkeypatch):
     event = RequestEvent.objects.get(request=request)
     RequestEvent.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(hours=1))
     sent: list[tuple[str, tuple[object, ...]]] = []
-    monkeypatch.setattr(outbox.queue, "enqueue_now", lambda name, *args: sent.append((name, args)) or True)
+
+    def enqueue_now(name: str, *args: object) -> bool:
+        sent.append((name, args))
+        return True
+
+    monkeypatch.setattr(queue, "enqueue_now", enqueue_now)
     outbox.outbox_sweep()
-    assert (outbox.queue.DISPATCH_EVENT, (event.pk,)) in sent
+    assert (queue.DISPATCH_EVENT, (event.pk,)) in sent
     event_dispatch(event.pk)
     sent.clear()
     outbox.outbox_sweep()
-    assert all(name != outbox.queue.DISPATCH_EVENT for name, _ in sent)
+    assert all(name != queue.DISPATCH_EVENT for name, _ in sent)
