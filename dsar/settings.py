@@ -9,6 +9,7 @@ server broker and the allowed host names are given, and it turns on the HTTPS se
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -482,6 +483,21 @@ SESSION_SAVE_EVERY_REQUEST = True
 # production.
 DSAR_STAFF_REQUIRE_2FA = env_bool("DSAR_STAFF_REQUIRE_2FA", default=PRODUCTION)
 OTP_TOTP_ISSUER = f"{DSAR_COMPANY_NAME} privacy requests"
+# Outbound calls to URLs integrations give (webhooks, agents' status callbacks):
+# requests_app.infra.outbound_http. Only https in production; no loopback, private or
+# link-local address unless its network is listed here (checked on the resolved address).
+DSAR_OUTBOUND_ALLOW_HTTP = env_bool("DSAR_OUTBOUND_ALLOW_HTTP", default=not PRODUCTION)
+if PRODUCTION and DSAR_OUTBOUND_ALLOW_HTTP:
+    raise ImproperlyConfigured("DSAR_OUTBOUND_ALLOW_HTTP must be off when DSAR_ENV=production: only https is sent to")
+DSAR_OUTBOUND_ALLOWED_NETWORKS = env_list("DSAR_OUTBOUND_ALLOWED_NETWORKS")
+for _network in DSAR_OUTBOUND_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DSAR_OUTBOUND_ALLOWED_NETWORKS must be networks such as 10.0.0.0/8, not {_network!r}"
+        ) from None
+DSAR_OUTBOUND_TIMEOUT_SECONDS = env_int("DSAR_OUTBOUND_TIMEOUT_SECONDS", 10, minimum=1)
 # django-axes: after DSAR_LOGIN_FAILURE_LIMIT failed logins for one username from one client
 # address, that pair is refused for DSAR_LOGIN_COOLOFF_MINUTES. Counting the pair (not the
 # address alone) keeps one person's typos from locking out colleagues behind the same office
