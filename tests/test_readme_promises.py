@@ -92,6 +92,7 @@ def test_every_setting_is_documented(document: str) -> None:
 
 # Each of the project's management commands, and the test that runs it.
 COMMAND_TESTS = {
+    "api_key": "tests/api/test_api_key_command.py",
     "bundle": "tests/services/test_truthful_outcomes.py",
     "datamap": "tests/fulfilment/test_datamap_versions.py",
     "deadline": "tests/laws/test_deadline_command.py",

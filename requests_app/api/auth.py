@@ -64,9 +64,14 @@ def caller_actor(request: Request) -> Actor:
     """Who the audit trail names for this call: the key, or the staff member."""
     if isinstance(request.auth, ApiKey):
         return Actor.api_key(request.auth)
-    if request.user.is_authenticated:
-        return Actor.staff(request.user)
+    if signed_in(request):
+        return Actor.staff(request.user)  # type: ignore[arg-type]
     return Actor(label="anonymous")
+
+
+def signed_in(request: Request) -> bool:
+    """A person signed in (``request.user`` is None for an anonymous API call)."""
+    return bool(getattr(request.user, "is_authenticated", False))
 
 
 def caller_key(request: Request) -> ApiKey | None:
@@ -79,7 +84,7 @@ def caller_has(request: Request, scope: str) -> bool:
         return key.has_scope(scope)
     permission = SESSION_PERMISSIONS.get(scope)
     user = request.user
-    return bool(permission and user.is_authenticated and user.has_perm(VIEW) and user.has_perm(permission))
+    return bool(permission and signed_in(request) and user.has_perm(VIEW) and user.has_perm(permission))
 
 
 def caller_sees_personal_data(request: Request) -> bool:
@@ -87,7 +92,7 @@ def caller_sees_personal_data(request: Request) -> bool:
     key = caller_key(request)
     if key is not None:
         return key.has_scope(ApiScope.REQUESTS_READ)
-    return bool(request.user.is_authenticated and request.user.has_perm(PERSONAL_DATA))
+    return bool(signed_in(request) and request.user.has_perm(PERSONAL_DATA))
 
 
 def refusal_record(request: Any, *, actor: Actor, code: str, reason: str, data: dict[str, Any] | None = None) -> None:
@@ -159,7 +164,7 @@ class ScopeRequired(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         scope = required_scope(request, view)
-        if not request.user or not request.user.is_authenticated:
+        if not signed_in(request):
             raise exceptions.NotAuthenticated("Send an API key: Authorization: Bearer <key>")
         if scope is not None:
             scope_demand(request, scope)
@@ -190,7 +195,7 @@ class CallerThrottle(BaseThrottle):
         key = caller_key(request)
         if key is not None:
             identity = f"key:{key.pk}"
-        elif request.user.is_authenticated:
+        elif signed_in(request):
             identity = f"user:{request.user.pk}"
         else:
             return True

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -92,6 +93,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return response
 
 
+@csrf_exempt  # a 404 to any method, a POST included: nothing here reads the session
 def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
     """Any /api/ path that names nothing: a 404 in the API's shape, not the HTML page."""
     return JsonResponse(error_body("not_found", "There is nothing at this address"), status=404)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from requests_app.api import views
 from requests_app.api.actions import API_ACTIONS
@@ -11,8 +12,15 @@ from requests_app.api.errors import api_not_found
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    # ReDoc styles its page inline and renders in a worker: allowed on this page only.
+    path(
+        "redoc/",
+        csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]})(
+            SpectacularRedocView.as_view(url_name="api_schema")
+        ),
+        name="api_redoc",
+    ),
     path("v1/requests/", views.RequestsView.as_view(), name="api_requests"),
     path("v1/requests/<str:reference>/", views.RequestView.as_view(), name="api_request"),
     path("v1/requests/<str:reference>/timeline/", views.TimelineView.as_view(), name="api_request_timeline"),

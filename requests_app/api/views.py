@@ -15,6 +15,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -67,7 +68,9 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
     from rest_framework.request import Request
 
-ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The request's reference.")
+ID_PARAMETER = OpenApiParameter(
+    "reference", OpenApiTypes.STR, OpenApiParameter.PATH, description="The request's reference, e.g. DSR-7KQ2-M9XD."
+)
 
 
 class ApiView(APIView):
@@ -107,6 +110,13 @@ class RequestCursor(CursorPagination):
     max_page_size = 200
     page_size_query_param = "page_size"
     ordering = ("-created_at", "-id")
+
+    def decode_cursor(self, request: Any) -> Any:
+        """A cursor that is not one of ours is the caller's mistake (400), not a missing page."""
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({"cursor": ["Not a cursor from this API: use the next or previous link"]}) from None
 
 
 class ListFilters(serializers.Serializer[Any]):

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from requests_app.staff import (
+    api_key_views,
     auth_views,
     entry_views,
     metrics_views,
@@ -67,4 +68,6 @@ urlpatterns = [
         name="staff_request_attachment",
     ),
     path("requests/<str:reference>/<str:action>/", views.request_action, name="staff_request_action"),
+    path("api-keys/", api_key_views.api_keys, name="staff_api_keys"),
+    path("api-keys/<str:prefix>/revoke/", api_key_views.api_key_revoke_view, name="staff_api_key_revoke"),
 ]

@@ -72,6 +72,32 @@ SIGNED_OUT: dict[str, int | str] = {"anonymous": LOGIN, "requester": LOGIN}
 SIGN_IN_STEP: dict[str, int | str] = SIGNED_OUT | dict.fromkeys(SIGNED_IN, "any")
 
 
+def api_read() -> dict[str, int | str]:
+    """An API read with a staff session: no session is 401 (the API never redirects)."""
+    return {"anonymous": 401, "requester": 401, "dave": 403, "carol": 200, "bob": 200, "alice": 200}
+
+
+def api_act(ok: int) -> dict[str, int | str]:
+    return {"anonymous": 401, "requester": 401, "dave": 403, "carol": 403, "bob": ok, "alice": ok}
+
+
+def admin_page(ok: int = 200) -> dict[str, int | str]:
+    return {"anonymous": LOGIN, "requester": LOGIN, "dave": 403, "carol": 403, "bob": 403, "alice": ok}
+
+
+def _api(world: World) -> str:
+    return f"/api/v1/requests/{world.theirs.reference}/"
+
+
+# The API's workflow verbs, posted as a form: the caller's right is checked first, then the
+# body, which must be JSON (415).
+API_ACTION_NAMES = ("verify", "request_information", "approve", "reject", "extend", "assign", "cancel")
+
+
+def _api_action(name: str) -> Path:
+    return lambda world: f"{_api(world)}{name.replace('_', '-')}/"
+
+
 def theirs_with_my_token(world: World) -> str:
     return f"/request/status/{status_token(world.mine)}/download/{world.bundle.pk}/"
 
@@ -135,6 +161,24 @@ CASES = [
     Case("staff_request_attachment", "get", lambda w: f"{_theirs(w)}attachments/999999/",
          staff_page(auditor=403, analyst=404)),
     Case("staff_request_action", "post", lambda w: f"{_theirs(w)}note/", staff_action(), {"note-note": "Checked"}),
+    Case("staff_api_keys", "get", lambda w: "/staff/api-keys/", admin_page()),
+    Case("staff_api_key_revoke", "post", lambda w: "/staff/api-keys/nokey/revoke/", admin_page(ok=404)),
+    # The API's description is public; the API itself wants a key or a staff session.
+    Case("api_schema", "get", lambda w: "/api/schema/", everyone(200)),
+    Case("api_docs", "get", lambda w: "/api/docs/", everyone(200)),
+    Case("api_redoc", "get", lambda w: "/api/redoc/", everyone(200)),
+    Case("api_requests", "get", lambda w: "/api/v1/requests/", api_read()),
+    Case("api_requests", "post", lambda w: "/api/v1/requests/", api_act(ok=415), {"type": "access"}),
+    Case("api_request", "get", _api, api_read()),
+    Case("api_request_timeline", "get", lambda w: f"{_api(w)}timeline/", api_read()),
+    Case("api_store_tasks", "get", lambda w: f"{_api(w)}store-tasks/", api_read()),
+    Case("api_store_task_retry", "post", lambda w: f"{_api(w)}store-tasks/{w.task.pk}/retry/", api_act(ok=200)),
+    Case("api_store_task_resolve", "post", lambda w: f"{_api(w)}store-tasks/{w.task.pk}/resolve/", api_act(ok=415),
+         {"outcome": "no_data"}),
+    *(Case(f"api_request_{name}", "post", _api_action(name), api_act(ok=415), {"note": "x"})
+      for name in API_ACTION_NAMES),
+    Case("api_datamap", "get", lambda w: "/api/v1/datamap/", api_read()),
+    Case("api_metrics", "get", lambda w: "/api/v1/metrics/?year=2025", api_read()),
 ]  # fmt: skip
 
 
