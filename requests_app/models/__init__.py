@@ -10,6 +10,7 @@ from requests_app.models.audit import (
 )
 from requests_app.models.bundles import RESULT_KIND, Bundle, BundleKind
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
+from requests_app.models.drp import DrpAction, DrpAgent, DrpAgentToken, DrpCallback, DrpCallbackState, DrpRequest
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
 from requests_app.models.events import EventKind, RequestEvent
 from requests_app.models.ratelimit import RateLimitCount
@@ -63,6 +64,12 @@ __all__ = [
     "DataSubjectRequest",
     "Dataset",
     "Direction",
+    "DrpAction",
+    "DrpAgent",
+    "DrpAgentToken",
+    "DrpCallback",
+    "DrpCallbackState",
+    "DrpRequest",
     "EmailAttachment",
     "EmailMessage",
     "EmailStatus",
