@@ -32,7 +32,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from requests_app.errors import ApplicationError
 
 SIGNATURE_BYTES = 64
-VERIFY_KEY_BYTES = 32
 # DRP §2.01: `drp.version` names the protocol version; 1.0 is 0.9.4 unchanged (its changelog).
 SUPPORTED_VERSIONS = frozenset({"0.9.4", "1.0"})
 # DRP §3.01: the rights actions of the protocol. This product carries out access and
@@ -100,17 +99,6 @@ class Exercise:
     agent_request_id: str = ""
     relationships: tuple[str, ...] = field(default_factory=tuple)
     status_callback: str = ""
-
-
-def verify_key_decode(text: str) -> bytes:
-    """The 32 bytes of a base64 Ed25519 verify key (DRP §3.05.1), or ValueError saying why."""
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("The verify key is not base64") from None
-    if len(raw) != VERIFY_KEY_BYTES:
-        raise ValueError(f"The verify key is {len(raw)} bytes; an Ed25519 key is {VERIFY_KEY_BYTES}")
-    return raw
 
 
 def body_decode(body: bytes, *, max_bytes: int) -> bytes:

@@ -10,7 +10,15 @@ from requests_app.models.audit import (
 )
 from requests_app.models.bundles import RESULT_KIND, Bundle, BundleKind
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
-from requests_app.models.drp import DrpAction, DrpAgent, DrpAgentToken, DrpCallback, DrpCallbackState, DrpRequest
+from requests_app.models.drp import (
+    DrpAction,
+    DrpAgent,
+    DrpAgentToken,
+    DrpCallback,
+    DrpCallbackState,
+    DrpRequest,
+    verify_key_bytes,
+)
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
 from requests_app.models.events import EventKind, RequestEvent
 from requests_app.models.ratelimit import RateLimitCount
@@ -95,4 +103,5 @@ __all__ = [
     "VerificationChallenge",
     "VerificationPolicy",
     "counts_without_personal",
+    "verify_key_bytes",
 ]

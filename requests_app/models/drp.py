@@ -11,6 +11,8 @@ beside it; each change of that request is one ``DrpCallback`` to the agent's
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 
 from django.conf import settings
@@ -19,6 +21,19 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app.models.events import RequestEvent
 from requests_app.models.requests import DataSubjectRequest
+
+VERIFY_KEY_BYTES = 32
+
+
+def verify_key_bytes(text: str) -> bytes:
+    """The 32 bytes of a base64 Ed25519 verify key (DRP §3.05.1), or ValueError saying why."""
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("The verify key is not base64") from None
+    if len(raw) != VERIFY_KEY_BYTES:
+        raise ValueError(f"The verify key is {len(raw)} bytes; an Ed25519 key is {VERIFY_KEY_BYTES}")
+    return raw
 
 
 class DrpAction(models.TextChoices):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import nacl.signing
 
-from requests_app.drp import services
+from requests_app.services import drp_agents
 from requests_app.workflow.audit import Actor
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class SigningAgent:
         return base64.b64encode(bytes(self.key.verify_key)).decode("ascii")
 
     def register(self, *, actions: tuple[str, ...] = ("access", "deletion")) -> SigningAgent:
-        self.row = services.agent_register(
+        self.row = drp_agents.agent_register(
             agent_id=self.agent_id,
             name=f"Agent {self.agent_id}",
             email=f"{self.agent_id.lower()}@agent.example",

@@ -97,7 +97,7 @@ def test_agent_information_refuses_a_token_of_another_agent(
 
 
 def test_a_deactivated_agents_token_stops_working(client: Client, alpha: SigningAgent) -> None:
-    from requests_app.drp.services import agent_set_active
+    from requests_app.services.drp_agents import agent_set_active
     from tests.drp.agent import STAFF
 
     assert alpha.row is not None
