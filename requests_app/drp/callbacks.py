@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from requests_app.drp.status import status_object
 from requests_app.infra import outbound_http, queue
-from requests_app.models import DrpCallback, DrpCallbackState, DrpRequest, EventKind
+from requests_app.models import DrpCallback, DrpCallbackStatus, DrpRequest, EventKind
 from requests_app.workflow.audit import Actor, audit_append
 
 if TYPE_CHECKING:
@@ -62,13 +62,13 @@ def callbacks_from_event(event: RequestEvent) -> None:
 
 def _claim(callback_pk: int) -> bool:
     now = timezone.now()
-    due = Q(state=DrpCallbackState.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    abandoned = Q(state=DrpCallbackState.SENDING, lease_expires_at__lt=now)
+    due = Q(status=DrpCallbackStatus.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    abandoned = Q(status=DrpCallbackStatus.SENDING, lease_expires_at__lt=now)
     claimed = (
         DrpCallback.objects.filter(due | abandoned, pk=callback_pk)
         .filter(drp_request__status_callback__gt="")
         .update(
-            state=DrpCallbackState.SENDING,
+            status=DrpCallbackStatus.SENDING,
             attempts=F("attempts") + 1,
             lease_expires_at=now + timedelta(seconds=settings.DSAR_DRP_CALLBACK_LEASE_SECONDS),
             updated_at=now,
@@ -91,12 +91,12 @@ def callback_send(callback_pk: int) -> str:
         response = outbound_http.post(drp.status_callback, body=body, headers={"Content-Type": "application/json"})
     except outbound_http.OutboundRefused as refused:
         # The URL resolves somewhere this product never sends to: trying again changes nothing.
-        _finish(callback, DrpCallbackState.FAILED, error=refused.message)
+        _finish(callback, DrpCallbackStatus.FAILED, error=refused.message)
         return "failed"
     except outbound_http.OutboundFailed as error:
         return _retry_or_fail(callback, error=f"{type(error).__name__}: {error}")
     if 200 <= response.status < 300:
-        _finish(callback, DrpCallbackState.DELIVERED, status=response.status, answer=response.body)
+        _finish(callback, DrpCallbackStatus.DELIVERED, status=response.status, answer=response.body)
         return "delivered"
     return _retry_or_fail(
         callback, error=f"The agent answered {response.status}", status=response.status, answer=response.body
@@ -105,12 +105,12 @@ def callback_send(callback_pk: int) -> str:
 
 def _retry_or_fail(callback: DrpCallback, *, error: str, status: int | None = None, answer: bytes = b"") -> str:
     if callback.attempts >= settings.DSAR_DRP_CALLBACK_MAX_ATTEMPTS:
-        _finish(callback, DrpCallbackState.FAILED, error=error, status=status, answer=answer)
+        _finish(callback, DrpCallbackStatus.FAILED, error=error, status=status, answer=answer)
         return "failed"
     base = settings.DSAR_DRP_CALLBACK_RETRY_SECONDS * 2 ** (callback.attempts - 1)
     delay = base + random.uniform(0, base / 2)  # noqa: S311 - jitter, not a secret
-    DrpCallback.objects.filter(pk=callback.pk, state=DrpCallbackState.SENDING).update(
-        state=DrpCallbackState.PENDING,
+    DrpCallback.objects.filter(pk=callback.pk, status=DrpCallbackStatus.SENDING).update(
+        status=DrpCallbackStatus.PENDING,
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
         lease_expires_at=None,
         last_error=error[:1000],
@@ -122,25 +122,25 @@ def _retry_or_fail(callback: DrpCallback, *, error: str, status: int | None = No
 
 
 def _finish(
-    callback: DrpCallback, state: str, *, error: str = "", status: int | None = None, answer: bytes = b""
+    callback: DrpCallback, outcome: str, *, error: str = "", status: int | None = None, answer: bytes = b""
 ) -> None:
     """Record the last answer, and the delivery or the failure on the request's audit trail."""
     now = timezone.now()
     with transaction.atomic():
         DrpCallback.objects.filter(pk=callback.pk).update(
-            state=state,
+            status=outcome,
             lease_expires_at=None,
             next_attempt_at=None,
             last_error=error[:1000],
             response_status=status,
             response_body=answer.decode("utf-8", "replace"),
-            delivered_at=now if state == DrpCallbackState.DELIVERED else None,
+            delivered_at=now if outcome == DrpCallbackStatus.DELIVERED else None,
             updated_at=now,
         )
         audit_append(
             request=callback.drp_request.request,
             actor=ACTOR,
-            action="drp.callback_delivered" if state == DrpCallbackState.DELIVERED else "drp.callback_failed",
+            action="drp.callback_delivered" if outcome == DrpCallbackStatus.DELIVERED else "drp.callback_failed",
             data={
                 "agent_id": callback.drp_request.agent.agent_id,
                 "event": callback.event_id,

@@ -71,7 +71,7 @@ class Migration(migrations.Migration):
             name='DrpCallback',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('delivered', 'Delivered'), ('failed', 'Failed')], default='pending', max_length=12)),
+                ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('delivered', 'Delivered'), ('failed', 'Failed')], default='pending', max_length=12)),
                 ('attempts', models.PositiveIntegerField(default=0)),
                 ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
                 ('lease_expires_at', models.DateTimeField(blank=True, null=True)),
@@ -171,7 +171,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='drpcallback',
-            index=models.Index(condition=models.Q(('state__in', ['pending', 'sending'])), fields=['updated_at'], name='drp_callback_unsent'),
+            index=models.Index(condition=models.Q(('status__in', ['pending', 'sending'])), fields=['updated_at'], name='drp_callback_unsent'),
         ),
         migrations.AddConstraint(
             model_name='drpcallback',
@@ -179,7 +179,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='drpcallback',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['pending', 'sending', 'delivered', 'failed'])), name='drp_callback_state_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'sending', 'delivered', 'failed'])), name='drp_callback_status_valid'),
         ),
         migrations.RunPython(grant_agent_permissions, migrations.RunPython.noop),
     ]

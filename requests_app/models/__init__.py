@@ -15,7 +15,7 @@ from requests_app.models.drp import (
     DrpAgent,
     DrpAgentToken,
     DrpCallback,
-    DrpCallbackState,
+    DrpCallbackStatus,
     DrpRequest,
     verify_key_bytes,
 )
@@ -76,7 +76,7 @@ __all__ = [
     "DrpAgent",
     "DrpAgentToken",
     "DrpCallback",
-    "DrpCallbackState",
+    "DrpCallbackStatus",
     "DrpRequest",
     "EmailAttachment",
     "EmailMessage",

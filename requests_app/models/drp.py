@@ -131,7 +131,7 @@ class DrpRequest(models.Model):
         return str(self.drp_id)
 
 
-class DrpCallbackState(models.TextChoices):
+class DrpCallbackStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     SENDING = "sending", _("Being sent")
     DELIVERED = "delivered", _("Delivered")
@@ -148,7 +148,7 @@ class DrpCallback(models.Model):
 
     drp_request = models.ForeignKey(DrpRequest, on_delete=models.CASCADE, related_name="callbacks")
     event = models.ForeignKey(RequestEvent, on_delete=models.CASCADE, related_name="drp_callbacks")
-    state = models.CharField(max_length=12, choices=DrpCallbackState.choices, default=DrpCallbackState.PENDING)
+    status = models.CharField(max_length=12, choices=DrpCallbackStatus.choices, default=DrpCallbackStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
@@ -164,16 +164,16 @@ class DrpCallback(models.Model):
         indexes = [
             models.Index(
                 fields=["updated_at"],
-                condition=models.Q(state__in=["pending", "sending"]),
+                condition=models.Q(status__in=["pending", "sending"]),
                 name="drp_callback_unsent",
             ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["drp_request", "event"], name="drp_callback_once"),
             models.CheckConstraint(
-                condition=models.Q(state__in=DrpCallbackState.values), name="drp_callback_state_valid"
+                condition=models.Q(status__in=DrpCallbackStatus.values), name="drp_callback_status_valid"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"callback {self.pk} ({self.state})"
+        return f"callback {self.pk} ({self.status})"

@@ -23,7 +23,7 @@ from requests_app.models import (
     DataSubjectRequest,
     Direction,
     DrpCallback,
-    DrpCallbackState,
+    DrpCallbackStatus,
     EmailMessage,
     EmailStatus,
     RequestEvent,
@@ -77,10 +77,10 @@ def _events_not_dispatched(cutoff: datetime) -> list[int]:
 
 def _drp_callbacks_unsent(now: datetime, cutoff: datetime) -> list[int]:
     """Status callbacks to agents that are due (or whose sender died) and were not sent."""
-    due = Q(state=DrpCallbackState.PENDING, updated_at__lt=cutoff) & (
+    due = Q(status=DrpCallbackStatus.PENDING, updated_at__lt=cutoff) & (
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
-    abandoned = Q(state=DrpCallbackState.SENDING, lease_expires_at__lt=now)
+    abandoned = Q(status=DrpCallbackStatus.SENDING, lease_expires_at__lt=now)
     return list(DrpCallback.objects.filter(due | abandoned).order_by("created_at").values_list("pk", flat=True)[:BATCH])
 
 

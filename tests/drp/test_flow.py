@@ -21,7 +21,7 @@ from requests_app.models import (
     AuditEvent,
     DataSubjectRequest,
     DrpCallback,
-    DrpCallbackState,
+    DrpCallbackStatus,
     RequestEvent,
     State,
     StoreTask,
@@ -43,7 +43,7 @@ def deliver() -> list[str]:
     """What the worker does after each commit: hand the events over, send the callbacks."""
     for pk in RequestEvent.objects.filter(dispatched_at__isnull=True).order_by("id").values_list("pk", flat=True):
         event_dispatch(pk)
-    pending = DrpCallback.objects.filter(state=DrpCallbackState.PENDING).order_by("id")
+    pending = DrpCallback.objects.filter(status=DrpCallbackStatus.PENDING).order_by("id")
     return [callbacks.callback_send(pk) for pk in pending.values_list("pk", flat=True)]
 
 
@@ -110,7 +110,7 @@ def test_an_access_request_from_an_agent_runs_to_fulfilled_and_the_agent_hears_e
     assert all(body["agent_request_id"] == "agent-req-1" for body in receiver.bodies)
     # One callback per change, each delivered and on the request's audit trail.
     changes = RequestEvent.objects.filter(request=request, kind__in=callbacks.CALLBACK_EVENTS).count()
-    assert DrpCallback.objects.filter(state=DrpCallbackState.DELIVERED).count() == changes == len(receiver.bodies)
+    assert DrpCallback.objects.filter(status=DrpCallbackStatus.DELIVERED).count() == changes == len(receiver.bodies)
     assert AuditEvent.objects.filter(request=request, action="drp.callback_delivered").count() == changes
     assert alpha.status(client, request_id).json()["status"] == "fulfilled"
 
@@ -153,7 +153,7 @@ def test_a_callback_the_agent_refuses_is_tried_again_with_backoff_then_delivered
     with pytest.raises(CallbackRetry) as retry:
         deliver()
     callback = DrpCallback.objects.get()
-    assert (callback.state, callback.attempts, callback.response_status) == (DrpCallbackState.PENDING, 1, 503)
+    assert (callback.status, callback.attempts, callback.response_status) == (DrpCallbackStatus.PENDING, 1, 503)
     assert callback.next_attempt_at is not None and retry.value.delay >= 30
     assert callbacks.callback_send(callback.pk) == "not_due"  # before its time nothing is sent
     DrpCallback.objects.filter(pk=callback.pk).update(next_attempt_at=timezone.now())
@@ -174,7 +174,7 @@ def test_a_callback_is_given_up_after_its_attempts_and_recorded(
     DrpCallback.objects.filter(pk=callback.pk).update(next_attempt_at=timezone.now())
     assert callbacks.callback_send(callback.pk) == "failed"
     callback.refresh_from_db()
-    assert (callback.state, callback.attempts) == (DrpCallbackState.FAILED, 2)
+    assert (callback.status, callback.attempts) == (DrpCallbackStatus.FAILED, 2)
     assert AuditEvent.objects.filter(request=request, action="drp.callback_failed").exists()
 
 
@@ -219,7 +219,7 @@ def test_a_lost_callback_message_is_sent_again_by_the_sweeper(
     assert callbacks.callback_send(callback.pk) == "delivered"
     # A sender that died mid-send leaves its lease; once it expires the sweeper sends again.
     DrpCallback.objects.filter(pk=callback.pk).update(
-        state=DrpCallbackState.SENDING, lease_expires_at=timezone.now() - timedelta(seconds=1)
+        status=DrpCallbackStatus.SENDING, lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
     sent.clear()
     outbox.outbox_sweep()
