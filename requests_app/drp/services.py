@@ -372,8 +372,8 @@ def exercise_revoke(*, authorization: str, request_id: str, body: bytes) -> dict
                         step="content",
                         status=409,
                     )
-                locked.revoked_at, locked.revoke_reason = _now(), reason
-                locked.save(update_fields=["revoked_at", "revoke_reason"])
+                locked.revoked_at = _now()
+                locked.save(update_fields=["revoked_at"])
                 request_services.request_cancel(
                     request=locked.request,
                     actor=agent_actor(agent),

@@ -101,7 +101,6 @@ class Migration(migrations.Migration):
                 ('status_callback', models.URLField(blank=True, max_length=2000)),
                 ('message_digest', models.CharField(max_length=64, unique=True)),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revoke_reason', models.TextField(blank=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={

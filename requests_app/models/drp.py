@@ -116,8 +116,9 @@ class DrpRequest(models.Model):
     claims_verified = models.JSONField(default=list, blank=True)
     status_callback = models.URLField(max_length=2000, blank=True)
     message_digest = models.CharField(max_length=64, unique=True)
+    # The user's reason for revoking is free text: it is kept only in the cancellation's
+    # audit event, sealed with the request's key like any reason, so retention removes it.
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoke_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -139,6 +139,8 @@ def test_an_exercise_request_becomes_an_agent_request_waiting_for_the_subject(
     assert (status["status"], status["reason"]) == ("in_progress", "need_user_verification")
     assert status["request_id"] == str(drp.drp_id) and status["agent_request_id"] == "agent-req-1"
     assert status["user_verification_url"].endswith(f"/request/verify/?reference={request.reference}")
+    page = client.get(f"/request/verify/?reference={request.reference}").content.decode()
+    assert f'value="{request.reference}"' in page  # the subject types only the code from their email
     assert status["expected_by"].startswith(request.due_at.isoformat())
     # Only the names of the claims are kept beside the request, not their values.
     assert drp.claims_received == ["name", "email", "phone_number"] and drp.claims_verified == ["email"]
