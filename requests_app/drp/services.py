@@ -156,6 +156,8 @@ def agent_key_setup(*, agent_id: str, body: bytes) -> dict[str, str]:
         version = messages.version_check(claims)
         token = secrets.token_urlsafe(32)
         with transaction.atomic():
+            # One set-up at a time per agent, so two at once cannot leave two live tokens.
+            DrpAgent.objects.select_for_update().filter(pk=agent.pk).values_list("pk").first()
             DrpAgentToken.objects.filter(agent=agent, revoked_at__isnull=True).update(revoked_at=_now())
             try:
                 with transaction.atomic():

@@ -32,6 +32,7 @@ from requests_app.services import outbox
 from requests_app.services import requests as services
 from tests.drp.agent import STAFF, Receiver, SigningAgent
 from tests.fanout_helpers import do_by_hand, use_manual_map
+from tests.staff.test_permissions import FAST_HASHERS, client_for, make_cast
 
 if TYPE_CHECKING:
     from django.test import Client
@@ -176,6 +177,10 @@ def test_a_callback_is_given_up_after_its_attempts_and_recorded(
     callback.refresh_from_db()
     assert (callback.status, callback.attempts) == (DrpCallbackStatus.FAILED, 2)
     assert AuditEvent.objects.filter(request=request, action="drp.callback_failed").exists()
+    # Staff see it on the request's timeline.
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    page = client_for(make_cast().bob).get(f"/staff/requests/{request.reference}/").content.decode()
+    assert "Status could not be sent to the agent" in page
 
 
 def test_a_callback_to_an_address_the_product_never_sends_to_fails_without_retrying(
