@@ -317,7 +317,7 @@ def _exercise_record(
     return drp
 
 
-def _drp_of_agent(*, agent: DrpAgent, request_id: str, endpoint: str) -> DrpRequest:
+def _drp_of_agent(*, agent: DrpAgent, request_id: str) -> DrpRequest:
     drp_id = _uuid_or_none(request_id)
     drp = (
         None if drp_id is None else DrpRequest.objects.select_related("request", "agent").filter(drp_id=drp_id).first()
@@ -343,7 +343,7 @@ def exercise_status(*, authorization: str, request_id: str) -> dict[str, Any]:
     agent: DrpAgent | None = None
     try:
         agent, _token = agent_for_bearer(authorization)
-        drp = _drp_of_agent(agent=agent, request_id=request_id, endpoint="status")
+        drp = _drp_of_agent(agent=agent, request_id=request_id)
     except MessageRefused as error:
         if error.status != 404:
             refusal_record(refusal, error, agent=agent)
@@ -362,7 +362,7 @@ def exercise_revoke(*, authorization: str, request_id: str, body: bytes) -> dict
     agent: DrpAgent | None = None
     try:
         agent, _token = agent_for_bearer(authorization)
-        drp = _drp_of_agent(agent=agent, request_id=request_id, endpoint="revoke")
+        drp = _drp_of_agent(agent=agent, request_id=request_id)
         _buffer, claims = _signed_claims(agent=agent, body=body, envelope="if_present")
         reason = messages.revoke_reason_read(claims)
         with transaction.atomic():

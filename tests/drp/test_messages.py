@@ -91,3 +91,9 @@ def test_the_claims_must_be_a_json_object() -> None:
     for bad in (b"\xff", b"null", b'"text"', b"{"):
         with pytest.raises(MessageRefused):
             messages.claims_read(bad)
+
+
+def test_the_actions_read_are_the_ones_the_product_records() -> None:
+    from requests_app.models import DrpAction
+
+    assert set(DrpAction.values) == messages.SUPPORTED_ACTIONS <= messages.PROTOCOL_ACTIONS
