@@ -98,7 +98,7 @@ class Migration(migrations.Migration):
                 ('relationships', models.JSONField(blank=True, default=list)),
                 ('claims_received', models.JSONField(blank=True, default=list)),
                 ('claims_verified', models.JSONField(blank=True, default=list)),
-                ('status_callback', models.URLField(blank=True, max_length=2000)),
+                ('status_callback', models.CharField(blank=True, max_length=2000)),
                 ('message_digest', models.CharField(max_length=64, unique=True)),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

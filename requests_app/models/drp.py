@@ -114,7 +114,8 @@ class DrpRequest(models.Model):
     relationships = models.JSONField(default=list, blank=True)
     claims_received = models.JSONField(default=list, blank=True)
     claims_verified = models.JSONField(default=list, blank=True)
-    status_callback = models.URLField(max_length=2000, blank=True)
+    # Checked by infra.outbound_http when received and again, by its address, when called.
+    status_callback = models.CharField(max_length=2000, blank=True)
     message_digest = models.CharField(max_length=64, unique=True)
     # The user's reason for revoking is free text: it is kept only in the cancellation's
     # audit event, sealed with the request's key like any reason, so retention removes it.

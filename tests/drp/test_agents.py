@@ -171,3 +171,29 @@ def test_the_command_refuses_a_bad_registration(cast: Cast, arguments: list[str]
     with pytest.raises(CommandError, match=words):
         call_command("drp_agent_register", *[part for pair in base.items() for part in pair])
     assert not DrpAgent.objects.exists()
+
+
+def test_the_admin_site_shows_drp_requests_and_callbacks_read_only(alice: Client, client: Client) -> None:
+    from requests_app.integrations.dispatch import event_dispatch
+    from requests_app.models import DrpCallback, DrpRequest, RequestEvent
+    from requests_app.services import requests as services
+    from tests.drp.agent import STAFF
+
+    agent = SigningAgent("ADMIN_VIEW").register().set_up(client)
+    claims = agent.exercise_claims(status_callback="https://agent.example/status")
+    assert agent.exercise(client, agent.sign(claims)).status_code == 200
+    drp = DrpRequest.objects.get()
+    services.request_reject(request=drp.request, actor=STAFF, reason="Not a customer", category="not_a_consumer")
+    for event in RequestEvent.objects.filter(dispatched_at__isnull=True):
+        event_dispatch(event.pk)
+    callback = DrpCallback.objects.get()
+    for page in (
+        "/admin/requests_app/drprequest/",
+        f"/admin/requests_app/drprequest/{drp.pk}/change/",
+        "/admin/requests_app/drpcallback/",
+        f"/admin/requests_app/drpcallback/{callback.pk}/change/",
+    ):
+        response = alice.get(page)
+        assert response.status_code == 200, page
+        assert drp.message_digest not in response.content.decode()
+    assert alice.get("/admin/requests_app/drpcallback/add/").status_code == 403
