@@ -239,13 +239,14 @@ def _details(agent: DrpAgent, drp_id: str, exercise: messages.Exercise) -> str:
     return "\n".join(lines)
 
 
-def exercise_submit(*, authorization: str, body: bytes, source_ip: str = "") -> dict[str, Any]:
+def exercise_submit(*, authorization: str, body: bytes) -> dict[str, Any]:
     """Take in a signed data rights request from an agent (§2.01) and answer its status (§2.01.1).
 
     Validated in §3.07's order, then the request itself: a version this product speaks, an
     action it carries out and the agent may send, a regime it answers under, an email address
     for the subject, a callback URL it may call. The message's SHA-256 is unique: the same
-    signed request presented again creates nothing.
+    signed request presented again creates nothing. The connection's address is the agent's
+    server, not the subject's: it is not kept, nor counted as a fraud signal.
     """
     refusal = Refusal(endpoint="data-rights-request", body=body)
     agent: DrpAgent | None = None
@@ -266,7 +267,7 @@ def exercise_submit(*, authorization: str, body: bytes, source_ip: str = "") -> 
         jurisdiction = _jurisdiction(exercise.regime)
         if exercise.status_callback and (problem := outbound_http.url_problem(exercise.status_callback)):
             raise MessageRefused(f"The status_callback URL is not accepted: {problem}", step="content")
-        drp = _exercise_record(agent=agent, exercise=exercise, digest=digest, jurisdiction=jurisdiction, ip=source_ip)
+        drp = _exercise_record(agent=agent, exercise=exercise, digest=digest, jurisdiction=jurisdiction)
     except MessageRefused as error:
         refusal_record(refusal, error, agent=agent)
         raise
@@ -274,7 +275,7 @@ def exercise_submit(*, authorization: str, body: bytes, source_ip: str = "") -> 
 
 
 def _exercise_record(
-    *, agent: DrpAgent, exercise: messages.Exercise, digest: str, jurisdiction: str | None, ip: str
+    *, agent: DrpAgent, exercise: messages.Exercise, digest: str, jurisdiction: str | None
 ) -> DrpRequest:
     identity = exercise.identity
     identifiers = {
@@ -305,7 +306,7 @@ def _exercise_record(
     )
     try:
         with transaction.atomic():
-            request = request_services.request_submit(new, source_ip=ip, actor=agent_actor(agent))
+            request = request_services.request_submit(new, actor=agent_actor(agent))
             drp.request = request
             drp.save()
     except GuardFailed as error:

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods
 
 from requests_app.drp import services
 from requests_app.drp.messages import MessageRefused
-from requests_app.infra import ratelimit
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -71,9 +70,7 @@ def exercise(request: HttpRequest) -> HttpResponse:
     """§2.01 ``POST /v1/data-rights-request``: a signed data rights request."""
     _enabled()
     try:
-        status = services.exercise_submit(
-            authorization=_authorization(request), body=_body(request), source_ip=ratelimit.client_ip(request)
-        )
+        status = services.exercise_submit(authorization=_authorization(request), body=_body(request))
     except MessageRefused as error:
         return _error(error)
     return _json(status)

@@ -150,6 +150,17 @@ def test_an_exercise_request_becomes_an_agent_request_waiting_for_the_subject(
     assert ("verification", ("ada@example.org",)) in sent
 
 
+def test_many_requests_from_one_agents_server_are_not_a_fraud_signal(client: Client, alpha: SigningAgent) -> None:
+    from requests_app.verification.fraud import MANY_FROM_ONE_ADDRESS
+
+    for n in range(MANY_FROM_ONE_ADDRESS + 1):
+        claims = alpha.exercise_claims(email=f"person{n}@example.org", **{"agent-request-id": f"r{n}"})
+        assert alpha.exercise(client, alpha.sign(claims)).status_code == 200
+    signals = [s["code"] for r in DataSubjectRequest.objects.all() for s in r.fraud_signals]
+    assert "many_from_ip" not in signals
+    assert set(DataSubjectRequest.objects.values_list("source_ip_hash", flat=True)) == {""}
+
+
 def test_the_status_of_a_request_is_read_back(client: Client, alpha: SigningAgent) -> None:
     first = alpha.exercise(client, alpha.sign(alpha.exercise_claims())).json()
     assert alpha.status(client, first["request_id"]).json() == first
