@@ -77,6 +77,42 @@ if not PRODUCTION:
 # dsar/celery.py that are missing and never overwrites an edited one.
 INSTALLED_APPS += ["django_celery_beat"]
 
+# --- The REST API (/api/v1/) and its OpenAPI schema (/api/schema/) ---
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar"]
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "requests_app.api.auth.ApiKeyAuthentication",
+        "requests_app.api.auth.StaffSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["requests_app.api.auth.ScopeRequired"],
+    "DEFAULT_THROTTLE_CLASSES": ["requests_app.api.auth.CallerThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "requests_app.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DSAR workflow API",
+    "DESCRIPTION": (
+        "Data subject requests: create, read and act on them, read the data map and the metrics. "
+        "Authenticate with `Authorization: Bearer <API key>`; each operation names the scope it needs. "
+        'Errors have one shape: `{"error": {"code": ..., "message": ..., "details": ...}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer", "description": "An API key: dsar_..."}}
+    },
+    "SECURITY": [{"ApiKey": []}],
+    "AUTHENTICATION_WHITELIST": [],
+}
+
 # --- Staff UI: two-factor login (django-otp) and lockout after failed logins (django-axes) ---
 INSTALLED_APPS += [
     "django_otp",
@@ -383,6 +419,9 @@ DSAR_RATE_LIMITS = {
     "form_email": env_rate("DSAR_RATE_FORM_PER_EMAIL", "5/d"),
     "verify_ip": env_rate("DSAR_RATE_VERIFY_PER_IP", "20/h"),
     "resend": env_rate("DSAR_RATE_RESEND", "3/h"),
+    # Each API key (or staff member) calling the API, and failed API authentications per address.
+    "api_caller": env_rate("DSAR_RATE_API_PER_KEY", "600/m"),
+    "api_auth_failure": env_rate("DSAR_RATE_API_AUTH_FAILURES", "30/m"),
 }
 # How many proxies in front append to X-Forwarded-For; 0 trusts none (REMOTE_ADDR is used).
 DSAR_TRUSTED_PROXY_COUNT = env_int("DSAR_TRUSTED_PROXY_COUNT", 0, minimum=0)

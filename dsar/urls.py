@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="staff_login", query_string=True)),
     path("admin/", admin.site.urls),
     path("staff/", include("requests_app.staff.urls")),
+    path("api/", include("requests_app.api.urls")),
     path("drp/v1/", include("requests_app.drp.urls")),
     path("", include("requests_app.urls")),
 ]

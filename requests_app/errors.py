@@ -25,6 +25,10 @@ class GuardFailed(ApplicationError):
     """The state change is allowed in general but a precondition is not met."""
 
 
+class ActionNotAvailable(ApplicationError):
+    """The workflow does not offer this action on the request in its current state."""
+
+
 class UnknownJurisdiction(ApplicationError):
     """No deadline rule has this code."""
 

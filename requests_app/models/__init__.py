@@ -1,6 +1,7 @@
 """Data and invariants, one module per concern. Writes live in the services (workflow.py,
 audit.py, verification.py, notifications.py, ...), never in views or signal receivers."""
 
+from requests_app.models.api import ApiKey, ApiScope, IdempotentCreate
 from requests_app.models.audit import (
     AuditChainHead,
     AuditEvent,
@@ -60,6 +61,8 @@ __all__ = [
     "PERSONAL_COUNT_KEYS",
     "RESULT_KIND",
     "TERMINAL_STATES",
+    "ApiKey",
+    "ApiScope",
     "AuditChainHead",
     "AuditEvent",
     "AuditEventImmutable",
@@ -83,6 +86,7 @@ __all__ = [
     "EmailStatus",
     "EventKind",
     "Field",
+    "IdempotentCreate",
     "MailboxState",
     "RateLimitCount",
     "ReceivedVia",

@@ -384,3 +384,39 @@ def requests_close_unverified(*, now: datetime | None = None) -> int:
             continue
         closed += 1
     return closed
+
+
+def request_submit_verified(
+    new: NewRequest, *, actor: Actor, verified_by: str, note: str = "", source_ip: str = ""
+) -> DataSubjectRequest:
+    """Take in a request whose subject the caller already verified (a signed-in account page).
+
+    Only an integration trusted with that right calls this. What it declared is recorded as
+    the verification (who vouched, how), the fraud checks still run (a high-risk signal
+    still waits for a person), and the subject gets their status link. Their email address
+    is not marked confirmed: the product did not confirm it, the caller vouched for them.
+    """
+    ip_hash = fraud.ip_hash(source_ip)
+    signals = fraud.signals_for_new_request(
+        email=new.subject_email, name=new.subject_name, source_ip_hash=ip_hash, is_agent=new.is_agent, other_name=""
+    )
+    how = f"Verified by {actor.label} ({verified_by})" + (f": {note.strip()}" if note.strip() else "")
+    with transaction.atomic():
+        request = request_create(
+            new,
+            actor=actor,
+            verification_policy=settings.DSAR_VERIFY_POLICY[new.request_type],
+            fraud_signals=signals,
+            source_ip_hash=ip_hash,
+        )
+        transition(request, State.VERIFIED, actor, reason=how, data={"verified_by": verified_by})
+        DataSubjectRequest.objects.filter(pk=request.pk).update(verification_note=how)
+        request_proceed(request=request)
+        notify(
+            request=request,
+            kind="status_link",
+            to=request.subject_email,
+            context={"status_url": verification.status_url(request), "verified_by_account": True},
+        )
+    request.refresh_from_db()
+    return request

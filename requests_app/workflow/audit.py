@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
     from django.contrib.auth.models import AbstractBaseUser
 
+    from requests_app.models import ApiKey
+
 GENESIS_HASH = "0" * 64
 
 
@@ -49,6 +51,11 @@ class Actor:
     @classmethod
     def staff(cls, user: AbstractBaseUser) -> Actor:
         return cls(label=f"staff:{user.get_username()}", user=user)
+
+    @classmethod
+    def api_key(cls, key: ApiKey) -> Actor:
+        """A call made with an API key: the key (by its prefix and name), not a person."""
+        return cls(label=f"api_key:{key.prefix} {key.name}"[:200])
 
     @classmethod
     def subject(cls) -> Actor:

@@ -287,19 +287,25 @@ def _check_guards(request: DataSubjectRequest, source: State, target: State, rea
             raise GuardFailed("The subject confirmed their email address: the privacy team decides")
 
 
+# Channels whose requests may be recorded after the day they were received (a letter staff
+# enter, a help desk ticket an integration passes on with its own date).
+ENTERED_LATER = (Channel.STAFF, Channel.API)
+
+
 def verification_window_start(request: DataSubjectRequest) -> datetime:
-    """When the subject's time to confirm begins: on receipt, or when staff entered the request.
+    """When the subject's time to confirm begins: on receipt, or when the request was recorded.
 
     The window is the subject's time to answer our email. A letter dated last week that staff
-    enter today could not have been confirmed before today, so its window starts now, while
-    its deadline still counts from the letter's date.
+    enter today (or a ticket an integration passes on today) could not have been confirmed
+    before today, so its window starts now, while its deadline still counts from receipt.
     """
-    return request.created_at if request.channel == Channel.STAFF else request.received_at
+    return request.created_at if request.channel in ENTERED_LATER else request.received_at
 
 
 def verification_window_started(*, after: datetime | None = None, by: datetime) -> Q:
     """Requests whose verification window started by ``by`` (and after ``after``), as a filter."""
-    staff, other = Q(channel=Channel.STAFF, created_at__lte=by), Q(received_at__lte=by) & ~Q(channel=Channel.STAFF)
+    later = Q(channel__in=ENTERED_LATER)
+    staff, other = later & Q(created_at__lte=by), Q(received_at__lte=by) & ~later
     if after is not None:
         staff &= Q(created_at__gt=after)
         other &= Q(received_at__gt=after)

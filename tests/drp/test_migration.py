@@ -1,4 +1,4 @@
-"""Migration 0016 gives the Privacy admin role the DRP agent permissions, and only that role."""
+"""Migration 0017 gives the Privacy admin role the DRP agent permissions, and only that role."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ APP = "requests_app"
 def test_the_drp_migration_lets_privacy_admins_alone_register_agents(migrator_factory: Any) -> None:
     migrator = migrator_factory()
     try:
-        old = migrator.apply_initial_migration((APP, "0015_request_events"))
+        old = migrator.apply_initial_migration((APP, "0016_api_keys"))
         Group = old.apps.get_model("auth", "Group")
         for name in ("Privacy admin", "Privacy analyst", "Auditor"):
             Group.objects.get_or_create(name=name)
-        new = migrator.apply_tested_migration((APP, "0016_drp"))
+        new = migrator.apply_tested_migration((APP, "0017_drp"))
         Group = new.apps.get_model("auth", "Group")
 
         def codenames(name: str) -> set[str]:

@@ -30,7 +30,7 @@ def grant_agent_permissions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0015_request_events'),
+        ('requests_app', '0016_api_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
