@@ -509,6 +509,18 @@ DSAR_SUPERVISORY_AUTHORITY = env_str(
     "(https://www.edpb.europa.eu/about-edpb/about-edpb/members_en)",
 )
 
+# The Data Rights Protocol (requests_app/drp, DRP v0.9.4): the business id this product
+# answers as (the `business-id` every signed message must name, DRP §3.07); empty turns the
+# /drp/v1/ endpoints off (404). Clock skew: how far in the future an agent's `issued-at` may
+# be. Bodies larger than the limit are refused unread. A status callback the agent does not
+# accept is tried again with exponential backoff, this many times in all.
+DSAR_DRP_BUSINESS_ID = env_str("DSAR_DRP_BUSINESS_ID")
+DSAR_DRP_CLOCK_SKEW_SECONDS = env_int("DSAR_DRP_CLOCK_SKEW_SECONDS", 60, minimum=0)
+DSAR_DRP_MAX_BODY_BYTES = env_int("DSAR_DRP_MAX_BODY_KB", 64, minimum=1) * 1024
+DSAR_DRP_CALLBACK_MAX_ATTEMPTS = env_int("DSAR_DRP_CALLBACK_MAX_ATTEMPTS", 8, minimum=1)
+DSAR_DRP_CALLBACK_RETRY_SECONDS = env_int("DSAR_DRP_CALLBACK_RETRY_SECONDS", 30, minimum=1)
+DSAR_DRP_CALLBACK_LEASE_SECONDS = env_int("DSAR_DRP_CALLBACK_LEASE_SECONDS", 120, minimum=10)
+
 # --- Staff UI access: login, two-factor, lockout, idle timeout -------------------------------
 
 # Axes' backend comes first: it refuses a locked-out client before any password is checked.

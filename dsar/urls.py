@@ -17,5 +17,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("requests_app.staff.urls")),
     path("api/", include("requests_app.api.urls")),
+    path("drp/v1/", include("requests_app.drp.urls")),
     path("", include("requests_app.urls")),
 ]

@@ -20,6 +20,8 @@ from requests_app.models import (
     DataMapVersion,
     Dataset,
     DataSubjectRequest,
+    DrpCallback,
+    DrpRequest,
     EmailMessage,
     Field,
     Reminder,
@@ -198,3 +200,24 @@ class ReminderAdmin(ReadOnlyAdmin[Reminder]):
 @admin.register(StaffPreference)
 class StaffPreferenceAdmin(admin.ModelAdmin[StaffPreference]):
     list_display = ["user", "daily_digest"]
+
+
+@admin.register(DrpRequest)
+class DrpRequestAdmin(ReadOnlyAdmin[DrpRequest]):
+    """Data Rights Protocol requests, for looking; agents are registered on the staff pages."""
+
+    list_display = ["created_at", "drp_id", "agent", "exercise", "regime", "request", "revoked_at"]
+    list_filter = ["exercise", "agent"]
+    list_select_related = ["request", "agent"]
+    search_fields = ["drp_id", "request__reference", "agent_request_id"]
+    exclude = ["message_digest"]
+
+
+@admin.register(DrpCallback)
+class DrpCallbackAdmin(ReadOnlyAdmin[DrpCallback]):
+    """Status callbacks to agents: what was sent, how often, and what the agent answered."""
+
+    list_display = ["created_at", "drp_request", "status", "attempts", "response_status", "delivered_at"]
+    list_filter = ["status"]
+    list_select_related = ["drp_request"]
+    search_fields = ["drp_request__drp_id", "drp_request__request__reference"]

@@ -12,6 +12,7 @@ from celery import Task, shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from requests_app.drp import callbacks as drp_callbacks
 from requests_app.fulfilment import fanout
 from requests_app.fulfilment import results as fulfilment
 from requests_app.fulfilment.connectors import ConnectorError
@@ -73,6 +74,19 @@ def run_store_task(self: Task[[int], None], task_pk: int) -> None:
 def dispatch_request_event(event_pk: int) -> None:
     """Turn one recorded event into its webhook deliveries and agent callbacks."""
     dispatch.event_dispatch(event_pk)
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=10)
+def send_drp_callback(self: Task[[int], str], callback_pk: int) -> str:
+    """Send one status callback to a DRP agent; one it did not take comes back after its backoff.
+
+    The attempts and the next attempt's time live on the callback row, so the sweeper sends a
+    callback again if this message is lost or the worker restarts.
+    """
+    try:
+        return drp_callbacks.callback_send(callback_pk)
+    except drp_callbacks.CallbackRetry as retry:
+        raise self.retry(countdown=retry.delay, max_retries=None, exc=retry) from retry
 
 
 @shared_task

@@ -96,6 +96,7 @@ COMMAND_TESTS = {
     "bundle": "tests/services/test_truthful_outcomes.py",
     "datamap": "tests/fulfilment/test_datamap_versions.py",
     "deadline": "tests/laws/test_deadline_command.py",
+    "drp_agent_register": "tests/drp/test_agents.py",
     "ingest_email": "tests/intake/test_email_intake.py",
     "load_demo": "tests/services/test_truthful_outcomes.py",
     "minimise_requests": "tests/services/test_retention.py",

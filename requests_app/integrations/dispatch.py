@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from requests_app.drp.callbacks import callbacks_from_event
 from requests_app.models import RequestEvent
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 # Each takes the locked event row and writes its own rows in the same transaction.
-CONSUMERS: tuple[Callable[[RequestEvent], object], ...] = ()
+CONSUMERS: tuple[Callable[[RequestEvent], object], ...] = (callbacks_from_event,)
 
 
 def event_dispatch(event_pk: int) -> bool:

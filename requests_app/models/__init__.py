@@ -11,6 +11,15 @@ from requests_app.models.audit import (
 )
 from requests_app.models.bundles import RESULT_KIND, Bundle, BundleKind
 from requests_app.models.datamap import DataMapVersion, Dataset, Field, System
+from requests_app.models.drp import (
+    DrpAction,
+    DrpAgent,
+    DrpAgentToken,
+    DrpCallback,
+    DrpCallbackStatus,
+    DrpRequest,
+    verify_key_bytes,
+)
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
 from requests_app.models.events import EventKind, RequestEvent
 from requests_app.models.ratelimit import RateLimitCount
@@ -66,6 +75,12 @@ __all__ = [
     "DataSubjectRequest",
     "Dataset",
     "Direction",
+    "DrpAction",
+    "DrpAgent",
+    "DrpAgentToken",
+    "DrpCallback",
+    "DrpCallbackStatus",
+    "DrpRequest",
     "EmailAttachment",
     "EmailMessage",
     "EmailStatus",
@@ -92,4 +107,5 @@ __all__ = [
     "VerificationChallenge",
     "VerificationPolicy",
     "counts_without_personal",
+    "verify_key_bytes",
 ]

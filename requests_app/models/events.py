@@ -19,6 +19,7 @@ from requests_app.models.requests import DataSubjectRequest
 class EventKind(models.TextChoices):
     REQUEST_CREATED = "request.created", _("A request was received")
     REQUEST_STATE_CHANGED = "request.state_changed", _("A request changed state")
+    REQUEST_EMAIL_CONFIRMED = "request.email_confirmed", _("The subject confirmed their email address")
     REQUEST_EXTENDED = "request.extended", _("A request's deadline was extended")
     REQUEST_DUE_SOON = "request.due_soon", _("A request is due soon")
     REQUEST_COMPLETED = "request.completed", _("A request was completed")

@@ -38,6 +38,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     API = "api", _("API")
     STAFF = "staff", _("Entered by staff")
+    DRP = "drp", _("Authorised agent (Data Rights Protocol)")
 
 
 class ReceivedVia(models.TextChoices):

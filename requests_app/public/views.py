@@ -159,7 +159,9 @@ def verify_renew(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verify_code(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return render(request, "public/verify_code.html", {"form": VerifyCodeForm()})
+        # An agent's user_verification_url (DRP) names the request: its reference is filled in.
+        initial = {"reference": request.GET.get("reference", "")[:40]}
+        return render(request, "public/verify_code.html", {"form": VerifyCodeForm(initial=initial)})
     if limited := ratelimit.hit("verify_ip", ratelimit.client_ip(request)):
         return rate_limited(request, limited)
     form = VerifyCodeForm(request.POST)

@@ -4,8 +4,9 @@ Every minute (beat), this finds rows that say work is due but whose message neve
 (the broker was down when their transaction committed, or Redis restarted and lost its
 queue) and sends the message again: outbound emails still queued, requests whose stores are
 done but whose result was never made, second factors never checked, inbound mail never
-processed, events never handed to webhooks and agents. Each task claims its row before
-working, so a message sent twice does the work once. Store tasks have their own sweeper (``fanout.store_tasks_sweep``).
+processed, events never handed to webhooks and agents, status callbacks to agents never
+sent. Each task claims its row before working, so a message sent twice does the work once.
+Store tasks have their own sweeper (``fanout.store_tasks_sweep``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from requests_app.infra import queue, ratelimit
@@ -21,6 +22,8 @@ from requests_app.models import (
     Bundle,
     DataSubjectRequest,
     Direction,
+    DrpCallback,
+    DrpCallbackStatus,
     EmailMessage,
     EmailStatus,
     RequestEvent,
@@ -72,6 +75,15 @@ def _events_not_dispatched(cutoff: datetime) -> list[int]:
     )
 
 
+def _drp_callbacks_unsent(now: datetime, cutoff: datetime) -> list[int]:
+    """Status callbacks to agents that are due (or whose sender died) and were not sent."""
+    due = Q(status=DrpCallbackStatus.PENDING, updated_at__lt=cutoff) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    abandoned = Q(status=DrpCallbackStatus.SENDING, lease_expires_at__lt=now)
+    return list(DrpCallback.objects.filter(due | abandoned).order_by("created_at").values_list("pk", flat=True)[:BATCH])
+
+
 def outbox_sweep(now: datetime | None = None) -> dict[str, int]:
     """Send again the messages of work still due after the grace period; say how many."""
     now = now or timezone.now()
@@ -83,6 +95,7 @@ def outbox_sweep(now: datetime | None = None) -> dict[str, int]:
         queue.CHECK_SECOND_FACTOR: _second_factors_not_checked(cutoff),
         queue.PROCESS_INBOUND_EMAIL: _inbound_not_processed(cutoff),
         queue.DISPATCH_EVENT: _events_not_dispatched(cutoff),
+        queue.SEND_DRP_CALLBACK: _drp_callbacks_unsent(now, cutoff),
     }
     sent = {name.rsplit(".", 1)[1]: sum(queue.enqueue_now(name, pk) for pk in pks) for name, pks in due.items()}
     sent["rate_counters_purged"] = ratelimit.counters_purge()

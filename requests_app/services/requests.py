@@ -24,6 +24,7 @@ from requests_app.infra import queue
 from requests_app.models import (
     ChallengePurpose,
     DataSubjectRequest,
+    EventKind,
     RejectionCategory,
     State,
     VerificationChallenge,
@@ -33,6 +34,7 @@ from requests_app.notifications.emails import absolute_url, notify
 from requests_app.verification import challenges as verification
 from requests_app.verification import fraud
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.events import event_record
 from requests_app.workflow.references import reference_normalize
 from requests_app.workflow.transitions import (
     request_assign,
@@ -156,6 +158,8 @@ def request_confirm_email(challenge: VerificationChallenge, *, method: str) -> D
         audit_append(
             request=request, actor=Actor.subject(), action="verification.email_confirmed", data={"method": method}
         )
+        # An agent hears of it (DRP: the request no longer needs the user's verification).
+        event_record(kind=EventKind.REQUEST_EMAIL_CONFIRMED, request=request)
         if request.state == State.PENDING_VERIFICATION and request.verification_policy == VerificationPolicy.EMAIL:
             transition(request, State.VERIFIED, Actor.subject(), reason="The subject confirmed their email address.")
             request_proceed(request=request)

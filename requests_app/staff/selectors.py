@@ -357,6 +357,8 @@ ACTION_TITLES = {
     "reminder.sent": "Reminder sent",
     "reminder.not_sent": "Reminder not sent",
     "request.minimised": "Personal data removed under the retention rule",
+    "drp.callback_delivered": "Status sent to the agent (Data Rights Protocol)",
+    "drp.callback_failed": "Status could not be sent to the agent (Data Rights Protocol)",
 }
 
 

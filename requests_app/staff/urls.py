@@ -3,6 +3,7 @@ from django.urls import path
 from requests_app.staff import (
     api_key_views,
     auth_views,
+    drp_views,
     entry_views,
     metrics_views,
     preference_views,
@@ -24,6 +25,10 @@ urlpatterns = [
     path("triage/<int:pk>/<str:action>/", triage_views.triage_act, name="staff_triage_act"),
     path("datamap/", triage_views.datamap_view, name="staff_datamap"),
     path("metrics/", metrics_views.metrics, name="staff_metrics"),
+    path("drp-agents/", drp_views.agent_list, name="staff_drp_agents"),
+    path("drp-agents/new/", drp_views.agent_new, name="staff_drp_agent_new"),
+    path("drp-agents/<int:pk>/", drp_views.agent_edit, name="staff_drp_agent_edit"),
+    path("drp-agents/<int:pk>/active/", drp_views.agent_active, name="staff_drp_agent_active"),
     path("metrics/<int:year>/metrics.<str:fmt>", metrics_views.metrics_download, name="staff_metrics_download"),
     path("metrics/<int:year>/register.csv", metrics_views.register_download, name="staff_register"),
     path(

@@ -66,6 +66,10 @@ def staff_action(ok: int = 302) -> dict[str, int | str]:
     return {"anonymous": LOGIN, "requester": LOGIN, "dave": 403, "carol": 403, "bob": ok, "alice": ok}
 
 
+def admin_only(ok: int) -> dict[str, int | str]:
+    return {"anonymous": LOGIN, "requester": LOGIN, "dave": 403, "carol": 403, "bob": 403, "alice": ok}
+
+
 SIGNED_IN = ("dave", "carol", "bob", "alice")
 # The sign-in pages: open to anyone signed out; for the signed in, wherever their state leads.
 SIGNED_OUT: dict[str, int | str] = {"anonymous": LOGIN, "requester": LOGIN}
@@ -179,6 +183,18 @@ CASES = [
       for name in API_ACTION_NAMES),
     Case("api_datamap", "get", lambda w: "/api/v1/datamap/", api_read()),
     Case("api_metrics", "get", lambda w: "/api/v1/metrics/?year=2025", api_read()),
+    # Registering DRP agents: the Privacy admin's alone.
+    Case("staff_drp_agents", "get", lambda w: "/staff/drp-agents/", admin_only(200)),
+    Case("staff_drp_agent_new", "get", lambda w: "/staff/drp-agents/new/", admin_only(200)),
+    Case("staff_drp_agent_new", "post", lambda w: "/staff/drp-agents/new/", admin_only(400), {"agent_id": "X"}),
+    Case("staff_drp_agent_edit", "get", lambda w: "/staff/drp-agents/999999/", admin_only(404)),
+    Case("staff_drp_agent_active", "post", lambda w: "/staff/drp-agents/999999/active/", admin_only(404),
+         {"active": "0"}),
+    # The DRP endpoints authenticate agents by signature and token; off until a business id is set.
+    Case("drp_agent", "get", lambda w: "/drp/v1/agent/SOME_AGENT", everyone(404)),
+    Case("drp_exercise", "post", lambda w: "/drp/v1/data-rights-request", everyone(404)),
+    Case("drp_exercise_detail", "get", lambda w: "/drp/v1/data-rights-request/c789ff35-7644-4ceb-9981-4b35c264aac3",
+         everyone(404)),
 ]  # fmt: skip
 
 
