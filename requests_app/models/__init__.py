@@ -40,6 +40,7 @@ from requests_app.models.tasks import (
     counts_without_personal,
 )
 from requests_app.models.verification import ChallengePurpose, VerificationChallenge
+from requests_app.models.webhooks import DeliveryState, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "FINISHED_STATES",
@@ -62,6 +63,7 @@ __all__ = [
     "DataMapVersion",
     "DataSubjectRequest",
     "Dataset",
+    "DeliveryState",
     "Direction",
     "EmailAttachment",
     "EmailMessage",
@@ -87,5 +89,8 @@ __all__ = [
     "System",
     "VerificationChallenge",
     "VerificationPolicy",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "counts_without_personal",
 ]
