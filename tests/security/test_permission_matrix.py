@@ -66,6 +66,10 @@ def staff_action(ok: int = 302) -> dict[str, int | str]:
     return {"anonymous": LOGIN, "requester": LOGIN, "dave": 403, "carol": 403, "bob": ok, "alice": ok}
 
 
+def admin_only(ok: int = 200) -> dict[str, int | str]:
+    return {"anonymous": LOGIN, "requester": LOGIN, "dave": 403, "carol": 403, "bob": 403, "alice": ok}
+
+
 SIGNED_IN = ("dave", "carol", "bob", "alice")
 # The sign-in pages: open to anyone signed out; for the signed in, wherever their state leads.
 SIGNED_OUT: dict[str, int | str] = {"anonymous": LOGIN, "requester": LOGIN}
@@ -135,6 +139,12 @@ CASES = [
     Case("staff_request_attachment", "get", lambda w: f"{_theirs(w)}attachments/999999/",
          staff_page(auditor=403, analyst=404)),
     Case("staff_request_action", "post", lambda w: f"{_theirs(w)}note/", staff_action(), {"note-note": "Checked"}),
+    # Webhooks: the Privacy admin's alone. An empty form: 400, nothing made; no such subscription: 404.
+    Case("staff_webhooks", "get", lambda w: "/staff/webhooks/", admin_only()),
+    Case("staff_webhook_new", "get", lambda w: "/staff/webhooks/new/", admin_only()),
+    Case("staff_webhook_new", "post", lambda w: "/staff/webhooks/new/", admin_only(ok=400), {"name": ""}),
+    Case("staff_webhook_detail", "get", lambda w: "/staff/webhooks/999999/", admin_only(ok=404)),
+    Case("staff_webhook_action", "post", lambda w: "/staff/webhooks/999999/rotate/", admin_only(ok=404)),
 ]  # fmt: skip
 
 
