@@ -224,6 +224,9 @@ def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Ite
         # Retries come at once and give up soon, so the tests see both outcomes quickly.
         "DSAR_STORE_TASK_RETRY_SECONDS": "0",
         "DSAR_STORE_TASK_MAX_ATTEMPTS": "3",
+        # Webhook deliveries may reach the tests' receivers on loopback (never allowed by default).
+        "DSAR_OUTBOUND_ALLOW_HTTP": "true",
+        "DSAR_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32",
         **estate.env,
     }
     log = _WORKER_LOG = var_dir / "worker.log"
