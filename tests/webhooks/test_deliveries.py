@@ -320,3 +320,16 @@ def test_the_secret_is_kept_sealed_in_the_database(outbound: Any, receiver: Rece
     stored = WebhookSubscription.objects.values_list("secret_sealed", flat=True).get(pk=subscription.pk)
     assert secret.removeprefix("whsec_") not in stored
     assert secret_open(stored) == secret
+
+
+def test_without_a_team_address_the_notice_goes_to_the_active_admins_with_an_address(settings: Any) -> None:
+    from django.contrib.auth.models import User
+
+    from tests.staff.test_permissions import FAST_HASHERS, make_cast
+
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    settings.DSAR_TEAM_EMAIL = ""
+    cast = make_cast()
+    User.objects.create(username="root", email="root@example.com", is_superuser=True)
+    User.objects.create(username="gone", email="gone@example.com", is_superuser=True, is_active=False)
+    assert deliveries.notice_recipients() == [cast.alice.email, "root@example.com"]
