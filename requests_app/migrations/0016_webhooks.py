@@ -64,6 +64,8 @@ class Migration(migrations.Migration):
                 ('url', models.CharField(max_length=2000)),
                 ('events', models.JSONField(default=list, help_text='The event kinds delivered (EventKind values).')),
                 ('secret_sealed', models.TextField()),
+                ('previous_secret_sealed', models.TextField(blank=True)),
+                ('previous_secret_until', models.DateTimeField(blank=True, null=True)),
                 ('is_active', models.BooleanField(default=True)),
                 ('disabled_at', models.DateTimeField(blank=True, null=True)),
                 ('disabled_reason', models.CharField(blank=True, max_length=500)),

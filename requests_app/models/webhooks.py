@@ -19,7 +19,7 @@ from requests_app.models.events import RequestEvent
 class WebhookSubscription(models.Model):
     """A receiver of events: its URL, the event kinds it wants, and its signing secret.
 
-    ``secret_sealed`` is the secret encrypted at rest (``webhooks.secrets``): the server
+    ``secret_sealed`` is the secret encrypted at rest (``webhooks.sealing``): the server
     needs the secret itself to sign, so it cannot be hashed; a database dump alone does not
     give it away. ``consecutive_failures`` counts deliveries that failed for good since the
     last success; at ``DSAR_WEBHOOK_DISABLE_AFTER`` the subscription is disabled.
@@ -29,6 +29,10 @@ class WebhookSubscription(models.Model):
     url = models.CharField(max_length=2000)
     events = models.JSONField(default=list, help_text=_("The event kinds delivered (EventKind values)."))
     secret_sealed = models.TextField()
+    # After a rotation the old secret signs too, beside the new one, until this moment, so a
+    # receiver can switch without losing a delivery (the specification's signature list).
+    previous_secret_sealed = models.TextField(blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=500, blank=True)

@@ -170,6 +170,7 @@ def webhook_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         except SubscriptionInvalid as error:
             messages.error(request, error.message)
             return redirect("staff_webhooks")
+        subscription.refresh_from_db()
         return _secret_page(request, subscription, secret, created=False)
     delete_form = DeleteForm(request.POST)
     if not delete_form.is_valid():

@@ -171,7 +171,7 @@ def webhook_deliver(delivery_pk: int) -> datetime | None:
     started = timezone.now()
     clock = time.monotonic()
     try:
-        secret = secret_open(delivery.subscription.secret_sealed)
+        secrets = _signing_secrets(delivery.subscription, started)
     except SecretUnreadable as error:
         outcome = Outcome(started_at=started, duration_ms=0, error=f"{error}: rotate the secret", refused=True)
         return _record(delivery, token, outcome)
@@ -181,7 +181,9 @@ def webhook_deliver(delivery_pk: int) -> datetime | None:
         "Content-Type": "application/json",
         "webhook-id": delivery.message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret=secret, message_id=delivery.message_id, timestamp=timestamp, body=body),
+        "webhook-signature": " ".join(
+            sign(secret=secret, message_id=delivery.message_id, timestamp=timestamp, body=body) for secret in secrets
+        ),
     }
     try:
         response = outbound_http.post(
@@ -200,6 +202,18 @@ def webhook_deliver(delivery_pk: int) -> datetime | None:
             error="" if 200 <= response.status < 300 else f"The receiver answered {response.status}",
         )
     return _record(delivery, token, outcome)
+
+
+def _signing_secrets(subscription: WebhookSubscription, now: datetime) -> list[str]:
+    """The current secret, and the one it replaced while that still signs beside it."""
+    secrets = [secret_open(subscription.secret_sealed)]
+    until = subscription.previous_secret_until
+    if subscription.previous_secret_sealed and until is not None and until > now:
+        try:
+            secrets.append(secret_open(subscription.previous_secret_sealed))
+        except SecretUnreadable:
+            logger.warning("webhook subscription %s: its previous secret does not open", subscription.pk)
+    return secrets
 
 
 def _since(clock: float) -> int:

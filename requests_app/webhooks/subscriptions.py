@@ -8,7 +8,8 @@ scheme, host and path do: a receiver's URL may carry a token in its query.
   the secret is returned this once and never shown again.
 - ``webhook_subscription_update(subscription=, actor=, name=, url=, events=, is_active=)``:
   only what is given changes; enabling a disabled subscription clears its failure count.
-- ``webhook_secret_rotate(subscription=, actor=)`` -> the new secret (the old one stops at once).
+- ``webhook_secret_rotate(subscription=, actor=)`` -> the new secret; the old one signs too,
+  beside it, for ``ROTATION_OVERLAP`` (a receiver that still has it loses nothing), then stops.
 - ``webhook_subscription_delete(subscription=, actor=)``: with its deliveries and attempts.
 
 Every one raises ``SubscriptionInvalid`` (an ``ApplicationError``) with a message for the
@@ -17,6 +18,7 @@ person, and ``field`` in its ``extra`` naming the input at fault.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from requests_app.workflow.audit import Actor
 
 NAME_MAX_LENGTH = 100
+ROTATION_OVERLAP = timedelta(hours=24)
 
 
 class SubscriptionInvalid(ApplicationError):
@@ -136,15 +139,27 @@ def webhook_subscription_update(
 
 
 def webhook_secret_rotate(*, subscription: WebhookSubscription, actor: Actor) -> str:
-    """Give the subscription a new secret and return it; deliveries from now on use it."""
+    """Give the subscription a new secret and return it.
+
+    Deliveries from now on are signed with it and, for ``ROTATION_OVERLAP``, with the one it
+    replaces as well (two signatures in ``webhook-signature``), so the receiver can be given
+    the new secret without a delivery failing in between. Rotating again within the overlap
+    drops the oldest: only the secret just replaced goes on signing.
+    """
     secret = secret_generate()
     with transaction.atomic():
-        updated = WebhookSubscription.objects.filter(pk=subscription.pk).update(
-            secret_sealed=secret_seal(secret), updated_at=timezone.now()
-        )
-        if updated != 1:
+        current = WebhookSubscription.objects.select_for_update().filter(pk=subscription.pk).first()
+        if current is None:
             raise SubscriptionInvalid("This subscription no longer exists")
-        audit_append(actor=actor, action="webhook.secret_rotated", data={"subscription": subscription.pk})
+        now = timezone.now()
+        current.previous_secret_sealed, current.previous_secret_until = current.secret_sealed, now + ROTATION_OVERLAP
+        current.secret_sealed = secret_seal(secret)
+        current.save(update_fields=["secret_sealed", "previous_secret_sealed", "previous_secret_until", "updated_at"])
+        audit_append(
+            actor=actor,
+            action="webhook.secret_rotated",
+            data={"subscription": current.pk, "previous_signs_until": current.previous_secret_until.isoformat()},
+        )
     return secret
 
 

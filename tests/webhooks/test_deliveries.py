@@ -333,3 +333,24 @@ def test_without_a_team_address_the_notice_goes_to_the_active_admins_with_an_add
     User.objects.create(username="root", email="root@example.com", is_superuser=True)
     User.objects.create(username="gone", email="gone@example.com", is_superuser=True, is_active=False)
     assert deliveries.notice_recipients() == [cast.alice.email, "root@example.com"]
+
+
+def test_after_a_rotation_both_secrets_sign_for_the_overlap_then_only_the_new_one(
+    outbound: Any, receiver: Receiver
+) -> None:
+    from requests_app.webhooks.subscriptions import webhook_secret_rotate
+
+    receiver.statuses = [500]
+    delivery, old = a_state_change_delivery(receiver)
+    new = webhook_secret_rotate(subscription=delivery.subscription, actor=ACTOR)
+    webhook_deliver(delivery.pk)
+    during = receiver.received[-1]
+    assert len(during.headers["webhook-signature"].split()) == 2
+    assert signature_valid(new, during) and signature_valid(old, during)
+
+    WebhookSubscription.objects.update(previous_secret_until=timezone.now() - timedelta(seconds=1))
+    make_due(delivery)
+    webhook_deliver(delivery.pk)
+    after = receiver.received[-1]
+    assert len(after.headers["webhook-signature"].split()) == 1
+    assert signature_valid(new, after) and not signature_valid(old, after)

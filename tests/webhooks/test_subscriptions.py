@@ -4,9 +4,11 @@ in the audit trail, and of a URL only what carries no token."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from requests_app.models import AuditEvent, EventKind, WebhookSubscription
 from requests_app.webhooks.sealing import secret_open
@@ -100,8 +102,15 @@ def test_a_rotated_secret_replaces_the_old_one_and_is_not_audited() -> None:
     new = webhook_secret_rotate(subscription=subscription, actor=ACTOR)
     subscription.refresh_from_db()
     assert new != old and secret_open(subscription.secret_sealed) == new
-    assert AuditEvent.objects.filter(action="webhook.secret_rotated").count() == 1
-    assert new.removeprefix("whsec_") not in audit_text()
+    assert secret_open(subscription.previous_secret_sealed) == old
+    assert subscription.previous_secret_until is not None
+    assert timedelta(hours=23) < subscription.previous_secret_until - timezone.now() <= timedelta(hours=24)
+    newest = webhook_secret_rotate(subscription=subscription, actor=ACTOR)
+    subscription.refresh_from_db()
+    assert secret_open(subscription.previous_secret_sealed) == new, "only the secret just replaced goes on"
+    assert secret_open(subscription.secret_sealed) == newest
+    assert AuditEvent.objects.filter(action="webhook.secret_rotated").count() == 2
+    assert new.removeprefix("whsec_") not in audit_text() and newest.removeprefix("whsec_") not in audit_text()
 
 
 def test_a_deleted_subscription_is_gone_and_the_audit_trail_says_it_was() -> None:
