@@ -33,6 +33,12 @@ app.conf.beat_schedule = {
         "task": "requests_app.tasks.sweep_outbox",
         "schedule": SWEEP_SECONDS,
     },
+    # Webhook deliveries whose message was lost, whose worker died, or whose retry waits
+    # longer than a worker should hold a message.
+    "sweep-webhook-deliveries": {
+        "task": "requests_app.tasks.sweep_webhook_deliveries",
+        "schedule": SWEEP_SECONDS,
+    },
     "poll-mailbox": {
         "task": "requests_app.tasks.poll_mailbox",
         "schedule": 60.0,

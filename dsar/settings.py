@@ -497,6 +497,15 @@ DSAR_TRANSFER_SAFEGUARDS = env_str(
     "Where your data is transferred outside the EEA, we rely on the European Commission's Standard "
     "Contractual Clauses (GDPR Art. 46(2)(c)).",
 )
+# Outbound webhooks (requests_app.webhooks): attempts per delivery before it fails for good
+# (on the Standard Webhooks schedule: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,
+# 20 h, 24 h), deliveries in a row that fail for good before the subscription is disabled,
+# how many days before its due date an open request is announced as due soon, and the
+# seconds one delivery may take.
+DSAR_WEBHOOK_MAX_ATTEMPTS = env_int("DSAR_WEBHOOK_MAX_ATTEMPTS", 10, minimum=1)
+DSAR_WEBHOOK_DISABLE_AFTER = env_int("DSAR_WEBHOOK_DISABLE_AFTER", 5, minimum=1)
+DSAR_WEBHOOK_DUE_SOON_DAYS = env_int("DSAR_WEBHOOK_DUE_SOON_DAYS", 7, minimum=0)
+DSAR_WEBHOOK_TIMEOUT_SECONDS = env_int("DSAR_WEBHOOK_TIMEOUT_SECONDS", 15, minimum=1)
 # Where links in emails point: the public address of this application.
 DSAR_PUBLIC_BASE_URL = env_str("DSAR_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 if PRODUCTION and SECURE_SSL_REDIRECT and not DSAR_PUBLIC_BASE_URL.startswith("https://"):

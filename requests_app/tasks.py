@@ -24,6 +24,7 @@ from requests_app.notifications import emails as notifications
 from requests_app.reminders import scan as reminders
 from requests_app.services import outbox, retention, second_factor
 from requests_app.services import requests as services
+from requests_app.webhooks import deliveries as webhooks
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=5)
@@ -87,6 +88,33 @@ def send_drp_callback(self: Task[[int], str], callback_pk: int) -> str:
         return drp_callbacks.callback_send(callback_pk)
     except drp_callbacks.CallbackRetry as retry:
         raise self.retry(countdown=retry.delay, max_retries=None, exc=retry) from retry
+
+
+# A retry due within this many seconds waits in the worker (a countdown); a later one is
+# left to the sweeper, since Redis hands a message held longer than its visibility timeout
+# to a second worker.
+WEBHOOK_COUNTDOWN_LIMIT = 600
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=10)
+def deliver_webhook(self: Task[[int], None], delivery_pk: int) -> None:
+    """Make the next attempt of one webhook delivery; a failed one comes back after its backoff.
+
+    The attempt count and the time of the next attempt live on the delivery row, so a retry
+    survives a restart of the worker: the sweeper sends it again if this message is lost.
+    """
+    retry_at = webhooks.webhook_deliver(delivery_pk)
+    if retry_at is None:
+        return
+    countdown = max(0.0, (retry_at - timezone.now()).total_seconds())
+    if countdown <= WEBHOOK_COUNTDOWN_LIMIT:
+        raise self.retry(countdown=countdown, max_retries=None)
+
+
+@shared_task
+def sweep_webhook_deliveries() -> int:
+    """Send again the webhook deliveries that are due and whose message may be lost (beat, every minute)."""
+    return webhooks.webhook_deliveries_sweep()
 
 
 @shared_task

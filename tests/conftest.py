@@ -224,7 +224,8 @@ def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Ite
         # Retries come at once and give up soon, so the tests see both outcomes quickly.
         "DSAR_STORE_TASK_RETRY_SECONDS": "0",
         "DSAR_STORE_TASK_MAX_ATTEMPTS": "3",
-        # Callbacks to a DRP agent's receiver on loopback (tests/drp), retried at once.
+        # Webhook deliveries and DRP agents' callbacks may reach the tests' receivers on
+        # loopback (never allowed by default); callbacks are retried at once.
         "DSAR_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32",
         "DSAR_OUTBOUND_ALLOW_HTTP": "true",
         "DSAR_DRP_CALLBACK_RETRY_SECONDS": "1",

@@ -31,6 +31,7 @@ PROCESS_INBOUND_EMAIL = "requests_app.tasks.process_inbound_email"
 CHECK_SECOND_FACTOR = "requests_app.tasks.check_second_factor"
 DISPATCH_EVENT = "requests_app.tasks.dispatch_request_event"
 SEND_DRP_CALLBACK = "requests_app.tasks.send_drp_callback"
+DELIVER_WEBHOOK = "requests_app.tasks.deliver_webhook"
 
 # What a broker that is down or restarting raises when a message is published to it.
 BROKER_ERRORS = (KombuError, RedisError, OSError)

@@ -15,12 +15,13 @@ from django.utils import timezone
 
 from requests_app.drp.callbacks import callbacks_from_event
 from requests_app.models import RequestEvent
+from requests_app.webhooks.deliveries import webhook_deliveries_create
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 # Each takes the locked event row and writes its own rows in the same transaction.
-CONSUMERS: tuple[Callable[[RequestEvent], object], ...] = (callbacks_from_event,)
+CONSUMERS: tuple[Callable[[RequestEvent], object], ...] = (webhook_deliveries_create, callbacks_from_event)
 
 
 def event_dispatch(event_pk: int) -> bool:

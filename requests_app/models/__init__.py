@@ -50,6 +50,7 @@ from requests_app.models.tasks import (
     counts_without_personal,
 )
 from requests_app.models.verification import ChallengePurpose, VerificationChallenge
+from requests_app.models.webhooks import DeliveryState, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "FINISHED_STATES",
@@ -74,6 +75,7 @@ __all__ = [
     "DataMapVersion",
     "DataSubjectRequest",
     "Dataset",
+    "DeliveryState",
     "Direction",
     "DrpAction",
     "DrpAgent",
@@ -106,6 +108,9 @@ __all__ = [
     "System",
     "VerificationChallenge",
     "VerificationPolicy",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "counts_without_personal",
     "verify_key_bytes",
 ]

@@ -51,6 +51,7 @@ STAFF_KINDS = frozenset(
         "reminder",  # a deadline or a duty before it is near, or passed
         "digest",  # one person's open requests by urgency, once a day
         "alert",  # a store failed after its retries, or a manual step waits too long
+        "webhook_disabled",  # a webhook subscription was disabled after its deliveries kept failing
     }
 )
 

@@ -1,4 +1,5 @@
-"""The reminder scan: every kind of reminder and alert, each sent once (beat, every 15 minutes)."""
+"""The reminder scan: every kind of reminder and alert, each sent once (beat, every 15 minutes),
+and the due-soon events webhooks and agents hear of, each recorded once."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 from requests_app.reminders.alerts import store_alerts_send
 from requests_app.reminders.deadlines import deadline_reminders_send
 from requests_app.reminders.digest import digests_send
+from requests_app.reminders.due_soon import due_soon_events_record
 from requests_app.reminders.requester import verification_reminders_send
 
 if TYPE_CHECKING:
@@ -22,6 +24,7 @@ class ScanResult:
     verifications: int
     alerts: int
     digests: int
+    due_soon: int
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -29,6 +32,7 @@ class ScanResult:
             "verifications": self.verifications,
             "alerts": self.alerts,
             "digests": self.digests,
+            "due_soon": self.due_soon,
         }
 
 
@@ -40,4 +44,5 @@ def reminders_send(*, now: datetime | None = None) -> ScanResult:
         verifications=verification_reminders_send(now),
         alerts=store_alerts_send(now),
         digests=digests_send(now),
+        due_soon=due_soon_events_record(now),
     )

@@ -10,6 +10,7 @@ from requests_app.staff import (
     store_views,
     triage_views,
     views,
+    webhook_views,
 )
 
 urlpatterns = [
@@ -41,6 +42,10 @@ urlpatterns = [
         metrics_views.processing_record_download,
         name="staff_processing_record",
     ),
+    path("webhooks/", webhook_views.webhook_list, name="staff_webhooks"),
+    path("webhooks/new/", webhook_views.webhook_new, name="staff_webhook_new"),
+    path("webhooks/<int:pk>/", webhook_views.webhook_detail, name="staff_webhook_detail"),
+    path("webhooks/<int:pk>/<str:action>/", webhook_views.webhook_action, name="staff_webhook_action"),
     path("requests/new/", entry_views.request_new, name="staff_request_new"),
     path("requests/search/", views.queue_search, name="staff_queue_search"),
     path("requests/assign/", views.bulk_assign, name="staff_bulk_assign"),

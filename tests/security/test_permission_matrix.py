@@ -66,7 +66,7 @@ def staff_action(ok: int = 302) -> dict[str, int | str]:
     return {"anonymous": LOGIN, "requester": LOGIN, "dave": 403, "carol": 403, "bob": ok, "alice": ok}
 
 
-def admin_only(ok: int) -> dict[str, int | str]:
+def admin_only(ok: int = 200) -> dict[str, int | str]:
     return {"anonymous": LOGIN, "requester": LOGIN, "dave": 403, "carol": 403, "bob": 403, "alice": ok}
 
 
@@ -83,10 +83,6 @@ def api_read() -> dict[str, int | str]:
 
 def api_act(ok: int) -> dict[str, int | str]:
     return {"anonymous": 401, "requester": 401, "dave": 403, "carol": 403, "bob": ok, "alice": ok}
-
-
-def admin_page(ok: int = 200) -> dict[str, int | str]:
-    return {"anonymous": LOGIN, "requester": LOGIN, "dave": 403, "carol": 403, "bob": 403, "alice": ok}
 
 
 def _api(world: World) -> str:
@@ -165,8 +161,8 @@ CASES = [
     Case("staff_request_attachment", "get", lambda w: f"{_theirs(w)}attachments/999999/",
          staff_page(auditor=403, analyst=404)),
     Case("staff_request_action", "post", lambda w: f"{_theirs(w)}note/", staff_action(), {"note-note": "Checked"}),
-    Case("staff_api_keys", "get", lambda w: "/staff/api-keys/", admin_page()),
-    Case("staff_api_key_revoke", "post", lambda w: "/staff/api-keys/nokey/revoke/", admin_page(ok=404)),
+    Case("staff_api_keys", "get", lambda w: "/staff/api-keys/", admin_only()),
+    Case("staff_api_key_revoke", "post", lambda w: "/staff/api-keys/nokey/revoke/", admin_only(ok=404)),
     # The API's description is public; the API itself wants a key or a staff session.
     Case("api_schema", "get", lambda w: "/api/schema/", everyone(200)),
     Case("api_docs", "get", lambda w: "/api/docs/", everyone(200)),
@@ -195,6 +191,12 @@ CASES = [
     Case("drp_exercise", "post", lambda w: "/drp/v1/data-rights-request", everyone(404)),
     Case("drp_exercise_detail", "get", lambda w: "/drp/v1/data-rights-request/c789ff35-7644-4ceb-9981-4b35c264aac3",
          everyone(404)),
+    # Webhooks: the Privacy admin's alone. An empty form: 400, nothing made; no such subscription: 404.
+    Case("staff_webhooks", "get", lambda w: "/staff/webhooks/", admin_only()),
+    Case("staff_webhook_new", "get", lambda w: "/staff/webhooks/new/", admin_only()),
+    Case("staff_webhook_new", "post", lambda w: "/staff/webhooks/new/", admin_only(ok=400), {"name": ""}),
+    Case("staff_webhook_detail", "get", lambda w: "/staff/webhooks/999999/", admin_only(ok=404)),
+    Case("staff_webhook_action", "post", lambda w: "/staff/webhooks/999999/rotate/", admin_only(ok=404)),
 ]  # fmt: skip
 
 
