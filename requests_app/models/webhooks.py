@@ -97,6 +97,10 @@ class WebhookDelivery(models.Model):
     def __str__(self) -> str:
         return self.message_id
 
+    @property
+    def waits_for_next_attempt(self) -> bool:
+        return self.state == DeliveryState.PENDING and self.next_attempt_at is not None
+
 
 class WebhookAttempt(models.Model):
     """One try to send a delivery: when, what came back (the start of it), or what went wrong."""

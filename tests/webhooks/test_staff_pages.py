@@ -190,8 +190,15 @@ def test_the_webhooks_migration_holds_the_roles_of_the_code_and_gives_them_the_n
     migration.grant(historical, None)
 
     assert admin.permissions.filter(codename="change_webhooksubscription").exists()
+    assert admin.permissions.filter(codename="change_apikey").exists()
     given = auditor.permissions.filter(content_type__model__in=migration.MODELS).values_list("codename", flat=True)
-    assert set(given) == {"view_webhooksubscription", "view_webhookdelivery", "view_webhookattempt"}
+    assert set(given) == {
+        "view_webhooksubscription",
+        "view_webhookdelivery",
+        "view_webhookattempt",
+        "view_apikey",
+        "view_idempotentcreate",
+    }
 
 
 def test_the_pages_show_recent_deliveries_with_each_attempts_answer(

@@ -124,7 +124,12 @@ def state_writes(path: Path) -> list[int]:
 
 
 def test_only_the_workflow_writes_a_state() -> None:
-    writers = {APP / "workflow" / "transitions.py", APP / "workflow" / "store_tasks.py"}
+    # A webhook delivery's own state (pending, delivering, ...) has its one writer too.
+    writers = {
+        APP / "workflow" / "transitions.py",
+        APP / "workflow" / "store_tasks.py",
+        APP / "webhooks" / "deliveries.py",
+    }
     elsewhere = {
         str(path.relative_to(APP)): lines
         for path in APP.rglob("*.py")
