@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 # What a staff session needs for each scope. Creating an already-verified request is for
 # integrations with that right only; staff record how they checked someone in the staff UI.
-MANAGE_INTEGRATIONS = "requests_app.change_apikey"
 SESSION_PERMISSIONS: dict[str, str | None] = {
     ApiScope.REQUESTS_CREATE: ACT,
     ApiScope.REQUESTS_CREATE_VERIFIED: None,
@@ -37,7 +36,7 @@ SESSION_PERMISSIONS: dict[str, str | None] = {
     ApiScope.REQUESTS_ACT: ACT,
     ApiScope.DATAMAP_READ: VIEW,
     ApiScope.METRICS_READ: VIEW,
-    ApiScope.WEBHOOKS_MANAGE: MANAGE_INTEGRATIONS,
+    ApiScope.WEBHOOKS_MANAGE: "requests_app.change_webhooksubscription",
 }
 
 

@@ -6,7 +6,7 @@ from csp.decorators import csp_update
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from requests_app.api import views
+from requests_app.api import views, webhook_views
 from requests_app.api.actions import API_ACTIONS
 from requests_app.api.errors import api_not_found
 
@@ -45,5 +45,12 @@ urlpatterns = [
     ),
     path("v1/datamap/", views.DataMapView.as_view(), name="api_datamap"),
     path("v1/metrics/", views.MetricsView.as_view(), name="api_metrics"),
+    path("v1/webhooks/", webhook_views.WebhooksView.as_view(), name="api_webhooks"),
+    path("v1/webhooks/<int:subscription_id>/", webhook_views.WebhookView.as_view(), name="api_webhook"),
+    path(
+        "v1/webhooks/<int:subscription_id>/rotate-secret/",
+        webhook_views.WebhookSecretView.as_view(),
+        name="api_webhook_rotate_secret",
+    ),
     re_path(r"^.*$", api_not_found),
 ]

@@ -85,6 +85,10 @@ def api_act(ok: int) -> dict[str, int | str]:
     return {"anonymous": 401, "requester": 401, "dave": 403, "carol": 403, "bob": ok, "alice": ok}
 
 
+def api_admin(ok: int) -> dict[str, int | str]:
+    return {"anonymous": 401, "requester": 401, "dave": 403, "carol": 403, "bob": 403, "alice": ok}
+
+
 def _api(world: World) -> str:
     return f"/api/v1/requests/{world.theirs.reference}/"
 
@@ -179,6 +183,10 @@ CASES = [
       for name in API_ACTION_NAMES),
     Case("api_datamap", "get", lambda w: "/api/v1/datamap/", api_read()),
     Case("api_metrics", "get", lambda w: "/api/v1/metrics/?year=2025", api_read()),
+    Case("api_webhooks", "get", lambda w: "/api/v1/webhooks/", api_admin(ok=200)),
+    Case("api_webhooks", "post", lambda w: "/api/v1/webhooks/", api_admin(ok=415), {"name": "x"}),
+    Case("api_webhook", "get", lambda w: "/api/v1/webhooks/999999/", api_admin(ok=404)),
+    Case("api_webhook_rotate_secret", "post", lambda w: "/api/v1/webhooks/999999/rotate-secret/", api_admin(ok=404)),
     # Registering DRP agents: the Privacy admin's alone.
     Case("staff_drp_agents", "get", lambda w: "/staff/drp-agents/", admin_only(200)),
     Case("staff_drp_agent_new", "get", lambda w: "/staff/drp-agents/new/", admin_only(200)),
