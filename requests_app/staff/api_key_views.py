@@ -26,7 +26,7 @@ MANAGE_KEYS = "requests_app.change_apikey"
 class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What the key is for, e.g. “account page” or “help desk”.")
     scopes = forms.MultipleChoiceField(
-        choices=ApiScope.choices,
+        choices=[(scope.value, f"{scope.label} ({scope.value})") for scope in ApiScope],
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one scope."},
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -60,7 +61,8 @@ def _actor(request: HttpRequest) -> Actor:
 @staff_required(MANAGE_AGENTS)
 def agent_list(request: HttpRequest) -> HttpResponse:
     agents = DrpAgent.objects.order_by("-active", "name")
-    return render(request, "staff/drp_agents.html", {"nav": "drp_agents", "agents": agents})
+    context = {"nav": "drp_agents", "agents": agents, "business_id": settings.DSAR_DRP_BUSINESS_ID}
+    return render(request, "staff/drp_agents.html", context)
 
 
 @require_http_methods(["GET", "POST"])
