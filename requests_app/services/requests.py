@@ -183,9 +183,7 @@ def request_verify_manually(*, request: DataSubjectRequest, actor: Actor, note: 
     if not note.strip():
         raise GuardFailed("Say how the identity was verified")
     with transaction.atomic():
-        transition(request, State.VERIFIED, actor, reason=note)
-        DataSubjectRequest.objects.filter(pk=request.pk).update(verification_note=note)
-        request_proceed(request=request)
+        _verified(request, actor=actor, how=note)
         if request.email_verified_at is None:
             notify(
                 request=request,
@@ -195,6 +193,13 @@ def request_verify_manually(*, request: DataSubjectRequest, actor: Actor, note: 
             )
     request.refresh_from_db()
     return request
+
+
+def _verified(request: DataSubjectRequest, *, actor: Actor, how: str, data: dict[str, Any] | None = None) -> None:
+    """Record the identity verified (and how, on the request), then go on as the policy says."""
+    transition(request, State.VERIFIED, actor, reason=how, data=data)
+    DataSubjectRequest.objects.filter(pk=request.pk).update(verification_note=how)
+    request_proceed(request=request)
 
 
 def request_proceed(*, request: DataSubjectRequest) -> DataSubjectRequest:
@@ -409,9 +414,7 @@ def request_submit_verified(
             fraud_signals=signals,
             source_ip_hash=ip_hash,
         )
-        transition(request, State.VERIFIED, actor, reason=how, data={"verified_by": verified_by})
-        DataSubjectRequest.objects.filter(pk=request.pk).update(verification_note=how)
-        request_proceed(request=request)
+        _verified(request, actor=actor, how=how, data={"verified_by": verified_by})
         notify(
             request=request,
             kind="status_link",
