@@ -4,18 +4,17 @@ The key's row is inserted first, in the transaction that creates the request. Of
 with the same key at the same moment, the second one's insert waits on the unique
 constraint until the first commits, then fails; it then reads the first one's answer. If
 the first rolls back, its row goes with it and the second goes ahead. The database decides;
-no check-then-insert. The same key with a different body is refused, not answered.
+no check-then-insert. The same key with a different body is refused, not answered. The
+sweeper forgets answers after a day (``services.api_keys.idempotent_creates_purge``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from requests_app.errors import ApplicationError
 from requests_app.models import IdempotentCreate
@@ -26,8 +25,6 @@ if TYPE_CHECKING:
     from requests_app.models import ApiKey, DataSubjectRequest
 
 KEY_MAX = 255
-# How long an answer is kept to be given again; a retry comes within minutes.
-KEEP = timedelta(days=1)
 
 
 class IdempotencyMismatch(ApplicationError):
@@ -78,10 +75,3 @@ def create_once(
             raise
         return first.request, False
     return request, True
-
-
-def records_purge(now: Any = None) -> int:
-    """Forget answers older than ``KEEP``."""
-    cutoff = (now or timezone.now()) - KEEP
-    deleted, _ = IdempotentCreate.objects.filter(created_at__lt=cutoff).delete()
-    return deleted

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from requests_app.errors import GuardFailed
-from requests_app.models import ApiKey, ApiScope
+from requests_app.models import ApiKey, ApiScope, IdempotentCreate
 from requests_app.workflow.audit import Actor, audit_append
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ NAME_MAX = 100
 MAX_DAYS = 3 * 365
 # last_used_at is written at most this often per key: a busy key does not write on every call.
 TOUCH_INTERVAL = timedelta(minutes=1)
+# How long the API keeps a create's answer for a retry with the same Idempotency-Key.
+IDEMPOTENCY_KEEP = timedelta(days=1)
 
 
 def api_key_hash(raw: str) -> str:
@@ -99,3 +101,10 @@ def api_key_touch(key: ApiKey, now: datetime) -> None:
         return
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     key.last_used_at = now
+
+
+def idempotent_creates_purge(now: datetime | None = None) -> int:
+    """Forget the answers kept for Idempotency-Key retries after ``IDEMPOTENCY_KEEP``."""
+    cutoff = (now or timezone.now()) - IDEMPOTENCY_KEEP
+    deleted, _ = IdempotentCreate.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

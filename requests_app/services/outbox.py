@@ -31,7 +31,7 @@ from requests_app.models import (
     VerificationPolicy,
 )
 from requests_app.notifications import emails as notifications
-from requests_app.services import second_factor
+from requests_app.services import api_keys, second_factor
 
 BATCH = 500
 
@@ -99,4 +99,5 @@ def outbox_sweep(now: datetime | None = None) -> dict[str, int]:
     }
     sent = {name.rsplit(".", 1)[1]: sum(queue.enqueue_now(name, pk) for pk in pks) for name, pks in due.items()}
     sent["rate_counters_purged"] = ratelimit.counters_purge()
+    sent["idempotency_answers_purged"] = api_keys.idempotent_creates_purge(now)
     return sent

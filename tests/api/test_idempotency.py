@@ -74,3 +74,22 @@ def test_two_identical_creates_at_the_same_moment_make_one_request():
     assert DataSubjectRequest.objects.count() == 1
     assert sorted(status for status, _ in answers) == [200, 200, 200, 201]
     assert len({reference for _, reference in answers}) == 1
+
+
+@pytest.mark.django_db
+def test_the_sweeper_forgets_answers_after_a_day_and_a_key_can_then_be_used_again():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from requests_app.models import IdempotentCreate
+    from requests_app.services.outbox import outbox_sweep
+
+    _, raw = key_with(ApiScope.REQUESTS_CREATE)
+    client = ApiClient(raw)
+    client.post(LIST, BODY, HTTP_IDEMPOTENCY_KEY="daily")
+    outbox_sweep()
+    assert IdempotentCreate.objects.count() == 1
+    IdempotentCreate.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
+    assert outbox_sweep()["idempotency_answers_purged"] == 1
+    assert client.post(LIST, BODY, HTTP_IDEMPOTENCY_KEY="daily").status_code == 201
