@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.utils import timezone
 
+from requests_app.infra import queue
 from requests_app.integrations.dispatch import event_dispatch
 from requests_app.models import DeliveryState, EventKind, RequestEvent, State, WebhookAttempt, WebhookDelivery
 from requests_app.webhooks.deliveries import webhook_deliver
@@ -25,7 +26,12 @@ ACTOR = Actor.system("tests")
 
 
 @pytest.mark.parametrize("answer", [200, 500])
-def test_concurrent_claims_of_one_delivery_send_it_once(outbound: Any, receiver: Receiver, answer: int) -> None:
+def test_concurrent_claims_of_one_delivery_send_it_once(
+    outbound: Any, receiver: Receiver, answer: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The six callers below are the only senders: the delivery's own message must not reach a
+    # real worker that an earlier test of this process left running (it would claim it first).
+    monkeypatch.setattr(queue, "enqueue_now", lambda *args: True)
     receiver.statuses = [answer]
     receiver.delay = 0.3  # the winner is still sending while the others try
     request = request_in_state(State.PENDING_VERIFICATION)
