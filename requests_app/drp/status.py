@@ -37,7 +37,7 @@ _IN_PROGRESS_DETAILS: dict[str, str] = {
     State.AWAITING_APPROVAL: "The request waits for the privacy team's approval before any data is touched.",
     State.IN_PROGRESS: "The request is being carried out in our systems.",
     State.NEEDS_ATTENTION: "The request is being carried out; a step waits for the privacy team.",
-    State.AWAITING_REQUESTER: "We need more information: we emailed the agent what is missing.",
+    State.AWAITING_REQUESTER: "We need more information: an email to the agent says what is missing.",
 }
 
 
@@ -87,7 +87,7 @@ def _status_reason_details(drp: DrpRequest, request: DataSubjectRequest) -> tupl
             return (
                 "in_progress",
                 "need_user_verification",
-                "We emailed the subject a link and a code to confirm this request themselves at the "
+                "The subject is sent a link and a code by email to confirm this request themselves at the "
                 "address given; nothing is done before they do.",
             )
         return (
@@ -105,7 +105,7 @@ def _status_reason_details(drp: DrpRequest, request: DataSubjectRequest) -> tupl
         return (
             "denied",
             DENIAL_REASONS[category],
-            f"Refused: {category.label.lower()}. The reason was emailed to the agent.",
+            f"Refused: {category.label.lower()}. The reason goes to the agent by email.",
         )
     if state == State.CLOSED_UNVERIFIED:
         # §3.02: insuf_verification, "the [in_progress, need_user_verification] stage failed or timed out".
