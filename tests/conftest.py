@@ -250,9 +250,14 @@ def celery_worker(django_db_setup: None, broker_url: str, estate: Estate) -> Ite
 
 
 def _worker_busy(*, with_rows: bool) -> bool:
-    """Whether the worker still has work: in its queue, running now, or (``with_rows``, for a
+    """Whether the worker still has work (see ``worker_work_left``)."""
+    return bool(worker_work_left(with_rows=with_rows))
+
+
+def worker_work_left(*, with_rows: bool) -> list[str]:
+    """What the worker still has to do: in its queue, running now, or (``with_rows``, for a
     test that uses it) on this test's rows: tasks, bundles and emails, including retries the
-    worker holds until their time comes.
+    worker holds until their time comes. Empty when it has nothing.
 
     A test that runs processes of its own (the reliability tests) leaves rows that only those
     processes would have worked on: the shared worker is not waited for on them."""
@@ -263,15 +268,19 @@ def _worker_busy(*, with_rows: bool) -> bool:
         waiting = broker.llen(settings.CELERY_TASK_DEFAULT_QUEUE)
     finally:
         broker.close()
-    if not with_rows:
-        return bool(waiting or not _worker_idle())
-    return bool(
-        waiting
-        or StoreTask.objects.filter(state__in=("queued", "running")).exists()
-        or EmailMessage.objects.filter(direction="out", status__in=("queued", "sending")).exists()
-        or DataSubjectRequest.objects.filter(state=State.IN_PROGRESS, fulfilled_at__isnull=False).exists()
-        or not _worker_idle()
-    )
+    left = [f"{waiting} messages in the queue"] if waiting else []
+    if with_rows:
+        tasks = StoreTask.objects.filter(state__in=("queued", "running"))
+        emails = EmailMessage.objects.filter(direction="out", status__in=("queued", "sending"))
+        results = DataSubjectRequest.objects.filter(state=State.IN_PROGRESS, fulfilled_at__isnull=False)
+        left += [f"store tasks {list(tasks.values_list('pk', 'state'))}"] if tasks.exists() else []
+        left += [f"emails {list(emails.values_list('pk', 'kind', 'status'))}"] if emails.exists() else []
+        left += (
+            [f"results not made for {list(results.values_list('reference', flat=True))}"] if results.exists() else []
+        )
+    if not _worker_idle():
+        left.append("the worker does not answer (running a task)")
+    return left
 
 
 def _worker_idle() -> bool:
@@ -303,8 +312,9 @@ def _let_the_worker_finish(request: pytest.FixtureRequest) -> Iterator[None]:
     deadline = time.monotonic() + WORKER_FINISH_SECONDS
     while time.monotonic() < deadline and _worker_busy(with_rows=uses_worker):
         time.sleep(0.1)
-    if _worker_busy(with_rows=uses_worker):
+    if left := worker_work_left(with_rows=uses_worker):
         pytest.fail(
             f"the Celery worker was still busy {WORKER_FINISH_SECONDS} s after this test "
-            f"(a task that never ends, or a row left queued with no message); its log: {_WORKER_LOG}"
+            f"(a task that never ends, or a row left queued with no message): {'; '.join(left)}; "
+            f"its log: {_WORKER_LOG}"
         )
