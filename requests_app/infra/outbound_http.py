@@ -133,10 +133,8 @@ def post(url: str, *, body: bytes, headers: Mapping[str, str], timeout: float | 
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     address = resolve_checked(host, port)
-    default_port = port == (443 if parts.scheme == "https" else 80)
-    host_header = host if default_port else f"{host}:{port}"
-    if ":" in host and not default_port:
-        host_header = f"[{host}]:{port}"
+    named = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets
+    host_header = named if port == (443 if parts.scheme == "https" else 80) else f"{named}:{port}"
     seconds = timeout if timeout is not None else settings.DSAR_OUTBOUND_TIMEOUT_SECONDS
     pool = _pool(parts.scheme, host, str(address), port, seconds)
     path = parts.path or "/"

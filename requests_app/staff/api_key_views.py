@@ -13,8 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from requests_app.errors import ApplicationError
 from requests_app.models import ApiKey, ApiScope
 from requests_app.services.api_keys import MAX_DAYS, api_key_create, api_key_revoke
-from requests_app.staff.permissions import staff_required
-from requests_app.workflow.audit import Actor
+from requests_app.staff.permissions import staff_actor, staff_required
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -46,7 +45,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
                 days=form.cleaned_data["days"],
-                actor=Actor.staff(request.user),  # type: ignore[arg-type]
+                actor=staff_actor(request),
                 created_by=request.user,
             )
         except ApplicationError as error:
@@ -72,7 +71,7 @@ def api_key_revoke_view(request: HttpRequest, prefix: str) -> HttpResponse:
         messages.error(request, "Tick the box to confirm; a revoked key cannot be used again.")
         return redirect("staff_api_keys")
     try:
-        api_key_revoke(key=key, actor=Actor.staff(request.user), revoked_by=request.user)  # type: ignore[arg-type]
+        api_key_revoke(key=key, actor=staff_actor(request), revoked_by=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

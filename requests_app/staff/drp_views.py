@@ -15,8 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from requests_app.errors import ApplicationError
 from requests_app.models import DrpAction, DrpAgent
 from requests_app.services import drp_agents as drp
-from requests_app.staff.permissions import staff_required
-from requests_app.workflow.audit import Actor
+from requests_app.staff.permissions import staff_actor, staff_required
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -52,11 +51,6 @@ class AgentForm(forms.Form):
             del self.fields["agent_id"]
 
 
-def _actor(request: HttpRequest) -> Actor:
-    assert request.user.is_authenticated  # noqa: S101 - staff_required let only signed-in staff here
-    return Actor.staff(request.user)
-
-
 @require_GET
 @staff_required(MANAGE_AGENTS)
 def agent_list(request: HttpRequest) -> HttpResponse:
@@ -78,7 +72,7 @@ def agent_new(request: HttpRequest) -> HttpResponse:
                 email=data["email"],
                 verify_key=data["verify_key"],
                 allowed_actions=list(data["allowed_actions"]),
-                actor=_actor(request),
+                actor=staff_actor(request),
                 registered_by=request.user,  # type: ignore[arg-type]
             )
         except ApplicationError as error:
@@ -110,7 +104,7 @@ def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 email=data["email"],
                 verify_key=data["verify_key"],
                 allowed_actions=list(data["allowed_actions"]),
-                actor=_actor(request),
+                actor=staff_actor(request),
             )
         except ApplicationError as error:
             form.add_error(None, f"{error.message}. Nothing was changed.")
@@ -127,7 +121,7 @@ def agent_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def agent_active(request: HttpRequest, pk: int) -> HttpResponse:
     agent = get_object_or_404(DrpAgent, pk=pk)
     active = request.POST.get("active") == "1"
-    drp.agent_set_active(agent=agent, active=active, actor=_actor(request))
+    drp.agent_set_active(agent=agent, active=active, actor=staff_actor(request))
     done = "can send requests again" if active else "is deactivated: its tokens no longer work"
     messages.success(request, f"Agent {agent.agent_id} {done}.")
     return redirect("staff_drp_agents")

@@ -19,8 +19,7 @@ from requests_app.models import Channel, ReceivedVia, RequestAttachment, Request
 from requests_app.services import staff_entry
 from requests_app.services.staff_entry import IdentityCheck
 from requests_app.staff import selectors
-from requests_app.staff.permissions import ACT, PERSONAL_DATA, record_personal_data_read, staff_required
-from requests_app.workflow.audit import Actor
+from requests_app.staff.permissions import ACT, PERSONAL_DATA, record_personal_data_read, staff_actor, staff_required
 from requests_app.workflow.new_request import NewRequest
 
 if TYPE_CHECKING:
@@ -124,11 +123,6 @@ class StaffRequestForm(forms.Form):
         )
 
 
-def _actor(request: HttpRequest) -> Actor:
-    assert request.user.is_authenticated  # noqa: S101 - staff_required let only signed-in staff here
-    return Actor.staff(request.user)
-
-
 @require_http_methods(["GET", "POST"])
 @staff_required(ACT)
 def request_new(request: HttpRequest) -> HttpResponse:
@@ -141,7 +135,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     try:
         created = staff_entry.request_enter(
             form.new_request(),
-            actor=_actor(request),
+            actor=staff_actor(request),
             identity=form.cleaned_data["identity"],
             identity_note=form.cleaned_data["identity_note"],
             attachments=form.cleaned_data["attachments"],

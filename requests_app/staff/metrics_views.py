@@ -31,8 +31,7 @@ from requests_app.reports.render import (
     metrics_file,
     processing_record_file,
 )
-from requests_app.staff.permissions import PERSONAL_DATA, VIEW, can_see_personal_data, staff_required
-from requests_app.workflow.audit import Actor
+from requests_app.staff.permissions import PERSONAL_DATA, VIEW, can_see_personal_data, staff_actor, staff_required
 
 
 def _download(data: bytes, fmt: str, filename: str) -> HttpResponse:
@@ -87,7 +86,7 @@ def metrics_download(request: HttpRequest, year: int, fmt: str) -> HttpResponse:
 def _register(request: HttpRequest, year: int, *, with_subjects: bool) -> HttpResponse:
     year = _year_or_404(year)
     text = io.StringIO()
-    register_write(text, year=year, with_subjects=with_subjects, actor=Actor.staff(request.user))  # type: ignore[arg-type]
+    register_write(text, year=year, with_subjects=with_subjects, actor=staff_actor(request))
     name = f"request-register-{year}{'-with-subjects' if with_subjects else ''}.csv"
     return _download(text.getvalue().encode("utf-8"), "csv", name)
 

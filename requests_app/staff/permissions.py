@@ -48,6 +48,12 @@ def forbidden(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/forbidden.html", status=403)
 
 
+def staff_actor(request: HttpRequest) -> Actor:
+    """The signed-in staff member, as the audit trail names them (a view behind staff_required)."""
+    assert request.user.is_authenticated  # noqa: S101 - staff_required let only signed-in staff here
+    return Actor.staff(request.user)
+
+
 def can_see_personal_data(request: HttpRequest) -> bool:
     return bool(request.user.has_perm(PERSONAL_DATA))
 

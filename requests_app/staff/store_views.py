@@ -14,13 +14,7 @@ from requests_app.models import NEEDS_PERSON_STATES, StoreOutcome, StoreTask, St
 from requests_app.services.downloads import DownloadRefused, bundle_open_for_staff
 from requests_app.staff import selectors
 from requests_app.staff.actions import action_refusal_record
-from requests_app.staff.permissions import ACT, PERSONAL_DATA, staff_required
-from requests_app.workflow.audit import Actor
-
-
-def _actor(request: HttpRequest) -> Actor:
-    assert request.user.is_authenticated  # noqa: S101 - staff_required let only signed-in staff here
-    return Actor.staff(request.user)
+from requests_app.staff.permissions import ACT, PERSONAL_DATA, staff_actor, staff_required
 
 
 def _task(reference: str, task_pk: int, states: tuple[str, ...]) -> StoreTask:
@@ -36,9 +30,9 @@ def _task(reference: str, task_pk: int, states: tuple[str, ...]) -> StoreTask:
 def store_task_retry(request: HttpRequest, reference: str, task_pk: int) -> HttpResponse:
     task = _task(reference, task_pk, (StoreTaskState.FAILED,))
     try:
-        fanout.store_task_retry(task=task, actor=_actor(request))
+        fanout.store_task_retry(task=task, actor=staff_actor(request))
     except ApplicationError as error:
-        action_refusal_record(request=task.request, actor=_actor(request), action="retry", reason=error.message)
+        action_refusal_record(request=task.request, actor=staff_actor(request), action="retry", reason=error.message)
         messages.error(request, f"{error.message}; nothing was changed.")
     else:
         messages.success(request, f"{task.target}: tried again.")
@@ -56,13 +50,13 @@ def store_task_resolve(request: HttpRequest, reference: str, task_pk: int) -> Ht
     try:
         fanout.store_task_resolve(
             task=task,
-            actor=_actor(request),
+            actor=staff_actor(request),
             outcome=request.POST.get("outcome", StoreOutcome.DONE_BY_HAND)[:20],
             note=request.POST.get("note", "")[:2000],
             attachment=request.FILES.get("attachment"),
         )
     except ApplicationError as error:
-        action_refusal_record(request=task.request, actor=_actor(request), action="outcome", reason=error.message)
+        action_refusal_record(request=task.request, actor=staff_actor(request), action="outcome", reason=error.message)
         messages.error(request, f"{error.message}; nothing was changed.")
     else:
         messages.success(request, f"{task.target}: the outcome is on the record.")
@@ -74,7 +68,7 @@ def store_task_resolve(request: HttpRequest, reference: str, task_pk: int) -> Ht
 def bundle_download(request: HttpRequest, reference: str, bundle_pk: int) -> HttpResponseBase:
     subject_request = selectors.request_for_staff(reference)
     try:
-        bundle, plain = bundle_open_for_staff(request=subject_request, bundle_pk=bundle_pk, actor=_actor(request))
+        bundle, plain = bundle_open_for_staff(request=subject_request, bundle_pk=bundle_pk, actor=staff_actor(request))
     except DownloadRefused as refusal:
         raise Http404(refusal.message) from None
     return FileResponse(plain, as_attachment=True, filename=bundle.filename)

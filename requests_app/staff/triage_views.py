@@ -14,8 +14,14 @@ from requests_app.fulfilment.datamap_versions import datamap_current
 from requests_app.intake import triage
 from requests_app.laws.deadlines import jurisdiction_choices
 from requests_app.models import DataSubjectRequest, Direction, EmailMessage, EmailStatus, RequestType
-from requests_app.staff.permissions import ACT, PERSONAL_DATA, VIEW, record_personal_data_read, staff_required
-from requests_app.workflow.audit import Actor
+from requests_app.staff.permissions import (
+    ACT,
+    PERSONAL_DATA,
+    VIEW,
+    record_personal_data_read,
+    staff_actor,
+    staff_required,
+)
 from requests_app.workflow.references import reference_normalize
 
 
@@ -30,11 +36,6 @@ class AttachForm(forms.Form):
 
 class DismissForm(forms.Form):
     reason = forms.CharField(label="Why this is not a request", max_length=500)
-
-
-def _actor(request: HttpRequest) -> Actor:
-    assert request.user.is_authenticated  # noqa: S101 - staff_required let only signed-in staff here
-    return Actor.staff(request.user)
 
 
 def _waiting(pk: int) -> EmailMessage:
@@ -83,7 +84,7 @@ def triage_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if not new_form.is_valid():
                 return _detail(request, message, status=400, new_form=new_form)
             created = triage.triage_new_request(
-                message=message, actor=_actor(request), request_type=new_form.cleaned_data["request_type"],
+                message=message, actor=staff_actor(request), request_type=new_form.cleaned_data["request_type"],
                 jurisdiction=new_form.cleaned_data["jurisdiction"],
             )  # fmt: skip
             messages.success(request, f"Request {created.reference} made from the email; verification was sent.")
@@ -98,14 +99,16 @@ def triage_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     attach_form.add_error("reference", "No request has this reference.")
             if target is None:
                 return _detail(request, message, status=400, attach_form=attach_form)
-            triage.triage_attach(message=message, actor=_actor(request), request=target)
+            triage.triage_attach(message=message, actor=staff_actor(request), request=target)
             messages.success(request, f"The email is now on the timeline of {target.reference}.")
             return redirect("staff_request", reference=target.reference)
         if action == "dismiss":
             dismiss_form = DismissForm(request.POST)
             if not dismiss_form.is_valid():
                 return _detail(request, message, status=400, dismiss_form=dismiss_form)
-            triage.triage_dismiss(message=message, actor=_actor(request), reason=dismiss_form.cleaned_data["reason"])
+            triage.triage_dismiss(
+                message=message, actor=staff_actor(request), reason=dismiss_form.cleaned_data["reason"]
+            )
             messages.success(request, "Marked as not a request.")
             return redirect("staff_triage")
     except ApplicationError as error:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -36,20 +35,14 @@ from requests_app.staff.permissions import (
     VIEW,
     can_see_personal_data,
     record_personal_data_read,
+    staff_actor,
     staff_required,
 )
 from requests_app.staff.reason_templates import reason_template
 from requests_app.workflow import progress
-from requests_app.workflow.audit import Actor
 
 SEARCH_SESSION_KEY = "staff_queue_search"
 FILTER_NAMES = frozenset(QueueFilterForm.base_fields) | {"page"}
-
-
-def _actor(request: HttpRequest) -> Actor:
-    user = request.user
-    assert not isinstance(user, AnonymousUser)  # noqa: S101 - staff_required lets no anonymous user in
-    return Actor.staff(user)
 
 
 def _queue_url(filters: str = "") -> str:
@@ -152,7 +145,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return redirect(_queue_url(form.cleaned_data["filters"]))
     chosen = [found[reference] for reference in form.cleaned_data["references"]]
-    changed = services.requests_assign(requests=chosen, actor=_actor(request), assignee=assignee)
+    changed = services.requests_assign(requests=chosen, actor=staff_actor(request), assignee=assignee)
     who = assignee.get_username() if assignee else "nobody"
     messages.success(request, f"{changed} request{'s' if changed != 1 else ''} assigned to {who}.")
     return redirect(_queue_url(form.cleaned_data["filters"]))
@@ -245,12 +238,12 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
     if not form.is_valid():
         return _detail(request, subject_request, bound=(chosen, form), status=400)
     try:
-        chosen.run(subject_request, _actor(request), form.cleaned_data)
+        chosen.run(subject_request, staff_actor(request), form.cleaned_data)
     except ApplicationError as error:
         # Refused by the workflow (not allowed now, a guard, an extension too late): nothing
         # changed; say why on the page, with what was typed still in the form.
         subject_request.refresh_from_db()
-        action_refusal_record(request=subject_request, actor=_actor(request), action=action, reason=error.message)
+        action_refusal_record(request=subject_request, actor=staff_actor(request), action=action, reason=error.message)
         return _detail(request, subject_request, bound=(chosen, form), error=error.message, status=409)
     messages.success(request, chosen.done)
     return redirect("staff_request", reference=subject_request.reference)

@@ -19,10 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from requests_app.models import EventKind, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from requests_app.staff.forms import StaffForm
-from requests_app.staff.permissions import staff_required
+from requests_app.staff.permissions import staff_actor, staff_required
 from requests_app.webhooks import subscriptions
 from requests_app.webhooks.subscriptions import SubscriptionInvalid
-from requests_app.workflow.audit import Actor
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -57,11 +56,6 @@ class DeleteForm(StaffForm):
     confirm = forms.BooleanField(label="Yes, delete this subscription and its delivery history")
 
 
-def _actor(request: HttpRequest) -> Actor:
-    assert request.user.is_authenticated  # noqa: S101 - staff_required let only signed-in staff here
-    return Actor.staff(request.user)
-
-
 @require_GET
 @staff_required(MANAGE_WEBHOOKS)
 def webhook_list(request: HttpRequest) -> HttpResponse:
@@ -89,7 +83,7 @@ def webhook_new(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 url=form.cleaned_data["url"],
                 events=form.cleaned_data["events"],
-                actor=_actor(request),
+                actor=staff_actor(request),
             )
         except SubscriptionInvalid as error:
             form.add_service_error(error)
@@ -118,7 +112,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             subscriptions.webhook_subscription_update(
                 subscription=subscription,
-                actor=_actor(request),
+                actor=staff_actor(request),
                 name=form.cleaned_data["name"],
                 url=form.cleaned_data["url"],
                 events=form.cleaned_data["events"],
@@ -159,7 +153,7 @@ def webhook_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404
     subscription = get_object_or_404(WebhookSubscription, pk=pk)
-    actor = _actor(request)
+    actor = staff_actor(request)
     if action in ("enable", "disable"):
         subscriptions.webhook_subscription_update(subscription=subscription, actor=actor, is_active=action == "enable")
         messages.success(request, f"The subscription is {'enabled' if action == 'enable' else 'disabled'}.")
