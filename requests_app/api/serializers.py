@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from requests_app.api.action_names import available_actions
@@ -19,10 +20,6 @@ def _text(help_text: str, *, required: bool = True) -> serializers.CharField:
 
 
 # --- Requests: create ------------------------------------------------------------------------
-
-
-class VerifiedBy(serializers.ChoiceField):
-    pass
 
 
 VERIFIED_BY = {
@@ -125,6 +122,7 @@ class RequestSerializer(serializers.Serializer[Any]):
     def get_available_actions(self, request: Any) -> list[str]:
         return available_actions(request)
 
+    @extend_schema_field(SubjectSerializer(allow_null=True))
     def get_subject(self, request: Any) -> dict[str, Any] | None:
         if not self.context.get("personal"):
             return None
@@ -134,6 +132,7 @@ class RequestSerializer(serializers.Serializer[Any]):
             "identifiers": request.subject_identifiers,
         }
 
+    @extend_schema_field(AgentSerializer(allow_null=True))
     def get_agent(self, request: Any) -> dict[str, str] | None:
         if not self.context.get("personal") or not request.agent_email:
             return None

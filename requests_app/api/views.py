@@ -206,7 +206,7 @@ class RequestsView(ApiView):
         ),
         request=RequestCreateSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
-        responses={201: RequestSerializer, 200: RequestSerializer, **error_responses()},
+        responses={201: RequestSerializer, 200: RequestSerializer, **error_responses(415)},
     )
     def post(self, request: Request) -> Response:
         body = RequestCreateSerializer(data=request.data)
@@ -356,7 +356,7 @@ class StoreTaskResolveView(ApiView):
         summary="Record what happened in a store that failed or waits for a person",
         request=ResolveSerializer,
         parameters=[ID_PARAMETER, TASK_PARAMETER],
-        responses={200: StoreTaskSerializer(many=True), **error_responses(404, 409)},
+        responses={200: StoreTaskSerializer(many=True), **error_responses(404, 409, 415)},
     )
     def post(self, request: Request, reference: str, task_id: int) -> Response:
         subject_request = self.request_for_caller(reference)
@@ -380,7 +380,7 @@ def action_view(action: api_actions.ApiAction) -> type[ApiView]:
         summary=action.summary,
         request=action.serializer,
         parameters=[ID_PARAMETER],
-        responses={200: RequestSerializer, **error_responses(404, 409)},
+        responses={200: RequestSerializer, **error_responses(404, 409, 415)},
     )
     def post(self: ApiView, request: Request, reference: str) -> Response:
         subject_request = self.request_for_caller(reference)

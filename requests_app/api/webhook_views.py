@@ -76,7 +76,7 @@ class WebhooksView(ApiView):
         operation_id="webhooks_create",
         summary="Subscribe a URL to events (the secret is in this answer only)",
         request=SubscriptionCreateSerializer,
-        responses={201: SubscriptionWithSecretSerializer, **error_responses()},
+        responses={201: SubscriptionWithSecretSerializer, **error_responses(415)},
     )
     def post(self, request: Request) -> Response:
         body = SubscriptionCreateSerializer(data=request.data)
@@ -104,7 +104,7 @@ class WebhookView(ApiView):
         summary="Change a subscription (or enable/disable it with is_active)",
         request=SubscriptionUpdateSerializer,
         parameters=[ID],
-        responses={200: SubscriptionSerializer, **error_responses(404)},
+        responses={200: SubscriptionSerializer, **error_responses(404, 415)},
     )
     def patch(self, request: Request, subscription_id: int) -> Response:
         subscription = get_object_or_404(WebhookSubscription, pk=subscription_id)
