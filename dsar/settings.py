@@ -385,6 +385,7 @@ DSAR_HOLIDAY_SUBDIVISION = env_str("DSAR_HOLIDAY_SUBDIVISION").upper()
 DSAR_DEFAULT_DEADLINE_DAYS = env_int("DSAR_DEFAULT_DEADLINE_DAYS", 30, minimum=1)
 DSAR_DEFAULT_EXTENSION_DAYS = env_int("DSAR_DEFAULT_EXTENSION_DAYS", 30, minimum=0)
 DSAR_DEFAULT_PAUSE_ALLOWED = env_bool("DSAR_DEFAULT_PAUSE_ALLOWED", default=True)
+DSAR_REASONABLE_PERIOD_DAYS = env_int("DSAR_REASONABLE_PERIOD_DAYS", 30, minimum=1)
 # How long a request may wait for its subject to verify before it is closed.
 DSAR_VERIFICATION_WINDOW_DAYS = env_int("DSAR_VERIFICATION_WINDOW_DAYS", 14, minimum=1)
 # How long one verification link and code stay valid, and how many wrong codes they allow.

@@ -1,20 +1,19 @@
-"""Response deadlines for data subject requests, per jurisdiction.
+"""Response deadlines for data subject requests: the rule pack's periods turned into dates.
 
-Each law's rule is data (a :class:`Rule` in :data:`RULES`); the functions below only read it.
-Counting conventions:
+Each law's rule is data (a :class:`~requests_app.laws.rules.Rule` in the pack); the
+functions below only read it. Counting conventions (see ``rules`` for the units):
 
 * Dates are local calendar dates in ``settings.TIME_ZONE``; callers turn a timestamp into a
-  date with ``django.utils.timezone.localdate`` before asking for a deadline.
-* The day of receipt is day 0: "45 days" is ``received + 45 days``.
-* "One month" follows EDPB Guidelines 01/2022 (and Regulation 1182/71): the same date in the
-  following month, or that month's last day when it has no such date (31 Jan -> 28/29 Feb).
-  Longer periods are counted from receipt again (three months, not 1 + 2 chained months).
-* A pause (the request waits for the information needed to identify the requester) moves
-  the start of the count by the whole days it lasted, where the law allows pausing at all.
+  date with ``django.utils.timezone.localdate`` before asking for a deadline, so the server's
+  own time zone never changes a result.
+* A wait for the requester moves the deadline only where the rule has a clock stop: by the
+  days waited (``suspends``), or by counting the period from the day the wait ended
+  (``restarts``).
 * A deadline is never moved later unless the law says so: only a rule with
   ``rolls_to_working_day`` moves a deadline that falls on a weekend or public holiday to the
   next working day. Holidays come from the ``holidays`` package, for the rule's own calendar
-  or, by default, ``DSAR_HOLIDAY_COUNTRY`` / ``DSAR_HOLIDAY_SUBDIVISION`` (none: weekends only).
+  or, by default, ``DSAR_HOLIDAY_COUNTRY`` / ``DSAR_HOLIDAY_SUBDIVISION`` (none: weekends and
+  the rule's ``common_holidays`` only).
 """
 
 from __future__ import annotations
@@ -23,139 +22,19 @@ import calendar
 import datetime
 import functools
 from dataclasses import dataclass
-from typing import Literal
 
 import holidays
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from requests_app.errors import ExtensionNotAllowed, UnknownJurisdiction
+from requests_app.laws.registry import DEFAULT_CODE, get_rule, jurisdiction_choices
+from requests_app.laws.rules import Period, Rule
+
+__all__ = ["DEFAULT_CODE", "NOT_LEGAL_ADVICE", "Deadline", "due_date", "get_rule", "jurisdiction_choices"]
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-DEFAULT_CODE = "default"
-
-
-@dataclass(frozen=True)
-class Period:
-    amount: int
-    unit: Literal["days", "months"]
-
-    def __str__(self) -> str:
-        if self.unit == "days":
-            return f"{self.amount} day{'s' if self.amount != 1 else ''}"
-        number = _NUMBERS[self.amount] if self.amount < len(_NUMBERS) else str(self.amount)
-        return f"{number} month{'s' if self.amount != 1 else ''}"
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    name: str
-    label: str  # for choices: name and where it applies
-    citation: str
-    period: Period
-    extension: Period | None  # added to ``period``, counted from receipt; None: no extension
-    rolls_to_working_day: bool
-    pause_allowed: bool
-    acknowledge_within: int | None = None  # business days after receipt; None: no such deadline
-    holiday_country: str | None = None  # None: the configured DSAR_HOLIDAY_COUNTRY/SUBDIVISION
-    holiday_subdivision: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.extension is not None and self.extension.unit != self.period.unit:
-            raise ValueError(f"{self.code}: the extension must be counted in {self.period.unit}")
-
-
-RULES: dict[str, Rule] = {
-    # GDPR Art. 12(3): one month, extendable by two further months (the subject told within
-    # the first month, with reasons). EDPB Guidelines 01/2022: month-end and working-day rules,
-    # and the clock starts only once the controller has the information to identify the subject.
-    "gdpr": Rule(
-        code="gdpr",
-        name="GDPR",
-        label="GDPR (EU/EEA)",
-        citation="GDPR Art. 12(3); EDPB Guidelines 01/2022",
-        period=Period(1, "months"),
-        extension=Period(2, "months"),
-        rolls_to_working_day=True,
-        pause_allowed=True,
-    ),
-    # Cal. Civ. Code §1798.130(a)(2): 45 calendar days, one 45-day extension with notice in the
-    # first 45 days; 11 CCR §7021(a): confirm receipt within 10 business days; §7021(b): the
-    # period runs regardless of the time needed to verify (no pause).
-    "ccpa": Rule(
-        code="ccpa",
-        name="CCPA/CPRA",
-        label="CCPA/CPRA (California)",
-        citation="Cal. Civ. Code §1798.130(a)(2); 11 CCR §7021",
-        period=Period(45, "days"),
-        extension=Period(45, "days"),
-        rolls_to_working_day=False,
-        pause_allowed=False,
-        acknowledge_within=10,
-        # Federal holidays only: California's own calendar adds days (the day after
-        # Thanksgiving, Cesar Chavez Day) that many businesses work, and would move the
-        # acknowledgement later than a cautious reading allows.
-        holiday_country="US",
-        holiday_subdivision=None,
-    ),
-    # LGPD Art. 19(II): a complete answer within 15 days of the request; no extension.
-    "lgpd": Rule(
-        code="lgpd",
-        name="LGPD",
-        label="LGPD (Brazil)",
-        citation="LGPD Art. 19(II)",
-        period=Period(15, "days"),
-        extension=None,
-        rolls_to_working_day=False,
-        pause_allowed=False,
-    ),
-    # PIPEDA s.8(3): 30 days after receipt; s.8(4): extendable by up to 30 more days, with notice
-    # within the first 30 days.
-    "pipeda": Rule(
-        code="pipeda",
-        name="PIPEDA",
-        label="PIPEDA (Canada)",
-        citation="PIPEDA s.8(3), s.8(4)",
-        period=Period(30, "days"),
-        extension=Period(30, "days"),
-        rolls_to_working_day=False,
-        pause_allowed=False,
-    ),
-}
-
-
-def _default_rule() -> Rule:
-    """The rule for any other law, read from settings on each call (so it follows overrides)."""
-    extension_days = settings.DSAR_DEFAULT_EXTENSION_DAYS
-    return Rule(
-        code=DEFAULT_CODE,
-        name="Default",
-        label="Other law (configured default)",
-        citation="configured default (DSAR_DEFAULT_DEADLINE_DAYS, DSAR_DEFAULT_EXTENSION_DAYS)",
-        period=Period(settings.DSAR_DEFAULT_DEADLINE_DAYS, "days"),
-        extension=Period(extension_days, "days") if extension_days else None,
-        rolls_to_working_day=False,
-        pause_allowed=settings.DSAR_DEFAULT_PAUSE_ALLOWED,
-    )
-
-
-def get_rule(code: str) -> Rule:
-    key = code.strip().lower()
-    if key == DEFAULT_CODE:
-        return _default_rule()
-    try:
-        return RULES[key]
-    except KeyError:
-        known = [*RULES, DEFAULT_CODE]
-        raise UnknownJurisdiction(
-            f"Unknown jurisdiction {code!r}: known codes are {', '.join(known)}.", extra={"known": known}
-        ) from None
-
-
-def jurisdiction_choices() -> list[tuple[str, str]]:
-    return [(rule.code, rule.label) for rule in (*RULES.values(), _default_rule())]
+NOT_LEGAL_ADVICE = "Computed from the rule; not legal advice."
 
 
 def weekday_name(day: datetime.date) -> str:
@@ -197,7 +76,9 @@ def _holiday(day: datetime.date, rule: Rule) -> str | None:
         if not country:
             if subdivision:
                 raise ImproperlyConfigured("DSAR_HOLIDAY_SUBDIVISION is set but DSAR_HOLIDAY_COUNTRY is not.")
-            return None
+            return next(
+                (name for month, dom, name in rule.common_holidays if (day.month, day.day) == (month, dom)), None
+            )
     name: str | None = _holiday_calendar(country.upper(), (subdivision or "").upper() or None, (day.year,)).get(day)
     return name
 
@@ -218,9 +99,21 @@ def _add_months(start: datetime.date, months: int) -> tuple[datetime.date, str]:
     return due, f"{due.isoformat()} ({calendar.month_name[month]} has no {ordinal}: last day of the month)"
 
 
-def _count(period: Period, start: datetime.date) -> tuple[datetime.date, str]:
+def _add_business_days(start: datetime.date, count: int, rule: Rule) -> datetime.date:
+    day, counted = start, 0
+    while counted < count:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day, rule):
+            counted += 1
+    return day
+
+
+def _count(period: Period, start: datetime.date, rule: Rule) -> tuple[datetime.date, str]:
     if period.unit == "months":
         return _add_months(start, period.amount)
+    if period.unit == "business_days":
+        due = _add_business_days(start, period.amount, rule)
+        return due, f"{due.isoformat()} (weekends and public holidays not counted)"
     due = start + datetime.timedelta(days=period.amount)
     return due, due.isoformat()
 
@@ -232,45 +125,89 @@ def _non_working_reason(day: datetime.date, rule: Rule) -> str | None:
     return f"a public holiday ({name})" if name else None
 
 
+def _next_working_day(day: datetime.date, rule: Rule) -> tuple[datetime.date, list[str]]:
+    moved, also = day + datetime.timedelta(days=1), []
+    while not is_working_day(moved, rule):
+        if moved.weekday() < 5:
+            also.append(f"{moved.isoformat()} is also a public holiday ({_holiday(moved, rule)})")
+        moved += datetime.timedelta(days=1)
+    return moved, also
+
+
 def _settle(due: datetime.date, rule: Rule) -> tuple[datetime.date, str | None]:
     """Move a deadline off a weekend or holiday, only where the rule says so; explain either way."""
     reason = _non_working_reason(due, rule) if rule.rolls_to_working_day else None
     if not reason:
         if due.weekday() >= 5:
-            return due, f"{due.isoformat()} is a {weekday_name(due)}: not moved ({rule.name} counts calendar days)"
+            return due, f"{due.isoformat()} is a {weekday_name(due)}: not moved ({rule.name} does not move due dates)"
         return due, None
-    # GDPR, via Regulation 1182/71 Art. 3(4): a period ending on a Saturday, Sunday or public
-    # holiday ends with the expiry of the next working day.
-    moved, also = due + datetime.timedelta(days=1), []
-    while not is_working_day(moved, rule):
-        if moved.weekday() < 5:
-            also.append(f"{moved.isoformat()} is also a public holiday ({_holiday(moved, rule)})")
-        moved += datetime.timedelta(days=1)
+    # Regulation 1182/71 Art. 3(4) for the GDPR (and the rules that follow it): a period ending
+    # on a Saturday, Sunday or public holiday ends with the expiry of the next working day.
+    moved, also = _next_working_day(due, rule)
     note = f" ({'; '.join(also)})" if also else ""
     return moved, f"{due.isoformat()} is {reason}: moved to the next working day, {moved.isoformat()}{note}"
 
 
-def due_date(code: str, received: datetime.date, *, paused_days: int = 0, extended: bool = False) -> Deadline:
-    rule = get_rule(code)
+def _period_of(rule: Rule, request_type: str | None) -> tuple[Period, str | None]:
+    """The response period, and a step saying where it came from when that is not obvious."""
+    timing = rule.timing(request_type)
+    if rule.reasonable_period and timing.period == rule.period:
+        days = settings.DSAR_REASONABLE_PERIOD_DAYS
+        return Period(days, "days"), (
+            f"{rule.name} sets no fixed period: the configured reasonable period "
+            f"(DSAR_REASONABLE_PERIOD_DAYS = {days} days) is used"
+        )
+    if request_type is not None and request_type in rule.by_type:
+        return timing.period, f"a {request_type.replace('_', '-')} request: {timing.period} ({timing.citation})"
+    return timing.period, None
+
+
+def due_date(
+    code: str,
+    received: datetime.date,
+    *,
+    paused_days: int = 0,
+    extended: bool = False,
+    request_type: str | None = None,
+    version: str | None = None,
+) -> Deadline:
+    """The last day to answer a request received on ``received`` under ``code``'s rule.
+
+    ``version`` is the rule version stored on a request; without it, the version in force on
+    the day of receipt is used.
+    """
+    rule = get_rule(code, received=None if version else received, version=version)
     if paused_days < 0:
         raise ValueError("paused_days cannot be negative")
     steps = [f"received {received.isoformat()}"]
-    pause = Period(paused_days, "days")
-    start = received
-    if paused_days and rule.pause_allowed:
+    period, origin = _period_of(rule, request_type)
+    if origin:
+        steps.append(origin)
+    start, suspended = received, 0
+    stop = rule.clock_stop
+    if paused_days and stop is not None and stop.counting == "restarts":
         start = received + datetime.timedelta(days=paused_days)
-        steps.append(f"clock paused {pause} awaiting the requester: counting from {start.isoformat()}")
+        steps.append(f"clock stopped {paused_days} day(s) awaiting the requester: counting from {start.isoformat()}")
+    elif paused_days and stop is not None:
+        suspended = paused_days
     elif paused_days:
-        steps.append(f"clock paused {pause}: ignored, {rule.name} does not allow pausing the clock")
+        steps.append(f"clock stopped {paused_days} day(s): ignored, {rule.name} does not stop the clock")
 
-    period = rule.period
+    extension = rule.timing(request_type).extension
+    counted = period
     if extended:
-        if rule.extension is None:
+        if extension is None:
             raise ExtensionNotAllowed(f"{rule.name} ({rule.citation}) allows no extension of the deadline.")
-        period = Period(rule.period.amount + rule.extension.amount, rule.period.unit)
-    due, shown = _count(period, start)
-    how = f" ({rule.period}, extended by {rule.extension})" if extended else ""
-    steps.append(f"{period} later{how}: {shown}")
+        counted = Period(period.amount + extension.by.amount, period.unit)
+    due, shown = _count(counted, start, rule)
+    how = f" ({period}, extended by {extension.by})" if extended and extension else ""
+    steps.append(f"{counted} later{how}: {shown}")
+    if suspended:
+        due += datetime.timedelta(days=suspended)
+        steps.append(f"clock stopped {suspended} day(s) awaiting the requester, not counted: {due.isoformat()}")
+        if period.unit == "business_days" and not is_working_day(due, rule):
+            due, _also = _next_working_day(due, rule)
+            steps.append(f"a business-day period ends on a working day: {due.isoformat()}")
 
     due, moved_step = _settle(due, rule)
     if moved_step:
@@ -278,34 +215,68 @@ def due_date(code: str, received: datetime.date, *, paused_days: int = 0, extend
     return Deadline(due=due, rule=rule, steps=tuple(steps))
 
 
-def extension_notice_by(code: str, received: datetime.date, *, paused_days: int = 0) -> datetime.date:
-    """Last day to tell the subject of an extension: the law requires it within the first period."""
-    rule = get_rule(code)
-    if rule.extension is None:
+def extension_notice_by(
+    code: str,
+    received: datetime.date,
+    *,
+    paused_days: int = 0,
+    request_type: str | None = None,
+    version: str | None = None,
+) -> datetime.date | None:
+    """Last day to tell the subject of an extension, where the law wants it within the first period."""
+    rule = get_rule(code, received=None if version else received, version=version)
+    extension = rule.timing(request_type).extension
+    if extension is None:
         raise ExtensionNotAllowed(f"{rule.name} ({rule.citation}) allows no extension of the deadline.")
-    return due_date(code, received, paused_days=paused_days).due
+    if not extension.notice_within_period:
+        return None
+    return due_date(code, received, paused_days=paused_days, request_type=request_type, version=rule.version).due
 
 
-def acknowledge_by(code: str, received: datetime.date) -> datetime.date | None:
+def acknowledge_by(code: str, received: datetime.date, *, version: str | None = None) -> datetime.date | None:
     """Last day to confirm receipt: ``acknowledge_within`` working days after the day of receipt."""
-    rule = get_rule(code)
+    rule = get_rule(code, received=None if version else received, version=version)
     if rule.acknowledge_within is None:
         return None
-    day, counted = received, 0
-    while counted < rule.acknowledge_within:
-        day += datetime.timedelta(days=1)
-        if is_working_day(day, rule):
-            counted += 1
-    return day
+    return _add_business_days(received, rule.acknowledge_within, rule)
 
 
-def working_days_before(day: datetime.date, count: int, code: str) -> datetime.date:
+def appeal_due(code: str, received: datetime.date, *, extended: bool = False, version: str | None = None) -> Deadline:
+    """The last day to answer an appeal received on ``received`` (the appeal's own clock)."""
+    rule = get_rule(code, received=None if version else received, version=version)
+    appeal = rule.appeal
+    if appeal is None:
+        raise UnknownJurisdiction(f"{rule.name} ({rule.citation}) gives no right to appeal to the controller.")
+    steps = [f"appeal received {received.isoformat()}"]
+    counted = appeal.answer_within
+    if extended:
+        if appeal.answer_extension is None:
+            raise ExtensionNotAllowed(f"{rule.name} ({appeal.citation}) allows no extension of an appeal's answer.")
+        counted = Period(counted.amount + appeal.answer_extension.amount, counted.unit)
+    due, shown = _count(counted, received, rule)
+    how = f" ({appeal.answer_within}, extended by {appeal.answer_extension})" if extended else ""
+    steps.append(f"{counted} later{how} ({appeal.citation}): {shown}")
+    due, moved_step = _settle(due, rule)
+    if moved_step:
+        steps.append(moved_step)
+    return Deadline(due=due, rule=rule, steps=tuple(steps))
+
+
+def appeal_file_by(code: str, refused: datetime.date, *, version: str | None = None) -> datetime.date | None:
+    """The last day the subject may appeal a refusal made on ``refused``; None where the law sets none."""
+    rule = get_rule(code, received=None if version else refused, version=version)
+    if rule.appeal is None or rule.appeal.file_within is None:
+        return None
+    return _count(rule.appeal.file_within, refused, rule)[0]
+
+
+def working_days_before(day: datetime.date, count: int, code: str, *, version: str | None = None) -> datetime.date:
     """The date ``count`` working days before ``day``, in the calendar of ``code``'s rule.
 
     For warnings ahead of a duty: "two working days before the acknowledgement is due" skips
     the weekend and the public holidays the rule's own counting skips.
     """
-    rule = get_rule(code)
+    rule = get_rule(code, version=version)
     counted = 0
     while counted < count:
         day -= datetime.timedelta(days=1)
