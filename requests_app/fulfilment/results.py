@@ -459,7 +459,7 @@ def bundle_context(
         subject_email=request.subject_email,
         received_at=request.received_at,
         completed_at=timezone.now(),
-        jurisdiction_name=deadlines.get_rule(request.jurisdiction).name,
+        jurisdiction_name=deadlines.rule_of(request).name,
         company_name=settings.DSAR_COMPANY_NAME,
         company_address=settings.DSAR_COMPANY_ADDRESS,
         contact_email=settings.DSAR_REPLY_TO_EMAIL,

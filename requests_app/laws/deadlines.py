@@ -22,6 +22,7 @@ import calendar
 import datetime
 import functools
 from dataclasses import dataclass
+from typing import Protocol
 
 import holidays
 from django.conf import settings
@@ -35,6 +36,21 @@ __all__ = ["DEFAULT_CODE", "NOT_LEGAL_ADVICE", "Deadline", "due_date", "get_rule
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NOT_LEGAL_ADVICE = "Computed from the rule; not legal advice."
+
+
+class CountedRequest(Protocol):
+    """What the deadline of a stored request is counted from."""
+
+    @property
+    def jurisdiction(self) -> str: ...
+
+    @property
+    def rule_version(self) -> str: ...
+
+
+def rule_of(request: CountedRequest) -> Rule:
+    """The rule a stored request is counted under: its own stored version of its law's rule."""
+    return get_rule(request.jurisdiction, version=request.rule_version or None)
 
 
 def weekday_name(day: datetime.date) -> str:
@@ -139,7 +155,7 @@ def _settle(due: datetime.date, rule: Rule) -> tuple[datetime.date, str | None]:
     reason = _non_working_reason(due, rule) if rule.rolls_to_working_day else None
     if not reason:
         if due.weekday() >= 5:
-            return due, f"{due.isoformat()} is a {weekday_name(due)}: not moved ({rule.name} does not move due dates)"
+            return due, f"{due.isoformat()} is a {weekday_name(due)}: not moved ({rule.name} counts calendar days)"
         return due, None
     # Regulation 1182/71 Art. 3(4) for the GDPR (and the rules that follow it): a period ending
     # on a Saturday, Sunday or public holiday ends with the expiry of the next working day.
@@ -187,11 +203,15 @@ def due_date(
     stop = rule.clock_stop
     if paused_days and stop is not None and stop.counting == "restarts":
         start = received + datetime.timedelta(days=paused_days)
-        steps.append(f"clock stopped {paused_days} day(s) awaiting the requester: counting from {start.isoformat()}")
+        steps.append(
+            f"clock paused {Period(paused_days, 'days')} awaiting the requester: counting from {start.isoformat()}"
+        )
     elif paused_days and stop is not None:
         suspended = paused_days
     elif paused_days:
-        steps.append(f"clock stopped {paused_days} day(s): ignored, {rule.name} does not stop the clock")
+        steps.append(
+            f"clock paused {Period(paused_days, 'days')}: ignored, {rule.name} does not allow pausing the clock"
+        )
 
     extension = rule.timing(request_type).extension
     counted = period
@@ -204,7 +224,7 @@ def due_date(
     steps.append(f"{counted} later{how}: {shown}")
     if suspended:
         due += datetime.timedelta(days=suspended)
-        steps.append(f"clock stopped {suspended} day(s) awaiting the requester, not counted: {due.isoformat()}")
+        steps.append(f"clock paused {Period(suspended, 'days')} awaiting the requester, not counted: {due.isoformat()}")
         if period.unit == "business_days" and not is_working_day(due, rule):
             due, _also = _next_working_day(due, rule)
             steps.append(f"a business-day period ends on a working day: {due.isoformat()}")

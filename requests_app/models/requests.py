@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.laws.deadlines import jurisdiction_choices
+from requests_app.laws.registry import jurisdiction_choices
 
 
 class State(models.TextChoices):
@@ -128,6 +128,9 @@ class DataSubjectRequest(models.Model):
     source_ip_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
 
     jurisdiction = models.CharField(max_length=16, choices=jurisdiction_choices)
+    # The edition of the jurisdiction's rule the deadline is counted under (laws.registry):
+    # a later change to the rule pack never moves this request's deadline.
+    rule_version = models.CharField(max_length=32, editable=False)
     state = models.CharField(max_length=24, choices=State.choices, default=State.PENDING_VERIFICATION, editable=False)
 
     received_at = models.DateTimeField()

@@ -35,9 +35,22 @@ def open_request_facts() -> list[RequestFacts]:
     rows = list(
         DataSubjectRequest.objects.filter(state__in=sorted(OPEN_STATES))
         .order_by("due_at", "pk")
-        .values_list("pk", "reference", "jurisdiction", "state", "received_at", "due_at", "paused_days", "extended_at")
+        .values_list(
+            "pk",
+            "reference",
+            "jurisdiction",
+            "rule_version",
+            "request_type",
+            "state",
+            "received_at",
+            "due_at",
+            "paused_days",
+            "extended_at",
+        )
     )
-    with_receipt_duty = [row[0] for row in rows if deadlines.get_rule(row[2]).acknowledge_within is not None]
+    with_receipt_duty = [
+        row[0] for row in rows if deadlines.get_rule(row[2], version=row[3] or None).acknowledge_within is not None
+    ]
     acknowledged = set(
         EmailMessage.objects.filter(
             request_id__in=with_receipt_duty,
@@ -51,6 +64,8 @@ def open_request_facts() -> list[RequestFacts]:
             pk=pk,
             reference=reference,
             jurisdiction=jurisdiction,
+            rule_version=rule_version,
+            request_type=request_type,
             state=state,
             received=timezone.localdate(received_at),
             due=due_at,
@@ -58,7 +73,18 @@ def open_request_facts() -> list[RequestFacts]:
             extended=extended_at is not None,
             acknowledged=pk in acknowledged,
         )
-        for pk, reference, jurisdiction, state, received_at, due_at, paused_days, extended_at in rows
+        for (
+            pk,
+            reference,
+            jurisdiction,
+            rule_version,
+            request_type,
+            state,
+            received_at,
+            due_at,
+            paused_days,
+            extended_at,
+        ) in rows
     ]
 
 
@@ -108,7 +134,7 @@ def _when(days_left: int) -> str:
 
 
 def _context(request: DataSubjectRequest, occasion: Occasion) -> dict[str, object]:
-    rule = deadlines.get_rule(request.jurisdiction)
+    rule = deadlines.rule_of(request)
     headline = HEADLINES[occasion.kind].format(
         when=_when(occasion.days_left),
         due=occasion.duty_date.isoformat(),

@@ -27,6 +27,8 @@ class RequestFacts:
     pk: int
     reference: str
     jurisdiction: str
+    rule_version: str
+    request_type: str
     state: str
     received: datetime.date
     due: datetime.date
@@ -46,7 +48,7 @@ class Occasion:
 
 def clock_paused(facts: RequestFacts) -> bool:
     """Waiting for the requester under a law that stops the clock: the due date will move."""
-    return facts.state == State.AWAITING_REQUESTER and deadlines.get_rule(facts.jurisdiction).pause_allowed
+    return facts.state == State.AWAITING_REQUESTER and deadlines.rule_of(facts).pause_allowed
 
 
 def deadline_occasion(facts: RequestFacts, today: datetime.date, offsets: list[int]) -> Occasion | None:
@@ -82,8 +84,9 @@ def acknowledgement_occasion(facts: RequestFacts, today: datetime.date, warning_
     """
     if facts.acknowledged:
         return None
-    limit = deadlines.acknowledge_by(facts.jurisdiction, facts.received)
-    if limit is None or today < deadlines.working_days_before(limit, warning_days, facts.jurisdiction):
+    version = deadlines.rule_of(facts).version
+    limit = deadlines.acknowledge_by(facts.jurisdiction, facts.received, version=version)
+    if limit is None or today < deadlines.working_days_before(limit, warning_days, facts.jurisdiction, version=version):
         return None
     return Occasion(
         key=f"acknowledgement:{facts.pk}:{limit.isoformat()}",
@@ -101,11 +104,21 @@ def extension_occasion(facts: RequestFacts, today: datetime.date, warning_days: 
     Nothing once the request is extended, when the law allows none, or once the first period
     is over (too late to extend: the overdue reminders take over).
     """
-    rule = deadlines.get_rule(facts.jurisdiction)
-    if facts.extended or rule.extension is None or clock_paused(facts):
+    rule = deadlines.rule_of(facts)
+    if facts.extended or rule.timing(facts.request_type).extension is None or clock_paused(facts):
         return None
-    notice_by = deadlines.extension_notice_by(facts.jurisdiction, facts.received, paused_days=facts.paused_days)
-    if today > notice_by or today < deadlines.working_days_before(notice_by, warning_days, facts.jurisdiction):
+    notice_by = deadlines.extension_notice_by(
+        facts.jurisdiction,
+        facts.received,
+        paused_days=facts.paused_days,
+        request_type=facts.request_type,
+        version=rule.version,
+    )
+    if notice_by is None:
+        return None
+    if today > notice_by or today < deadlines.working_days_before(
+        notice_by, warning_days, facts.jurisdiction, version=rule.version
+    ):
         return None
     return Occasion(
         key=f"extension:{facts.pk}:{notice_by.isoformat()}",

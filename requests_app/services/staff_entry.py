@@ -144,11 +144,14 @@ def _check(new: NewRequest, *, identity: str, identity_note: str, attachments: S
         raise GuardFailed("A request staff enter has the channel 'staff'")
     if new.received_via not in ReceivedVia.values:
         raise GuardFailed(f"Say how the request reached us: one of {', '.join(ReceivedVia.values)}")
-    deadlines.get_rule(new.jurisdiction or settings.DSAR_DEFAULT_JURISDICTION)  # UnknownJurisdiction
     if new.received_at is None:
         raise GuardFailed("Give the day the request was received: the deadline counts from it")
     if problem := received_at_problem(new.received_at):
         raise GuardFailed(problem)
+    # UnknownJurisdiction, or RuleNotInForce for a law that took effect after that day.
+    deadlines.get_rule(
+        new.jurisdiction or settings.DSAR_DEFAULT_JURISDICTION, received=timezone.localdate(new.received_at)
+    )
     if identity not in IdentityCheck.values:
         raise GuardFailed(f"Say whether the identity was checked: one of {', '.join(IdentityCheck.values)}")
     if identity == IdentityCheck.CHECKED_BY_STAFF and not identity_note.strip():

@@ -62,7 +62,9 @@ def _can_move(request: DataSubjectRequest, target: State) -> bool:
 
 def _can_extend(request: DataSubjectRequest) -> bool:
     return (
-        request.is_open and not request.is_extended and deadlines.get_rule(request.jurisdiction).extension is not None
+        request.is_open
+        and not request.is_extended
+        and deadlines.rule_of(request).timing(request.request_type).extension is not None
     )
 
 

@@ -148,7 +148,7 @@ def due_status(request: DataSubjectRequest, today: date) -> DueStatus:
     if request.state not in OPEN_STATES:
         return DueStatus("closed", "Closed")
     days = (request.due_at - today).days
-    if request.state == State.AWAITING_REQUESTER and deadlines.get_rule(request.jurisdiction).pause_allowed:
+    if request.state == State.AWAITING_REQUESTER and deadlines.rule_of(request).pause_allowed:
         return DueStatus("paused", "Clock paused")
     if days < 0:
         return DueStatus("overdue", f"Overdue by {-days} day{'s' if days != -1 else ''}")
@@ -340,6 +340,8 @@ def request_deadline(request: DataSubjectRequest) -> deadlines.Deadline:
         timezone.localdate(request.received_at),
         paused_days=request.paused_days,
         extended=request.is_extended,
+        request_type=request.request_type,
+        version=deadlines.rule_of(request).version,
     )
 
 

@@ -102,9 +102,11 @@ def request_create(
         )
     if verification_policy not in VerificationPolicy.values:
         raise GuardFailed(f"Unknown verification policy {verification_policy!r}")
-    code = deadlines.get_rule(new.jurisdiction or settings.DSAR_DEFAULT_JURISDICTION).code
     received_at = new.received_at or timezone.now()
-    due = deadlines.due_date(code, timezone.localdate(received_at)).due
+    received = timezone.localdate(received_at)
+    rule = deadlines.get_rule(new.jurisdiction or settings.DSAR_DEFAULT_JURISDICTION, received=received)
+    code = rule.code
+    due = deadlines.due_date(code, received, request_type=new.request_type, version=rule.version).due
     fields = {
         "request_type": new.request_type,
         "portability": new.portability and new.request_type == RequestType.ACCESS,
@@ -115,6 +117,7 @@ def request_create(
         "subject_identifiers": dict(new.identifiers or {}),
         "details": new.details,
         "jurisdiction": code,
+        "rule_version": rule.version,
         "received_at": received_at,
         "due_at": due,
         "agent_name": new.agent_name.strip(),
@@ -123,7 +126,13 @@ def request_create(
         "fraud_signals": fraud_signals or [],
         "source_ip_hash": source_ip_hash,
     }
-    audit_data = {"type": new.request_type, "channel": new.channel, "jurisdiction": code, "due_at": due}
+    audit_data = {
+        "type": new.request_type,
+        "channel": new.channel,
+        "jurisdiction": code,
+        "rule_version": rule.version,
+        "due_at": due,
+    }
     if new.received_via:
         audit_data["received_via"] = new.received_via
     # 2**40 references make a collision rare, not impossible: the unique constraint decides,
@@ -342,7 +351,7 @@ def _resume_clock(request: DataSubjectRequest, now: datetime) -> dict[str, Any]:
     changes: dict[str, Any] = {"paused_at": None, "paused_from_state": ""}
     request.paused_at, paused_since = None, request.paused_at
     request.paused_from_state = ""
-    if paused_since is None or not deadlines.get_rule(request.jurisdiction).pause_allowed:
+    if paused_since is None or not deadlines.rule_of(request).pause_allowed:
         return changes
     days = (timezone.localdate(now) - timezone.localdate(paused_since)).days
     if days > 0:
@@ -358,6 +367,8 @@ def _due_for(request: DataSubjectRequest) -> date:
         timezone.localdate(request.received_at),
         paused_days=request.paused_days,
         extended=request.is_extended,
+        request_type=request.request_type,
+        version=deadlines.rule_of(request).version,
     ).due
 
 
@@ -398,13 +409,17 @@ def _check_extension_allowed(request: DataSubjectRequest) -> None:
         raise ExtensionNotAllowed(f"Request {request.reference} is closed")
     if request.is_extended:
         raise ExtensionNotAllowed(f"Request {request.reference} has already been extended")
-    rule = deadlines.get_rule(request.jurisdiction)
-    if rule.extension is None:
+    rule = deadlines.rule_of(request)
+    if rule.timing(request.request_type).extension is None:
         raise ExtensionNotAllowed(f"{rule.name} does not allow extending the deadline")
     notice_by = deadlines.extension_notice_by(
-        request.jurisdiction, timezone.localdate(request.received_at), paused_days=request.paused_days
+        request.jurisdiction,
+        timezone.localdate(request.received_at),
+        paused_days=request.paused_days,
+        request_type=request.request_type,
+        version=rule.version,
     )
-    if timezone.localdate() > notice_by:
+    if notice_by is not None and timezone.localdate() > notice_by:
         raise ExtensionNotAllowed(f"Too late: {rule.name} requires telling the subject by {notice_by.isoformat()}")
 
 

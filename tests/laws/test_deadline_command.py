@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from requests_app.laws.registry import get_rule
 from tests.paths import ROOT as PROJECT_ROOT
 
 MANAGE_PY = PROJECT_ROOT / "manage.py"
@@ -28,20 +29,24 @@ def run(*args: str) -> list[str]:
 
 
 def test_deadline_command_prints_the_due_date_the_rule_the_steps_and_the_extension_notice_day():
-    assert run("gdpr", "2026-01-31") == [
+    lines = run("gdpr", "2026-01-31")
+    assert lines[:6] == [
         "Due date: 2026-03-02 (Monday)",
-        "Rule: GDPR — GDPR Art. 12(3); EDPB Guidelines 01/2022",
+        f"Rule: GDPR — {get_rule('gdpr').citation} (version {get_rule('gdpr').version})",
         "  - received 2026-01-31",
         "  - one month later: 2026-02-28 (February has no 31st: last day of the month)",
         "  - 2026-02-28 is a Saturday: moved to the next working day, 2026-03-02",
         "Extension notice by: 2026-03-02 (Monday)",
     ]
+    assert lines[-1] == "Computed from the rule; not legal advice."
 
 
 def test_deadline_command_with_extended_prints_the_extended_due_date_and_no_notice_day():
-    assert run("GDPR", "2026-01-31", "--extended") == [
+    lines = run("GDPR", "2026-01-31", "--extended")
+    assert not any(line.startswith("Extension notice by") for line in lines)
+    assert lines[:4] == [
         "Due date: 2026-04-30 (Thursday)",
-        "Rule: GDPR — GDPR Art. 12(3); EDPB Guidelines 01/2022",
+        f"Rule: GDPR — {get_rule('gdpr').citation} (version {get_rule('gdpr').version})",
         "  - received 2026-01-31",
         "  - three months later (one month, extended by two months): "
         "2026-04-30 (April has no 31st: last day of the month)",
@@ -52,15 +57,17 @@ def test_deadline_command_prints_the_acknowledgement_day_where_the_rule_has_one(
     lines = run("ccpa", "2026-11-20")
 
     assert lines[0] == "Due date: 2027-01-04 (Monday)"
-    assert lines[1] == "Rule: CCPA/CPRA — Cal. Civ. Code §1798.130(a)(2); 11 CCR §7021"
+    assert lines[1] == f"Rule: CCPA/CPRA — {get_rule('us-ca').citation} (version {get_rule('us-ca').version})"
     assert "Acknowledge by: 2026-12-07 (Monday)" in lines
     assert "Extension notice by: 2027-01-04 (Monday)" in lines
 
 
 def test_deadline_command_for_a_law_without_extension_prints_no_notice_day():
-    assert run("lgpd", "2026-01-31") == [
+    lines = run("lgpd", "2026-01-31")
+    assert not any(line.startswith("Extension notice by") for line in lines)
+    assert lines[:5] == [
         "Due date: 2026-02-15 (Sunday)",
-        "Rule: LGPD — LGPD Art. 19(II)",
+        f"Rule: LGPD — {get_rule('lgpd').citation} (version {get_rule('lgpd').version})",
         "  - received 2026-01-31",
         "  - 15 days later: 2026-02-15",
         "  - 2026-02-15 is a Sunday: not moved (LGPD counts calendar days)",

@@ -15,7 +15,6 @@ from django.core.exceptions import ImproperlyConfigured
 from requests_app.errors import ApplicationError, ExtensionNotAllowed, UnknownJurisdiction
 from requests_app.laws import deadlines
 from requests_app.laws.deadlines import (
-    RULES,
     Deadline,
     acknowledge_by,
     due_date,
@@ -24,6 +23,7 @@ from requests_app.laws.deadlines import (
     is_working_day,
     jurisdiction_choices,
 )
+from requests_app.laws.pack import PACK
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +76,7 @@ def test_gdpr_deadline_on_a_saturday_explains_the_move_to_monday():
 
     assert deadline.steps[-1] == "2026-02-28 is a Saturday: moved to the next working day, 2026-03-02"
     assert deadline.explain() == (
-        "GDPR (GDPR Art. 12(3); EDPB Guidelines 01/2022): received 2026-01-31; "
+        f"GDPR ({get_rule('gdpr').citation}): received 2026-01-31; "
         "one month later: 2026-02-28 (February has no 31st: last day of the month); "
         "2026-02-28 is a Saturday: moved to the next working day, 2026-03-02. Due 2026-03-02 (Monday)."
     )
@@ -110,12 +110,13 @@ def test_gdpr_deadline_names_the_holiday_and_the_other_holidays_it_skips(germany
 @pytest.mark.parametrize(
     ("received", "expected"),
     [
-        pytest.param(date(2026, 12, 1), date(2027, 1, 1), id="fri-1-jan-2027-is-a-working-day"),
+        pytest.param(date(2026, 12, 1), date(2027, 1, 4), id="fri-1-jan-2027-is-a-holiday-in-every-eu-state"),
+        pytest.param(date(2026, 11, 25), date(2026, 12, 28), id="fri-25-dec-2026-is-a-holiday-in-every-eu-state"),
         pytest.param(date(2026, 3, 5), date(2026, 4, 6), id="mon-6-apr-2026-is-a-working-day"),
         pytest.param(date(2028, 9, 3), date(2028, 10, 3), id="tue-3-oct-2028-is-a-working-day"),
     ],
 )
-def test_gdpr_deadline_with_no_holiday_country_configured_moves_for_weekends_only(received, expected):
+def test_gdpr_deadline_with_no_holiday_country_moves_for_weekends_and_the_common_holidays(received, expected):
     assert due_date("gdpr", received).due == expected
 
 
@@ -310,31 +311,33 @@ def test_default_rule_with_shipped_settings_is_30_days_extendable_by_30():
 
 @pytest.mark.parametrize("code", ["GDPR", "Gdpr", " gdpr "])
 def test_jurisdiction_codes_are_case_insensitive(code):
-    assert get_rule(code) is RULES["gdpr"]
+    assert get_rule(code) is get_rule("gdpr")
     assert due_date(code, date(2026, 1, 31)).due == date(2026, 3, 2)
 
 
 def test_unknown_jurisdiction_is_refused_with_the_known_codes():
-    with pytest.raises(UnknownJurisdiction, match=r"'mars'.*gdpr, ccpa, lgpd, pipeda, default") as excinfo:
+    with pytest.raises(UnknownJurisdiction, match=r"'mars'.*gdpr, .*us-ca, .*default.*ccpa for us-ca") as excinfo:
         due_date("mars", date(2026, 1, 31))
     assert isinstance(excinfo.value, ApplicationError)
 
 
 def test_jurisdiction_choices_list_every_rule_in_a_stable_order():
-    assert [code for code, _label in jurisdiction_choices()] == ["gdpr", "ccpa", "lgpd", "pipeda", "default"]
+    codes = [code for code, _label in jurisdiction_choices()]
+    assert codes == [*dict.fromkeys(rule.code for rule in PACK), "default"]
+    assert {"gdpr", "us-ca", "lgpd", "pipeda"} <= set(codes)
     assert all(label for _code, label in jurisdiction_choices())
 
 
 def test_rules_are_frozen_data():
     with pytest.raises(dataclasses.FrozenInstanceError):
-        RULES["gdpr"].pause_allowed = False  # type: ignore[misc]
+        get_rule("gdpr").code = "uk"  # type: ignore[misc]
 
 
 def test_deadline_carries_its_rule_and_explains_itself_in_one_paragraph():
     deadline = due_date("pipeda", date(2026, 1, 31))
 
     assert isinstance(deadline, Deadline)
-    assert deadline.rule is RULES["pipeda"]
+    assert deadline.rule is get_rule("pipeda")
     assert deadline.explain() == (
         "PIPEDA (PIPEDA s.8(3), s.8(4)): received 2026-01-31; 30 days later: 2026-03-02. Due 2026-03-02 (Monday)."
     )
@@ -344,7 +347,9 @@ def test_deadline_carries_its_rule_and_explains_itself_in_one_paragraph():
     ("day", "code", "country", "expected"),
     [
         pytest.param(date(2026, 12, 25), "gdpr", "DE", False, id="christmas-in-germany"),
-        pytest.param(date(2026, 12, 25), "gdpr", "", True, id="friday-with-no-country"),
+        pytest.param(date(2026, 12, 25), "gdpr", "", False, id="christmas-in-every-eu-state-with-no-country"),
+        pytest.param(date(2026, 12, 24), "gdpr", "", True, id="christmas-eve-with-no-country"),
+        pytest.param(date(2026, 12, 25), "default", "", True, id="the-default-rule-has-no-common-holidays"),
         pytest.param(date(2026, 12, 26), "gdpr", "", False, id="saturday"),
         pytest.param(date(2026, 11, 26), "ccpa", "", False, id="thanksgiving-in-the-us"),
         pytest.param(date(2026, 11, 27), "ccpa", "", True, id="day-after-thanksgiving-is-worked"),

@@ -24,6 +24,8 @@ def facts(**overrides: Any) -> RequestFacts:
         "pk": 1,
         "reference": "DSR-TEST-0001",
         "jurisdiction": "gdpr",
+        "rule_version": "",
+        "request_type": "access",
         "state": State.IN_PROGRESS,
         "received": date(2026, 11, 2),
         "due": date(2026, 12, 2),
