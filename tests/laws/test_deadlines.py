@@ -339,7 +339,8 @@ def test_deadline_carries_its_rule_and_explains_itself_in_one_paragraph():
     assert isinstance(deadline, Deadline)
     assert deadline.rule is get_rule("pipeda")
     assert deadline.explain() == (
-        "PIPEDA (PIPEDA s.8(3), s.8(4)): received 2026-01-31; 30 days later: 2026-03-02. Due 2026-03-02 (Monday)."
+        f"PIPEDA ({get_rule('pipeda').citation}): received 2026-01-31; "
+        "30 days later: 2026-03-02. Due 2026-03-02 (Monday)."
     )
 
 

@@ -48,9 +48,10 @@ ZA = Rule(
         "Confirming whether information is held is free (POPIA s.23(1)(a)); the PAIA request and "
         "access fees may be charged for a copy, with an estimate first (s.23(1)(b), s.23(3); PAIA s.54)."
     ),
-    confidence="primary",
+    confidence="secondary",
     holiday_country="ZA",
     notes=(
+        "Confidence is secondary: PAIA s.56 and POPIA's commencement were read in copies, not the Government Gazette.",
         "Only one extension, once, for a private body (PAIA s.57(1)); a public body follows PAIA "
         "ss.25-26 (also 30 days and one 30-day extension).",
         "Correction and deletion (POPIA s.24) and objection (s.11(3)) have no fixed period in the Act "

@@ -52,7 +52,7 @@ US_CA = Rule(
     clock_stop=None,
     request_types=frozenset({ACCESS, CORRECTION, DELETION, OPT_OUT, LIMIT}),
     cost="Free (§1798.130(a)(2)); twice in 12 months for the right to know (§1798.130(b)).",
-    confidence="primary",
+    confidence="secondary",
     acknowledge_within=10,
     acknowledgement=(
         "Confirm receipt within 10 business days and say how the request will be processed (11 CCR §7021(a))."
@@ -78,6 +78,8 @@ US_CA = Rule(
         "(Cal. Civ. Code §1798.130(a)(2)(B); 11 CCR §7024(h))."
     ),
     notes=(
+        "Confidence is secondary: the opt-out and limit periods (11 CCR §7026(f), §7027(g)) were "
+        "read in a secondary copy.",
         "Opt-out preference signals such as Global Privacy Control are a valid request to opt out of "
         "sale/sharing and must be honoured for the browser or device (11 CCR §7025).",
         "Opt-out and limit requests need no verification (§7026(d), §7027); the business may ask "
@@ -116,8 +118,9 @@ LGPD = Rule(
     clock_stop=None,
     request_types=frozenset({ACCESS, CORRECTION, DELETION, OBJECTION}),
     cost="Free (Art. 18 §5).",
-    confidence="primary",
+    confidence="secondary",
     notes=(
+        "Confidence is secondary: Arts. 18 and 19 were not re-read in the official text.",
         "Art. 19(II)'s 15 days are for access (a complete declaration); Art. 18 §5 leaves the other "
         "rights to the periods set by regulation. The 15 days are used for every type (earlier, "
         "never later).",

@@ -52,10 +52,12 @@ KR = Rule(
         "A fee and postage may be charged for access, as the Decree sets (PIPA Art. 38(3)); none where "
         "the controller caused the request."
     ),
-    confidence="primary",
+    confidence="secondary",
     rolls_to_working_day=True,
     holiday_country="KR",
     notes=(
+        "Confidence is secondary: the periods were read in English translations and summaries, "
+        "not in the official text.",
         "Art. 35(3) lets the controller postpone access for good cause after telling the subject the "
         "reason; the postponement has no fixed length, so it is not modelled as an extension: staff "
         "record the notice and answer as soon as the cause ends.",
@@ -91,9 +93,10 @@ SG = Rule(
     clock_stop=None,
     request_types=frozenset({ACCESS, CORRECTION}),
     cost="A reasonable fee may be charged for access, with a written estimate first (reg. 7); correction is free.",
-    confidence="primary",
+    confidence="secondary",
     holiday_country="SG",
     notes=(
+        "Confidence is secondary: regulation 5 and the Interpretation Act were not read in the official text.",
         "The law asks for an answer as soon as reasonably possible; 30 days is the last day to either "
         "answer or tell the individual in writing when the answer will come (reg. 5). The later date "
         "the organisation gives is open-ended, so no extension is modelled: record it by hand.",
@@ -144,10 +147,11 @@ TW = Rule(
         RESTRICTION: TypeTiming(period=Period(30, "days"), citation="PDPA Art. 11(2)-(4), 13", extension=TW_LATER),
     },
     cost="Necessary costs may be charged for inquiry, review or copies (Art. 14).",
-    confidence="primary",
+    confidence="secondary",
     rolls_to_working_day=True,
     holiday_country="TW",
     notes=(
+        "Confidence is secondary: Art. 13 and the Civil Code were not read in the official text.",
         "Civil Code Art. 122: a last day on a Sunday, memorial day or other rest day moves to the next "
         "day; Saturdays are rest days, and the holidays package's TW calendar gives the rest. Saturdays "
         "made into working days (make-up days) are still treated as rest days.",
@@ -181,10 +185,11 @@ AU = Rule(
     clock_stop=None,
     request_types=frozenset({ACCESS, CORRECTION}),
     cost="Organisations may charge a non-excessive fee for giving access, never for making the request (APP 12.8).",
-    confidence="primary",
+    confidence="secondary",
     reasonable_period=True,
     holiday_country="AU",
     notes=(
+        "Confidence is secondary: APP 12.4 and the OAIC guidance were not read in the official text.",
         "For an organisation (a business) APP 12.4(a)(ii) and APP 13.5(a)(ii) give a reasonable period; "
         "the OAIC's guidelines (Chapter 12) say it should not usually be longer than 30 calendar days.",
         "An agency (an Australian Government body) must answer within 30 days (APP 12.4(a)(i), "
@@ -216,10 +221,11 @@ JP = Rule(
     clock_stop=None,
     request_types=frozenset({ACCESS, CORRECTION, DELETION, RESTRICTION}),
     cost="A reasonable fee may be charged for disclosure (Art. 38).",
-    confidence="primary",
+    confidence="secondary",
     reasonable_period=True,
     holiday_country="JP",
     notes=(
+        "Confidence is secondary: Arts. 33-35 were not read in the official translation in full.",
         "The law says without delay and gives no number of days; the configured reasonable period is used.",
         "Article numbers are those of the Act as amended in force from 1 April 2022.",
     ),
@@ -247,10 +253,11 @@ CN = Rule(
     clock_stop=None,
     request_types=frozenset({ACCESS, CORRECTION, DELETION, RESTRICTION, OBJECTION}),
     cost="The law sets no fee.",
-    confidence="primary",
+    confidence="secondary",
     reasonable_period=True,
     holiday_country="CN",
     notes=(
+        "Confidence is secondary: Art. 50 was not read in the official text.",
         "The law says in a timely manner and gives no number of days; the configured reasonable period is used.",
         "Secondary, not verified from the standard's text: the voluntary national standard GB/T "
         "35273-2020 (8.7) is commonly reported to ask for an answer within 30 days or the period a law "
