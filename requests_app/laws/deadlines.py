@@ -60,9 +60,13 @@ def weekday_name(day: datetime.date) -> str:
 
 @dataclass(frozen=True)
 class Deadline:
+    """``due`` is the last day to answer; ``counted`` the day the period itself ends, before a
+    rule that moves dates moved it off a weekend or holiday."""
+
     due: datetime.date
     rule: Rule
     steps: tuple[str, ...]
+    counted: datetime.date | None = None
 
     def explain(self) -> str:
         return (
@@ -229,10 +233,11 @@ def due_date(
             due, _also = _next_working_day(due, rule)
             steps.append(f"a business-day period ends on a working day: {due.isoformat()}")
 
+    counted_end = due
     due, moved_step = _settle(due, rule)
     if moved_step:
         steps.append(moved_step)
-    return Deadline(due=due, rule=rule, steps=tuple(steps))
+    return Deadline(due=due, rule=rule, steps=tuple(steps), counted=counted_end)
 
 
 def extension_notice_by(
@@ -276,10 +281,11 @@ def appeal_due(code: str, received: datetime.date, *, extended: bool = False, ve
     due, shown = _count(counted, received, rule)
     how = f" ({appeal.answer_within}, extended by {appeal.answer_extension})" if extended else ""
     steps.append(f"{counted} later{how} ({appeal.citation}): {shown}")
+    counted_end = due
     due, moved_step = _settle(due, rule)
     if moved_step:
         steps.append(moved_step)
-    return Deadline(due=due, rule=rule, steps=tuple(steps))
+    return Deadline(due=due, rule=rule, steps=tuple(steps), counted=counted_end)
 
 
 def appeal_file_by(code: str, refused: datetime.date, *, version: str | None = None) -> datetime.date | None:
