@@ -105,6 +105,7 @@ COMMAND_TESTS = {
     "processing_record": "tests/reports/test_commands.py",
     "request_create": "tests/services/test_staff_entry.py",
     "request_register": "tests/reports/test_commands.py",
+    "rules": "tests/laws/test_rules_command.py",
     "seed_demo": "tests/test_readme_promises.py",
     "verify_audit": "tests/workflow/test_audit.py",
     "verify_bundle": "tests/fulfilment/bundles/test_verify.py",

@@ -99,3 +99,45 @@ def rule_lines(rule: Rule) -> list[str]:
     lines.append(f"  Confidence: {facts.confidence}")
     lines += [f"  Source: {source.title} — {source.url or '(no address)'}" for source in rule.sources]
     return lines
+
+
+MARKDOWN_HEADER = (
+    "| code | law | in force for requests from | period | extension | clock stop | appeal | source | confidence |\n"
+    "|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "/").replace("\n", " ")
+
+
+def markdown_row(rule: Rule) -> str:
+    """One line of the README's deadline table, made from the rule itself."""
+    extension = "none"
+    if rule.extension is not None:
+        told = ", told within the first period" if rule.extension.notice_within_period else ""
+        extension = f"+{rule.extension.by}{told}"
+    stop = "none"
+    if rule.clock_stop is not None:
+        stop = f"{'; '.join(rule.clock_stop.grounds)} ({rule.clock_stop.counting})"
+    appeal = "none"
+    if rule.appeal is not None:
+        appeal = f"answer in {rule.appeal.answer_within}"
+        if rule.appeal.answer_extension:
+            appeal += f", +{rule.appeal.answer_extension}"
+        if rule.appeal.file_within:
+            appeal += f"; file within {rule.appeal.file_within}"
+    source = rule.sources[0]
+    link = f"[{_cell(rule.citation)}]({source.url})" if source.url else _cell(rule.citation)
+    cells = [
+        f"`{rule.code}`" + (f" ({', '.join(f'`{a}`' for a in rule.aliases)})" if rule.aliases else ""),
+        _cell(rule.label),
+        rule.effective.isoformat() if rule.code != "default" else "always",
+        _cell(period_words(rule)),
+        extension,
+        _cell(stop),
+        appeal,
+        link,
+        rule.confidence,
+    ]
+    return "| " + " | ".join(cells) + " |"

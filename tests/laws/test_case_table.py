@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from requests_app.errors import ApplicationError
 from requests_app.laws import deadlines
-from tests.laws.cases import Case, all_cases
+from tests.laws.pack import Case, all_cases
 
 CASES = all_cases()
 

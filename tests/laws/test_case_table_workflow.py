@@ -19,7 +19,7 @@ from requests_app.models import Channel, DataSubjectRequest, ReceivedVia, State
 from requests_app.workflow.audit import Actor
 from requests_app.workflow.new_request import NewRequest
 from requests_app.workflow.transitions import request_create, transition
-from tests.laws.cases import Case, all_cases
+from tests.laws.pack import Case, all_cases
 
 pytestmark = pytest.mark.django_db
 

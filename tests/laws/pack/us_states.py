@@ -1,4 +1,4 @@
-"""Dated cases for the US state privacy laws (see tests/laws/cases/__init__.py for the fields).
+"""Dated cases for the US state privacy laws (see tests/laws/pack/__init__.py for the fields).
 
 Every expected date was counted by hand from the law's period (calendar days, day of receipt
 is day 0; no law here moves a date off a weekend or holiday) and checked with ``datetime``

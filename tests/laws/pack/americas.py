@@ -1,4 +1,4 @@
-"""Dated cases for this region's rules (see tests/laws/cases/__init__.py for the fields)."""
+"""Dated cases for this region's rules (see tests/laws/pack/__init__.py for the fields)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tests.laws.cases import africa, americas, asia_pacific, europe, us_states
+from tests.laws.pack import africa, americas, asia_pacific, europe, us_states
 
 if TYPE_CHECKING:
     import datetime
