@@ -416,6 +416,13 @@ DSAR_VERIFY_POLICY = {
     "access": env_choice("DSAR_VERIFY_ACCESS", "email", _POLICIES),
     "correction": env_choice("DSAR_VERIFY_CORRECTION", "email", _POLICIES),
     "deletion": env_choice("DSAR_VERIFY_DELETION", "email+staff", _POLICIES),
+    # Restriction, objection, and the opt-out and limit requests of laws that allow asking
+    # for verification (those that do not are acted on unverified: laws.rules.TypeTiming).
+    "opt_out": env_choice("DSAR_VERIFY_DECISION", "email", _POLICIES),
+    "limit": env_choice("DSAR_VERIFY_DECISION", "email", _POLICIES),
+    "restriction": env_choice("DSAR_VERIFY_DECISION", "email", _POLICIES),
+    "objection": env_choice("DSAR_VERIFY_DECISION", "email", _POLICIES),
+    "appeal": env_choice("DSAR_VERIFY_APPEAL", "email", _POLICIES),
 }
 # Rate limits, as COUNT/PERIOD (s, m, h, d).
 DSAR_RATE_LIMITS = {

@@ -15,7 +15,19 @@ from django.conf import settings
 
 from requests_app.errors import UnknownJurisdiction
 from requests_app.laws.pack import PACK
-from requests_app.laws.rules import ACCESS, CORRECTION, DELETION, ClockStop, Extension, Period, Rule, Source
+from requests_app.laws.rules import (
+    ACCESS,
+    CORRECTION,
+    DELETION,
+    OBJECTION,
+    OPT_OUT,
+    RESTRICTION,
+    ClockStop,
+    Extension,
+    Period,
+    Rule,
+    Source,
+)
 
 DEFAULT_CODE = "default"
 DEFAULT_VERSION = "settings"
@@ -75,7 +87,8 @@ def default_rule() -> Rule:
         period=Period(settings.DSAR_DEFAULT_DEADLINE_DAYS, "days"),
         extension=extension,
         clock_stop=pause,
-        request_types=frozenset({ACCESS, CORRECTION, DELETION}),
+        # Without a law of its own, a request may ask for any right the company grants to all.
+        request_types=frozenset({ACCESS, CORRECTION, DELETION, OPT_OUT, RESTRICTION, OBJECTION}),
         cost="As the applicable law says.",
         confidence="secondary",
         notes=("Not a law: the period this installation is configured to answer within.",),

@@ -25,8 +25,10 @@ from requests_app.models.events import EventKind, RequestEvent
 from requests_app.models.ratelimit import RateLimitCount
 from requests_app.models.reminders import Reminder, ReminderKind, StaffPreference
 from requests_app.models.requests import (
+    DECISION_TYPES,
     OPEN_STATES,
     TERMINAL_STATES,
+    AppealOutcome,
     Channel,
     DataSubjectRequest,
     ReceivedVia,
@@ -53,6 +55,7 @@ from requests_app.models.verification import ChallengePurpose, VerificationChall
 from requests_app.models.webhooks import DeliveryState, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "DECISION_TYPES",
     "FINISHED_STATES",
     "NEEDS_PERSON_STATES",
     "OPEN_STATES",
@@ -64,6 +67,7 @@ __all__ = [
     "TERMINAL_STATES",
     "ApiKey",
     "ApiScope",
+    "AppealOutcome",
     "AuditChainHead",
     "AuditEvent",
     "AuditEventImmutable",

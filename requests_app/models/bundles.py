@@ -12,6 +12,7 @@ class BundleKind(models.TextChoices):
     ACCESS = "access", _("Copy of your data")
     DELETION_CERTIFICATE = "deletion_certificate", _("Certificate of erasure")
     CORRECTION_REPORT = "correction_report", _("Correction report")
+    DECISION_RECORD = "decision_record", _("Record of the decision applied")
 
 
 # What a fulfilled request of each type hands to its subject.
@@ -19,6 +20,10 @@ RESULT_KIND = {
     RequestType.ACCESS: BundleKind.ACCESS,
     RequestType.DELETION: BundleKind.DELETION_CERTIFICATE,
     RequestType.CORRECTION: BundleKind.CORRECTION_REPORT,
+    RequestType.OPT_OUT: BundleKind.DECISION_RECORD,
+    RequestType.LIMIT: BundleKind.DECISION_RECORD,
+    RequestType.RESTRICTION: BundleKind.DECISION_RECORD,
+    RequestType.OBJECTION: BundleKind.DECISION_RECORD,
 }
 
 

@@ -28,9 +28,30 @@ OPEN_STATES = frozenset(set(State) - TERMINAL_STATES)
 
 
 class RequestType(models.TextChoices):
+    """What the subject asks for. The first three are fulfilled by the connectors; the
+    decisions (opt-out, limit, restriction, objection) are applied by a person in each system
+    the data map says they affect; an appeal asks for a refusal to be looked at again."""
+
     ACCESS = "access", _("Access (a copy of my data)")
     CORRECTION = "correction", _("Correction")
     DELETION = "deletion", _("Deletion")
+    OPT_OUT = "opt_out", _("Opt out of the sale or sharing of my data, and of targeted advertising")
+    LIMIT = "limit", _("Limit the use of my sensitive personal information")
+    RESTRICTION = "restriction", _("Restrict the processing of my data")
+    OBJECTION = "objection", _("Object to the processing of my data")
+    APPEAL = "appeal", _("Appeal a decision on my earlier request")
+
+
+# The request types that are a decision a person applies in each affected system.
+DECISION_TYPES = frozenset({RequestType.OPT_OUT, RequestType.LIMIT, RequestType.RESTRICTION, RequestType.OBJECTION})
+
+
+class AppealOutcome(models.TextChoices):
+    """What the review of a refused (or partly refused) request decided."""
+
+    UPHELD = "upheld", _("The original decision stands")
+    REVERSED = "reversed", _("The original decision is reversed: the request is carried out")
+    PARTLY_REVERSED = "partly_reversed", _("The original decision is partly reversed")
 
 
 class Channel(models.TextChoices):
@@ -126,6 +147,16 @@ class DataSubjectRequest(models.Model):
     # A keyed hash of the submitter's IP address: enough to count requests from one address
     # without keeping the address itself.
     source_ip_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+
+    # Global Privacy Control: the browser sent ``Sec-GPC: 1`` with the form (an opt-out signal
+    # that CCPA regulations §7025 and the Colorado rules require honouring).
+    gpc_signal = models.BooleanField(default=False, editable=False)
+    # An appeal is of one earlier, refused or partly refused request of the same subject; its
+    # outcome is recorded when it is decided.
+    appeal_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="appeals", editable=False
+    )
+    appeal_outcome = models.CharField(max_length=16, choices=AppealOutcome.choices, blank=True, editable=False)
 
     jurisdiction = models.CharField(max_length=16, choices=jurisdiction_choices)
     # The edition of the jurisdiction's rule the deadline is counted under (laws.registry):

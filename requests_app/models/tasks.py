@@ -18,6 +18,8 @@ class StoreAction(models.TextChoices):
     # GDPR Art. 19: each recipient of erased or corrected data is told, unless that proves
     # impossible or involves disproportionate effort (recorded as "not done", with why).
     NOTIFY = "notify", _("Tell a recipient")
+    # An opt-out, limit, restriction or objection, applied in one system by a person.
+    APPLY = "apply", _("Apply the decision")
 
 
 class StoreTaskState(models.TextChoices):
@@ -79,6 +81,12 @@ OUTCOME_WORDS: dict[str, dict[str, str]] = {
         StoreOutcome.NO_DATA: "Never received the data",
         StoreOutcome.NOT_DONE: "Not told",
     },
+    StoreAction.APPLY: {
+        StoreOutcome.DONE_BY_HAND: "Applied",
+        StoreOutcome.NO_DATA: "No data held",
+        StoreOutcome.RETAINED: "Not applied: a legal ground to continue",
+        StoreOutcome.NOT_DONE: "Not applied",
+    },
 }
 
 # Which outcomes a person may record for each action.
@@ -87,6 +95,7 @@ OUTCOMES_FOR: dict[str, tuple[StoreOutcome, ...]] = {
     StoreAction.ERASE: (StoreOutcome.DONE_BY_HAND, StoreOutcome.NO_DATA, StoreOutcome.RETAINED, StoreOutcome.NOT_DONE),
     StoreAction.CORRECT: (StoreOutcome.DONE_BY_HAND, StoreOutcome.NO_DATA, StoreOutcome.NOT_DONE),
     StoreAction.NOTIFY: (StoreOutcome.DONE_BY_HAND, StoreOutcome.NO_DATA, StoreOutcome.NOT_DONE),
+    StoreAction.APPLY: (StoreOutcome.DONE_BY_HAND, StoreOutcome.NO_DATA, StoreOutcome.RETAINED, StoreOutcome.NOT_DONE),
 }
 
 

@@ -26,6 +26,7 @@ from requests_app.models import (
     DataSubjectRequest,
     EventKind,
     RejectionCategory,
+    RequestType,
     State,
     VerificationChallenge,
     VerificationPolicy,
@@ -35,6 +36,7 @@ from requests_app.verification import challenges as verification
 from requests_app.verification import fraud
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.events import event_record
+from requests_app.workflow.law_of_request import needs_verification
 from requests_app.workflow.references import reference_normalize
 from requests_app.workflow.transitions import (
     request_assign,
@@ -99,6 +101,11 @@ def request_submit(
         if agent_authorisation is not None:
             suffix = PurePath(agent_authorisation.name or "").suffix.lower()
             request.agent_authorisation.save(f"{uuid.uuid4().hex}{suffix}", agent_authorisation, save=True)
+        # An agent's request still waits for staff to check the signed authorisation
+        # (CCPA regulations §7026(j) lets a business ask for it for an opt-out too).
+        if not needs_verification(request) and not request.is_agent_request:
+            _acted_on_unverified(request)
+            return request
         links = verification_links(request)
         if request.is_agent_request:
             notify(request=request, kind="acknowledgement", to=request.agent_email, context={"to_agent": True})
@@ -106,6 +113,13 @@ def request_submit(
         else:
             notify(request=request, kind="acknowledgement", to=request.subject_email, context=links)
     return request
+
+
+def _acted_on_unverified(request: DataSubjectRequest) -> None:
+    """A request the law forbids verifying: acknowledged with its status link, and started."""
+    status = {"no_verification": True, "status_url": verification.status_url(request)}
+    notify(request=request, kind="acknowledgement", to=request.subject_email, context=status)
+    request_proceed(request=request)
 
 
 def request_resend_verification(*, reference: str, email: str) -> None:
@@ -217,14 +231,16 @@ def request_proceed(*, request: DataSubjectRequest) -> DataSubjectRequest:
         return transition(
             request, State.AWAITING_APPROVAL, Actor.system("policy"), reason="This request type needs approval"
         )
-    return request_start(request=request, actor=Actor.system("policy"))
+    reason = "" if needs_verification(request) else "The law lets no proof of identity be asked for this request"
+    return request_start(request=request, actor=Actor.system("policy"), reason=reason)
 
 
 def request_start(*, request: DataSubjectRequest, actor: Actor, reason: str = "") -> DataSubjectRequest:
     """Move a verified (or approved) request to work, with one store task per system."""
     with transaction.atomic():
         transition(request, State.IN_PROGRESS, actor, reason=reason)
-        if request.store_tasks.exists():
+        if request.store_tasks.exists() or request.request_type == RequestType.APPEAL:
+            # An appeal is decided by a person reviewing the earlier request: no store is searched.
             return request
         try:
             with transaction.atomic():

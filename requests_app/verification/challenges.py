@@ -17,7 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from requests_app.errors import ApplicationError
 from requests_app.models import DataSubjectRequest, VerificationChallenge
 from requests_app.notifications.emails import absolute_url
+from requests_app.workflow.law_of_request import needs_verification
 from requests_app.workflow.references import reference_normalize
 
 LINK_SALT = "dsar.verification.link"
@@ -160,8 +161,9 @@ def request_from_status_token(token: str) -> DataSubjectRequest:
     """The request a status link stands for, if the link is genuine, fresh and verified.
 
     Verified means the subject confirmed their address, or staff verified their identity
-    another way (a phone call): either way the link went to that address, and the result is
-    collected through it (with a fresh code to the same address for each download).
+    another way (a phone call), or the law lets no one verify the request: either way the link
+    went to that address, and the result is collected through it (with a fresh code to the
+    same address for each download).
     """
     try:
         data = signing.loads(token, salt=STATUS_SALT, max_age=timedelta(days=settings.DSAR_STATUS_LINK_DAYS))
@@ -170,11 +172,12 @@ def request_from_status_token(token: str) -> DataSubjectRequest:
         raise VerificationFailed("expired") from None
     except (signing.BadSignature, KeyError, TypeError):
         raise VerificationFailed("invalid") from None
-    request = (
-        DataSubjectRequest.objects.filter(reference=reference)
-        .filter(Q(email_verified_at__isnull=False) | Q(verified_at__isnull=False))
-        .first()
-    )
+    request = DataSubjectRequest.objects.filter(reference=reference).first()
     if request is None:
+        raise VerificationFailed("invalid")
+    verified = request.email_verified_at is not None or request.verified_at is not None
+    # A request the law forbids verifying (an opt-out) is followed through the link sent to
+    # the address it was made with, like any other.
+    if not verified and needs_verification(request):
         raise VerificationFailed("invalid")
     return request

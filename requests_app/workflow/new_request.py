@@ -31,6 +31,8 @@ class NewRequest:
     agent_email: str = ""
     received_at: datetime | None = None  # None: now; may be in the past (a letter's date)
     received_via: str = ""  # entered by staff: phone, letter, in person or other (ReceivedVia)
+    appeal_of: str = ""  # an appeal: the reference of the refused request it appeals
+    gpc_signal: bool = False  # the browser sent Global Privacy Control (Sec-GPC: 1)
 
     @property
     def is_agent(self) -> bool:

@@ -37,6 +37,7 @@ from requests_app.models import (
 )
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.events import event_record
+from requests_app.workflow.law_of_request import counted_new_request, needs_verification
 from requests_app.workflow.references import reference_generate
 from requests_app.workflow.store_tasks import store_task_move, unfinished_states
 
@@ -48,7 +49,11 @@ if TYPE_CHECKING:
 _ALWAYS_FROM_OPEN = frozenset({State.REJECTED, State.CANCELLED})
 
 TRANSITIONS: dict[State, frozenset[State]] = {
-    State.PENDING_VERIFICATION: frozenset({State.VERIFIED, State.CLOSED_UNVERIFIED, State.AWAITING_REQUESTER}),
+    # Straight to work (or to a person's decision) only where the law lets no verification be
+    # asked for (a guard checks it): an opt-out is acted on as received.
+    State.PENDING_VERIFICATION: frozenset(
+        {State.VERIFIED, State.CLOSED_UNVERIFIED, State.AWAITING_REQUESTER, State.IN_PROGRESS, State.AWAITING_APPROVAL}
+    ),
     State.VERIFIED: frozenset({State.AWAITING_APPROVAL, State.IN_PROGRESS, State.AWAITING_REQUESTER}),
     State.AWAITING_APPROVAL: frozenset({State.IN_PROGRESS, State.AWAITING_REQUESTER}),
     State.IN_PROGRESS: frozenset({State.NEEDS_ATTENTION, State.COMPLETED, State.AWAITING_REQUESTER}),
@@ -84,6 +89,7 @@ def allowed_transitions(state: str) -> frozenset[State]:
     return TRANSITIONS[State(state)]
 
 
+@transaction.atomic  # an appeal locks the request it appeals until it is recorded
 def request_create(
     new: NewRequest,
     *,
@@ -103,10 +109,9 @@ def request_create(
     if verification_policy not in VerificationPolicy.values:
         raise GuardFailed(f"Unknown verification policy {verification_policy!r}")
     received_at = new.received_at or timezone.now()
-    received = timezone.localdate(received_at)
-    rule = deadlines.get_rule(new.jurisdiction or settings.DSAR_DEFAULT_JURISDICTION, received=received)
+    counted = counted_new_request(new, timezone.localdate(received_at))
+    rule, due = counted.rule, counted.due
     code = rule.code
-    due = deadlines.due_date(code, received, request_type=new.request_type, version=rule.version).due
     fields = {
         "request_type": new.request_type,
         "portability": new.portability and new.request_type == RequestType.ACCESS,
@@ -118,6 +123,8 @@ def request_create(
         "details": new.details,
         "jurisdiction": code,
         "rule_version": rule.version,
+        "appeal_of": counted.appeal_of,
+        "gpc_signal": new.gpc_signal,
         "received_at": received_at,
         "due_at": due,
         "agent_name": new.agent_name.strip(),
@@ -135,6 +142,10 @@ def request_create(
     }
     if new.received_via:
         audit_data["received_via"] = new.received_via
+    if counted.appeal_of is not None:
+        audit_data["appeal_of"] = counted.appeal_of.reference
+    if new.gpc_signal:
+        audit_data["gpc_signal"] = True
     # 2**40 references make a collision rare, not impossible: the unique constraint decides,
     # and the whole insert is tried again with a new reference.
     for _attempt in range(5):
@@ -257,6 +268,10 @@ def completion_blockers(request: DataSubjectRequest, *, reason: str = "") -> lis
     receives (copy, certificate or report) exists. A request that never reached its stores
     can be completed only with a recorded reason, which the subject is told.
     """
+    if request.request_type == RequestType.APPEAL:
+        if not request.appeal_outcome:
+            return ["An appeal completes with its decision: record whether the original decision stands."]
+        return []
     tasks = list(request.store_tasks.order_by("step", "id"))
     if not tasks:
         if reason.strip():
@@ -287,6 +302,12 @@ def _check_guards(request: DataSubjectRequest, source: State, target: State, rea
             raise GuardFailed("Only a request that was never verified can be closed as unverified")
         if target != State.CLOSED_UNVERIFIED and target != paused_from:
             raise GuardFailed(f"A paused request goes back to {paused_from.label.lower()}, where it paused")
+    if (
+        source == State.PENDING_VERIFICATION
+        and target in (State.IN_PROGRESS, State.AWAITING_APPROVAL)
+        and needs_verification(request)
+    ):
+        raise GuardFailed("The subject's identity must be verified first")
     if target == State.COMPLETED and (blockers := completion_blockers(request, reason=reason)):
         raise GuardFailed(" ".join(blockers))
     if target == State.CLOSED_UNVERIFIED:

@@ -48,12 +48,23 @@ def _expected_allowed(source: State, target: State) -> bool:
     }
 
 
+# Allowed only for a request the law forbids verifying (an opt-out): refused by a guard otherwise.
+UNVERIFIED_STARTS = {
+    (State.PENDING_VERIFICATION, State.IN_PROGRESS),
+    (State.PENDING_VERIFICATION, State.AWAITING_APPROVAL),
+}
+
+
 @pytest.mark.parametrize(("source", "target"), ALL_PAIRS, ids=[f"{s.value}->{t.value}" for s, t in ALL_PAIRS])
 def test_every_transition_is_allowed_or_refused_as_the_design_says(source: State, target: State) -> None:
     request = request_in_state(source)
     events_before = AuditEvent.objects.filter(request=request).count()
 
-    if _expected_allowed(source, target):
+    if (source, target) in UNVERIFIED_STARTS:
+        with pytest.raises(GuardFailed, match="identity must be verified first"):
+            transition(request, target, SYSTEM, reason=REASON)
+        assert AuditEvent.objects.filter(request=request).count() == events_before
+    elif _expected_allowed(source, target):
         transition(request, target, SYSTEM, reason=REASON)
         request.refresh_from_db()
         assert request.state == target
@@ -67,6 +78,17 @@ def test_every_transition_is_allowed_or_refused_as_the_design_says(source: State
         request.refresh_from_db()
         assert request.state == source
         assert AuditEvent.objects.filter(request=request).count() == events_before
+
+
+@pytest.mark.parametrize("target", [State.IN_PROGRESS, State.AWAITING_APPROVAL])
+def test_an_opt_out_the_law_forbids_verifying_goes_to_work_without_being_verified(target: State) -> None:
+    request = request_in_state(State.PENDING_VERIFICATION, jurisdiction="us-ca", request_type=RequestType.OPT_OUT)
+
+    transition(request, target, SYSTEM, reason="The law lets no proof of identity be asked for this request")
+    request.refresh_from_db()
+    assert request.state == target
+    assert request.verified_at is None
+    assert request.email_verified_at is None
 
 
 PAUSED_FROM = [s for s in State if s in OPEN_STATES and s != State.AWAITING_REQUESTER]

@@ -28,6 +28,7 @@ from requests_app.laws.rules import (
     Period,
     Rule,
     Source,
+    TypeTiming,
 )
 
 FULL_TYPES = frozenset({ACCESS, CORRECTION, DELETION, OPT_OUT, APPEAL})
@@ -134,6 +135,12 @@ US_CO = Rule(
             "https://law.counselstack.com/statute/co/06/6-1-1306",
             primary=False,
         ),
+        Source(
+            "4 CCR 904-3 Rule 4.03, right to opt out (Justia copy)",
+            "https://regulations.justia.com/states/colorado/900/904/rule-4-ccr-904-3/part-4-ccr-904-3-4/"
+            "section-4-ccr-904-3-4-03",
+            primary=False,
+        ),
     ),
     period=Period(45, "days"),
     extension=_ext(section="C.R.S. §6-1-1306(4)(a)"),
@@ -149,10 +156,23 @@ US_CO = Rule(
         complaint="If the appeal is denied, tell the consumer how to contact the Attorney General "
         "with concerns about the result (§6-1-1306(3)).",
     ),
+    # 4 CCR 904-3 Rule 4.03(A)(1): an opt-out is honoured as soon as feasibly possible, without
+    # undue delay; the controller may ask for more information only where it cannot otherwise
+    # act on it (Rule 4.03(A)(1)(a)), so an opt-out is not held back for identity verification.
+    by_type={
+        OPT_OUT: TypeTiming(
+            period=Period(45, "days"),
+            citation="4 CCR 904-3 Rule 4.03(A); C.R.S. §6-1-1306(1)(a)(IV)",
+            verification="not_required",
+        )
+    },
     holiday_country="US",
     notes=(
         SECONDARY_NOTE,
         NO_PAUSE_NOTE,
+        "An opt-out is honoured as soon as feasibly possible and without undue delay (4 CCR "
+        "904-3 Rule 4.03(A)(1), read in the Justia copy of the rules); 45 days is the latest "
+        "date, not the target, and no identity verification is required for it.",
         "From 2024-07-01 a universal opt-out mechanism (e.g. Global Privacy Control) recognised "
         "by the Attorney General must be honoured as an opt-out of targeted advertising and sale "
         "(§6-1-1306(1)(a)(IV); 4 CCR 904-3 Part 5).",
