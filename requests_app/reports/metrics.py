@@ -31,11 +31,13 @@ CCPA_TYPES: tuple[tuple[str, str, str], ...] = (
     ("deletion", "Requests to delete", "§ 7102(a)(1)(A)"),
     ("correction", "Requests to correct", "§ 7102(a)(1)(B)"),
     ("access", "Requests to know (access)", "§ 7102(a)(1)(C)"),
+    ("opt_out", "Requests to opt out of sale/sharing", "§ 7102(a)(1)(D)"),
+    ("limit", "Requests to limit the use of sensitive personal information", "§ 7102(a)(1)(E)"),
 )
-NOT_APPLICABLE = (
-    "Requests to opt out of sale/sharing (§ 7102(a)(1)(D)) and to limit the use of sensitive "
-    "personal information (§ 7102(a)(1)(E)) are not request types of this application: "
-    "the business counts them where it takes them."
+OPT_OUT_NOTE = (
+    "Opt-out and limit requests are those made through this application (the form, with or "
+    "without a Global Privacy Control signal, the API, email or staff); a signal the company's "
+    "other sites honour without a request is counted where those sites record it."
 )
 
 # The grounds of a denial, § 7102(a)(2), by the request's rejection_category.
@@ -232,7 +234,7 @@ class Metrics:
             "as_of": self.as_of.isoformat(),
             "received": self.received,
             "ccpa_7102": [figures.as_dict() for figures in self.by_type],
-            "not_applicable": NOT_APPLICABLE,
+            "opt_out_note": OPT_OUT_NOTE,
             "by_channel": dict(self.by_channel),
             "by_jurisdiction": dict(self.by_jurisdiction),
             "on_time": self.on_time.as_dict(),
@@ -254,7 +256,7 @@ def metrics_compute(
     by_type = {kind: TypeFigures(kind, label, citation) for kind, label, citation in CCPA_TYPES}
     on_time = {"on_time": 0, "late": 0, "open_overdue": 0, "open_not_yet_due": 0}
     for row in rows:
-        figures = by_type.setdefault(row.request_type, TypeFigures(row.request_type, row.request_type))
+        figures = by_type.setdefault(row.request_type, TypeFigures(row.request_type, _type_label(row.request_type)))
         figures.received += 1
         figures.extended += row.extended
         result = outcome(row)
@@ -283,6 +285,15 @@ def metrics_compute(
         extended=sum(row.extended for row in rows),
         time_in_state=_time_in_state(changes, state_order),
     )
+
+
+def _type_label(request_type: str) -> str:
+    """Requests of the types § 7102 does not name (restriction, objection, appeal), in words."""
+    return {
+        "restriction": "Requests to restrict processing",
+        "objection": "Objections to processing",
+        "appeal": "Appeals of a decision",
+    }.get(request_type, request_type)
 
 
 def _timeliness(row: RequestRow, as_of: date) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from requests_app.errors import ReportRefused
 from requests_app.fulfilment.bundles.report import render_pdf
 from requests_app.models import Channel, RequestType, State
-from requests_app.reports.metrics import DENIAL_REASONS, NOT_APPLICABLE
+from requests_app.reports.metrics import DENIAL_REASONS, OPT_OUT_NOTE
 from requests_app.reports.processing_record import NOT_IN_MAP, record_lines
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def metrics_context(metrics: Metrics) -> dict[str, Any]:
         "metrics": metrics,
         "by_type": [(figures, figures.as_dict()) for figures in metrics.by_type],
         "denial_rows": [(label, [figures.denied[key] for figures in metrics.by_type]) for key, label in DENIAL_REASONS],
-        "not_applicable": NOT_APPLICABLE,
+        "opt_out_note": OPT_OUT_NOTE,
         "channels": [(labels["channel"].get(k, k), v) for k, v in metrics.by_channel.items()],
         "jurisdictions": list(metrics.by_jurisdiction.items()),
         "states": [(labels["state"].get(s.state, s.state), s) for s in metrics.time_in_state],

@@ -70,7 +70,7 @@ def test_privacy_metrics_prints_the_figures_as_json(three_requests: tuple[int, l
     assert by_type["access"]["complied_in_whole"] == 1
     assert by_type["access"]["denied_by_reason"]["not_verified"] == 1
     assert by_type["deletion"]["denied_by_reason"]["exempt"] == 1
-    assert figures["by_jurisdiction"] == {"ccpa": 1, "gdpr": 2}
+    assert figures["by_jurisdiction"] == {"gdpr": 2, "us-ca": 1}
 
 
 def test_privacy_metrics_writes_csv_by_default_one_figure_a_line(
