@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
@@ -15,7 +17,10 @@ from requests_app.models import RequestType, VerificationPolicy
 from requests_app.public import regions
 
 if TYPE_CHECKING:
+    import datetime
+
     from django.core.files.uploadedfile import UploadedFile
+    from django.utils.functional import _StrOrPromise
 
 MAX_DETAILS = 5000
 
@@ -63,13 +68,44 @@ class PublicForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class RegionField(forms.ChoiceField):
+    """The select lists the places; a code the form once offered (``CA``, ``US-OTHER``) is still valid."""
+
+    def valid_value(self, value: Any) -> bool:
+        return isinstance(value, str) and regions.is_known(value)
+
+
+# The request types as a sentence names them.
+_TYPE_WORDS: dict[str, _StrOrPromise] = {
+    RequestType.ACCESS: _("access"),
+    RequestType.CORRECTION: _("correction"),
+    RequestType.DELETION: _("deletion"),
+}
+
+
+def _type_word(kind: str) -> str:
+    return str(_TYPE_WORDS.get(kind, RequestType(kind).label)).lower()
+
+
+def _either(kinds: list[str]) -> str:
+    """ "access or correction"; "access, correction or deletion"."""
+    words = [_type_word(kind) for kind in kinds]
+    if len(words) < 2:
+        return "".join(words)
+    return str(_("%(some)s or %(last)s") % {"some": ", ".join(words[:-1]), "last": words[-1]})
+
+
 def policy_needs_fact() -> bool:
     return VerificationPolicy.EMAIL_AND_FACT in settings.DSAR_VERIFY_POLICY.values()
 
 
 class RequestForm(PublicForm):
     request_type = forms.ChoiceField(
-        label=_("What would you like us to do?"), choices=RequestType.choices, widget=forms.RadioSelect
+        label=_("What would you like us to do?"),
+        choices=RequestType.choices,
+        widget=forms.RadioSelect,
+        help_text=_("The law where you live decides which of these you can ask for."),
+        error_messages={"invalid_choice": _("Choose one of the requests listed.")},
     )
     portability = forms.BooleanField(
         label=_("Send my data in a machine-readable format, so I can take it to another service"),
@@ -81,10 +117,11 @@ class RequestForm(PublicForm):
         max_length=254,
         help_text=_("We send a link to this address to confirm that it is yours."),
     )
-    region = forms.ChoiceField(
+    region = RegionField(
         label=_("Where do you live?"),
         choices=regions.region_choices,
-        help_text=_("Your country or state decides which law applies and how long we have to answer."),
+        help_text=_("Your country, state or province decides which law applies and how long we have to answer."),
+        error_messages={"invalid_choice": _("Choose where you live from the list.")},
     )
     details = forms.CharField(
         label=_("Details"),
@@ -120,8 +157,11 @@ class RequestForm(PublicForm):
     # because robots skip hidden inputs.
     website = forms.CharField(label=_("Leave this field empty"), required=False, max_length=200)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The day the laws are read on: a law takes effect on a date, and the request is
+        # counted under the rule in force the day it arrives.
+        self.today = today or timezone.localdate()
         if not policy_needs_fact():
             del self.fields["phone"]
             del self.fields["organisation"]
@@ -130,11 +170,14 @@ class RequestForm(PublicForm):
     def is_robot(self) -> bool:
         return bool(self.data.get("website"))
 
-    def clean_region(self) -> str:
-        region: str = self.cleaned_data["region"]
-        if not regions.is_known(region):
-            raise forms.ValidationError(_("Choose where you live from the list."), code="invalid_choice")
-        return region
+    @property
+    def jurisdiction(self) -> str:
+        """The rule the request answers to, once the form is valid."""
+        return regions.jurisdiction_for(self.cleaned_data["region"], self.today)
+
+    def types_by_region(self) -> dict[str, list[str]]:
+        """The request types each place's law gives, for the script that hides the others."""
+        return regions.request_types_by_region(self.today)
 
     def clean_authorisation(self) -> UploadedFile | None:
         upload: UploadedFile | None = self.cleaned_data.get("authorisation")
@@ -146,6 +189,8 @@ class RequestForm(PublicForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("request_type", "")
+        if kind and data.get("region"):
+            self._clean_type_for_region(kind, data["region"])
         if kind == RequestType.CORRECTION and not data.get("details", "").strip():
             self.add_error("details", _("Tell us what is wrong and what it should say."))
         needs_fact = (
@@ -156,6 +201,22 @@ class RequestForm(PublicForm):
         if data.get("is_agent"):
             self._clean_agent(data)
         return data
+
+    def _clean_type_for_region(self, kind: str, region: str) -> None:
+        rule = regions.rule_for(region, self.today)
+        offered = regions.request_types_for(rule)
+        if kind in offered:
+            return
+        law = capfirst(regions.law_phrase(region, rule))
+        if offered:
+            message = _("%(law)s gives no right to %(kind)s; you can ask for %(offered)s.") % {
+                "law": law,
+                "kind": _type_word(kind),
+                "offered": _either(offered),
+            }
+        else:
+            message = _("%(law)s gives no right to %(kind)s.") % {"law": law, "kind": _type_word(kind)}
+        self.add_error("request_type", forms.ValidationError(message, code="not_given_by_law"))
 
     def _clean_agent(self, data: dict[str, Any]) -> None:
         if not data.get("agent_name", "").strip():

@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
+from requests_app.errors import UnknownJurisdiction
 from requests_app.fulfilment import bundle_keys
 from requests_app.infra import ratelimit
+from requests_app.laws import deadlines
 from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction, State
-from requests_app.public import regions
 from requests_app.public.forms import RequestForm, ResendForm, VerifyCodeForm
 from requests_app.services import downloads
 from requests_app.services import requests as services
@@ -97,7 +98,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
         request_type=data["request_type"],
         subject_email=data["email"],
         subject_name=data["full_name"],
-        jurisdiction=regions.jurisdiction_for(data["region"]),
+        jurisdiction=form.jurisdiction,
         details=data.get("details", ""),
         identifiers=form.identifiers(),
         portability=bool(data.get("portability")),
@@ -247,7 +248,13 @@ def _status_context(subject_request: DataSubjectRequest) -> dict[str, Any]:
         "created_at"
     )
     label, explanation = progress.subject_status(subject_request)
+    try:
+        law = deadlines.rule_of(subject_request).label
+    except UnknownJurisdiction:
+        # A version taken out of the pack: the date stands, but the page cannot name its law.
+        law = ""
     return {
+        "law": law,
         "subject_request": subject_request,
         "state_label": label,
         "state_explanation": explanation,

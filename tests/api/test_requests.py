@@ -89,6 +89,16 @@ def test_an_unknown_jurisdiction_is_refused_by_name(creator):
     assert not DataSubjectRequest.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("given", "stored"), [("ccpa", "us-ca"), ("US-VA", "us-va"), ("ca-qc", "ca-qc"), ("br", "lgpd")]
+)
+def test_a_jurisdiction_is_taken_by_code_or_alias_and_answered_with_its_code(creator, given, stored):
+    response = creator.post(LIST, {**BODY, "jurisdiction": given})
+    assert response.status_code == 201
+    assert response.json()["jurisdiction"] == stored
+    assert DataSubjectRequest.objects.get().jurisdiction == stored
+
+
 def test_malformed_json_is_a_400_in_the_error_shape(creator):
     response = creator.post_raw(LIST, b'{"type": "access", ', "application/json")
     assert response.status_code == 400

@@ -18,6 +18,7 @@ from tests.waiting import mail_to, plain_text, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from tests.conftest import Worker
 
@@ -135,6 +136,39 @@ def test_the_form_works_from_the_keyboard_alone(page: Page, celery_worker: Worke
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+
+
+def test_choosing_a_place_hides_the_requests_its_law_does_not_give(page: Page, tmp_path: Path) -> None:
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if message.type == "error" else None)
+    page.goto("/request/")
+    deletion = page.get_by_label("Deletion")
+    deletion.check()
+    page.get_by_label("Where do you live?").select_option(label="Canada — Ontario")
+    expect(deletion).to_be_hidden()
+    expect(deletion).not_to_be_checked()
+    expect(page.get_by_label("Correction")).to_be_visible()
+    expect(page.get_by_text("Only the requests the law where you live gives are shown.")).to_be_visible()
+    page.screenshot(path=tmp_path / "request-form-ontario.png", full_page=True)
+
+    page.get_by_label("Where do you live?").select_option(label="Canada — Quebec")
+    expect(deletion).to_be_visible()
+    expect(page.get_by_text("Only the requests the law where you live gives are shown.")).to_be_hidden()
+    assert refused == []  # the script ran under the CSP, with nothing blocked
+
+
+def test_a_type_refused_by_the_server_stays_in_view_beside_its_error(page: Page) -> None:
+    page.goto("/request/")
+    page.get_by_label("Deletion").check()
+    page.get_by_label("Full name", exact=True).fill("Ada Byron")
+    page.get_by_label("Email address", exact=True).fill("ada@example.org")
+    page.get_by_label("I confirm that the information").check()
+    # Choose the place without the script's change event, as a browser without JS would send it.
+    page.locator("#id_region").evaluate("select => { select.value = 'CA-ON'; }")
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_role("alert")).to_contain_text("Canada's PIPEDA gives no right to deletion")
+    expect(page.get_by_label("Deletion")).to_be_checked()
+    expect(page.get_by_label("Full name", exact=True)).to_have_value("Ada Byron")
 
 
 def test_requester_text_with_html_is_shown_escaped_in_the_browser(page: Page) -> None:

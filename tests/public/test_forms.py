@@ -78,7 +78,10 @@ def test_a_valid_request_is_recorded_and_answered_with_check_your_inbox(client: 
     assert challenge.token_hash not in ack.body_text  # only the hash is stored
 
 
-@pytest.mark.parametrize(("region", "law"), [("US-CA", "ccpa"), ("BR", "lgpd"), ("CA", "pipeda"), ("OTHER", "default")])
+@pytest.mark.parametrize(
+    ("region", "law"),
+    [("US-CA", "us-ca"), ("US-VA", "us-va"), ("GB", "uk"), ("BR", "lgpd"), ("CA-ON", "pipeda"), ("OTHER", "default")],
+)
 def test_the_region_sets_the_law_and_the_deadline(client: Client, region: str, law: str) -> None:
     submit(client, region=region)
     assert DataSubjectRequest.objects.get().jurisdiction == law
@@ -115,8 +118,8 @@ def test_a_missing_field_is_named_in_the_summary_and_marked_on_the_field(client:
     [
         ({"email": "not an address"}, "Enter a valid email address"),
         ({"email": "ada@example.org\r\nBcc: victim@example.com"}, "Enter a valid email address"),
-        ({"region": "XX"}, "Select a valid choice"),
-        ({"request_type": "portability"}, "Select a valid choice"),
+        ({"region": "XX"}, "Choose where you live from the list"),
+        ({"request_type": "portability"}, "Choose one of the requests listed"),
         ({"request_type": "correction", "details": "  "}, "what is wrong"),
         ({"full_name": "x" * 201}, "at most 200 characters"),
         ({"details": "x" * 5001}, "at most 5000 characters"),
