@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils import dateformat
 
 from requests_app.errors import GuardFailed
 from requests_app.fulfilment import results as fulfilment
@@ -21,6 +22,7 @@ from requests_app.services import requests as services
 from requests_app.staff import forms as staff_forms
 from requests_app.staff.selectors import assignable_users
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.jurisdiction import request_jurisdiction_change
 from requests_app.workflow.transitions import TRANSITIONS, completion_blockers, request_assign
 
 if TYPE_CHECKING:
@@ -103,9 +105,27 @@ class Action:
     danger: bool = False
     # A hint that depends on the request (what still stands in the way), instead of ``hint``.
     explain: Callable[[DataSubjectRequest], str] | None = None
+    # A success message that names what changed (the new due date), instead of ``done``.
+    done_for: Callable[[DataSubjectRequest], str] | None = None
 
     def hint_for(self, request: DataSubjectRequest) -> str:
         return self.explain(request) if self.explain is not None else self.hint
+
+    def done_message(self, request: DataSubjectRequest) -> str:
+        return self.done_for(request) if self.done_for is not None else self.done
+
+
+def _change_jurisdiction(request: DataSubjectRequest, actor: Actor, data: dict[str, Any]) -> None:
+    request_jurisdiction_change(request=request, actor=actor, jurisdiction=data["jurisdiction"], reason=data["reason"])
+
+
+def _jurisdiction_changed(request: DataSubjectRequest) -> str:
+    rule = deadlines.rule_of(request)
+    due = dateformat.format(request.due_at, "j M Y")
+    return (
+        f"The request now answers to {rule.label} (rule version {rule.version}). "
+        f"It is due {due}, counted again from the day it was received. {deadlines.NOT_LEGAL_ADVICE}"
+    )
 
 
 def _completion_hint(request: DataSubjectRequest) -> str:
@@ -201,6 +221,17 @@ ACTIONS: dict[str, Action] = {
             _can_extend,
             lambda r, actor, d: services.request_extend_with_notice(request=r, actor=actor, reason=d["reason"]),
             "The deadline is extended and the requester is told.",
+        ),
+        Action(
+            "jurisdiction",
+            "Change jurisdiction",
+            "Change the jurisdiction",
+            staff_forms.JurisdictionForm,
+            lambda r: r.is_open,
+            _change_jurisdiction,
+            "The jurisdiction is changed.",
+            hint="For a request filed under the wrong law. The requester is not emailed.",
+            done_for=_jurisdiction_changed,
         ),
         Action(
             "assign",

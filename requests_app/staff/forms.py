@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 
 from requests_app.laws.deadlines import jurisdiction_choices
+from requests_app.laws.registry import grouped_choices
 from requests_app.models import Channel, RejectionCategory, RequestType, State
 from requests_app.staff import selectors
 from requests_app.staff.reason_templates import REJECTION_REASONS
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
-def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
+
+def set_choices(form: forms.Form, name: str, choices: Sequence[tuple[str, Any]]) -> None:
+    """Set a choice field's choices: (value, label) pairs, or (group, pairs) for a grouped select."""
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)  # noqa: S101 - only called on choice fields
     field.choices = choices
@@ -222,6 +228,28 @@ class ReasonTemplateForm(StaffForm):
 class ExtendForm(StaffForm):
     reason = _text("Why is more time needed?", help_text="Emailed to the requester with the new due date.")
     confirm = _confirm("Extend the deadline (possible once) and email the requester.")
+
+
+class JurisdictionForm(StaffForm):
+    """The law to count the request under instead: any rule in force today, grouped by region.
+
+    A law in force today may still be too new for the day the request was received; the
+    workflow refuses that one, saying from when it applies.
+    """
+
+    jurisdiction = forms.ChoiceField(
+        label="New jurisdiction",
+        help_text="The due date is counted again from the day the request was received, under this law's rule.",
+        error_messages={
+            "required": "Choose the law the request answers to.",
+            "invalid_choice": "Choose one of the laws in the list.",
+        },
+    )
+    reason = _text("Why does another law apply?", help_text="Kept on the record; the requester is not emailed.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "jurisdiction", [("", "Choose the law"), *grouped_choices(timezone.localdate())])
 
 
 class CancelForm(StaffForm):

@@ -10,7 +10,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from requests_app.laws import deadlines
+from requests_app.laws.describe import RuleFacts, rule_facts
 from requests_app.models import (
     OPEN_STATES,
     AuditEvent,
@@ -37,6 +38,9 @@ from requests_app.staff.roles import ACT_CODENAME
 from requests_app.verification.identity_hash import identity_hash
 from requests_app.workflow.audit import OpenedEvent, audit_open, audit_seal_keys
 from requests_app.workflow.references import reference_normalize
+
+if TYPE_CHECKING:
+    from requests_app.laws.rules import Rule
 
 SOON_DAYS = 7
 CHART_WEEKS = 12
@@ -345,12 +349,51 @@ def request_deadline(request: DataSubjectRequest) -> deadlines.Deadline:
     )
 
 
+@dataclass(frozen=True)
+class ClockPauses:
+    """This request's waits for the requester, as its law counts them."""
+
+    paused_days: int  # days already taken off the clock (or counted from again), by finished waits
+    waiting_since: date | None  # the day the current wait began, when it waits now
+    waiting_days: int  # days of the current wait so far
+    stops: bool  # whether the law stops the clock while the request waits
+
+
+@dataclass(frozen=True)
+class RulePanel:
+    rule: Rule
+    facts: RuleFacts
+    pauses: ClockPauses
+    secondary_only: bool
+    not_legal_advice: str = deadlines.NOT_LEGAL_ADVICE
+
+
+def rule_panel(request: DataSubjectRequest, today: date) -> RulePanel:
+    """The rule a request is counted under, in words, with the pauses of its clock."""
+    rule = deadlines.rule_of(request)
+    waiting = request.state == State.AWAITING_REQUESTER and request.paused_at is not None
+    since = timezone.localdate(request.paused_at) if waiting and request.paused_at else None
+    pauses = ClockPauses(
+        paused_days=request.paused_days,
+        waiting_since=since,
+        waiting_days=(today - since).days if since else 0,
+        stops=rule.pause_allowed,
+    )
+    return RulePanel(
+        rule=rule,
+        facts=rule_facts(rule),
+        pauses=pauses,
+        secondary_only=rule.confidence == "secondary",
+    )
+
+
 ACTION_TITLES = {
     "request.received": "Request received",
     "request.entered_by_staff": "Entered by staff",
     "request.transition": "State changed",
     "request.assigned": "Assigned",
     "request.extended": "Deadline extended",
+    "request.jurisdiction_changed": "Jurisdiction changed",
     "request.note": "Internal note",
     "email.queued": "Email queued",
     "email.failed": "Email could not be sent",
@@ -391,6 +434,17 @@ class TimelineEntry:
             kind = ReminderKind(self.event.data["kind"]).label
             return f"{title}: {str(kind).lower()} (to the {self.event.data.get('to', 'team')})"
         return title
+
+    @property
+    def change(self) -> str:
+        """What a jurisdiction change changed, in words (the other events say it in their states)."""
+        if self.event is None or self.event.action != "request.jurisdiction_changed":
+            return ""
+        data = self.event.data
+        return (
+            f"{data.get('from')} (version {data.get('from_version')}, due {data.get('from_due_at')}) → "
+            f"{data.get('to')} (version {data.get('to_version')}, due {data.get('to_due_at')})"
+        )
 
     @property
     def from_state_label(self) -> str:

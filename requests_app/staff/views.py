@@ -175,12 +175,14 @@ def _detail(
                 form = action_form(action, initial=initial, request=subject_request)
                 forms.append((action, form, action.hint_for(subject_request)))
     deadline = selectors.request_deadline(subject_request)
+    today = timezone.localdate()
     context = {
         "nav": "queue",
         "subject_request": subject_request,
         "state_label": progress.staff_state_words(subject_request),
-        "due": selectors.due_status(subject_request, timezone.localdate()),
+        "due": selectors.due_status(subject_request, today),
         "deadline": deadline,
+        "rule_panel": selectors.rule_panel(subject_request, today),
         "deadline_differs": deadline.due != subject_request.due_at,
         "timeline": selectors.request_timeline(subject_request),
         **stores_context(subject_request, can_act=can_act),
@@ -245,5 +247,5 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
         subject_request.refresh_from_db()
         action_refusal_record(request=subject_request, actor=staff_actor(request), action=action, reason=error.message)
         return _detail(request, subject_request, bound=(chosen, form), error=error.message, status=409)
-    messages.success(request, chosen.done)
+    messages.success(request, chosen.done_message(subject_request))
     return redirect("staff_request", reference=subject_request.reference)

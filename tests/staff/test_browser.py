@@ -11,7 +11,7 @@ import os
 import re
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -566,3 +566,77 @@ def test_an_analyst_enters_a_letter_received_last_week_and_sees_it_due_from_the_
     request = DataSubjectRequest.objects.get(subject_email="grace.hopper@example.org")
     assert (request.channel, request.received_via, request.due_at) == ("staff", "letter", due)
     assert request.verified_at is not None
+
+
+def test_a_uk_request_paused_for_clarification_is_due_later_by_the_days_it_waited(
+    cast: Cast, run_in_browser: RunInBrowser, settings: Any, tmp_path: Path
+) -> None:
+    """Staff ask for a clarification, the requester answers a week later, and the page shows the
+    due date moved by that week (UK GDPR Art. 12A: the days waited are not counted). Pictured
+    into DSAR_SCREENSHOTS_DIR when set."""
+    settings.DSAR_STAFF_REQUIRE_2FA = False
+    paused = 7
+    # A receipt day whose due date, and the one a week later, both fall on working days, so
+    # the date moves by exactly the days paused (no roll past a weekend or bank holiday).
+    for offset in range(10, 40):
+        received = timezone.localdate() - timedelta(days=offset)
+        before = deadlines.due_date("uk", received).due
+        after = deadlines.due_date("uk", received, paused_days=paused).due
+        if after == before + timedelta(days=paused):
+            break
+    request = request_in_state(
+        State.VERIFIED,
+        jurisdiction="uk",
+        subject_name="Ada Lovelace",
+        received_at=timezone.make_aware(datetime.combine(received, time(10))),
+    )
+    assert (request.rule_version, request.due_at) == ("2026-02-05", before)
+    folder = Path(os.environ.get("DSAR_SCREENSHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def day(value: date) -> str:
+        return f"{value.day} {value:%b %Y}"
+
+    def steps(new_page: PageMaker) -> None:
+        page = new_page(1280, 900)
+        sign_in(page, "bob")
+        page.goto(f"/staff/requests/{request.reference}/")
+        expect(page.locator(".due-line")).to_contain_text(day(before))
+        page.get_by_label("What do you need from the requester?").fill("Which of your two accounts do you mean?")
+        page.get_by_label("Email this question to the requester and pause the request.").check()
+        page.get_by_role("button", name="Send the question").click()
+        expect(page.get_by_role("status")).to_contain_text("the request waits for the answer")
+        expect(page.locator(".due-line")).to_contain_text("Clock paused")
+
+        # The requester answers a week later: the wait began seven days ago.
+        DataSubjectRequest.objects.filter(pk=request.pk).update(paused_at=timezone.now() - timedelta(days=paused))
+        page.reload()
+        panel = page.get_by_role("region", name="The rule")
+        expect(panel).to_contain_text("Waiting for the requester since")
+        expect(panel).to_contain_text(f"({paused} days so far): the clock is stopped")
+        page.get_by_label("What did the requester answer?").fill("The account opened in 2019.")
+        page.get_by_role("button", name="Resume the request").click()
+        expect(page.get_by_role("status")).to_contain_text("The request is resumed.")
+
+        expect(page.locator(".due-line")).to_contain_text(day(after))
+        due = page.get_by_role("region", name="Due date")
+        expect(due).to_contain_text(f"The clock was paused for {paused} days while waiting for the requester.")
+        expect(due).to_contain_text("Computed from the rule; not legal advice.")
+        expect(panel).to_contain_text(f"This request's clock was paused {paused} days so far.")
+        expect(panel.get_by_role("link", name=re.compile("^UK GDPR, Chapter III"))).to_have_attribute(
+            "rel", "noopener noreferrer"
+        )
+        assert_accessible(page)
+        page.screenshot(path=str(folder / "rule-panel.png"), full_page=True)
+
+        # Filed under the wrong law after all: the date is counted again, with the pause.
+        page.get_by_label("New jurisdiction").select_option("gdpr")
+        page.get_by_label("Why does another law apply?").fill("The subject lives in Dublin.")
+        page.get_by_role("button", name="Change the jurisdiction").click()
+        gdpr_due = deadlines.due_date("gdpr", received, paused_days=paused).due
+        expect(page.get_by_role("status")).to_contain_text(f"It is due {day(gdpr_due)}")
+        expect(page.locator(".due-line")).to_contain_text(day(gdpr_due))
+
+    run_in_browser(steps)
+    request.refresh_from_db()
+    assert (request.paused_days, request.jurisdiction) == (paused, "gdpr")

@@ -190,6 +190,11 @@ ACTIONS: dict[str, tuple[State, State | None, dict[str, str]]] = {
     "complete": (State.IN_PROGRESS, None, {"complete-reason": "No data held anywhere", "complete-confirm": "on"}),
     "ask": (State.VERIFIED, None, {"ask-question": "Which account did you use?", "ask-confirm": "on"}),
     "extend": (State.VERIFIED, None, {"extend-reason": "Many systems to search", "extend-confirm": "on"}),
+    "jurisdiction": (
+        State.VERIFIED,
+        None,
+        {"jurisdiction-jurisdiction": "uk", "jurisdiction-reason": "The subject lives in the UK"},
+    ),
     "assign": (State.VERIFIED, None, {"assign-assignee": "{bob}"}),
     "note": (State.VERIFIED, None, {"note-note": "Called the subject back"}),
     "reject": (
