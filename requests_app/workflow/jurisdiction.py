@@ -13,8 +13,10 @@ from django.utils import dateformat, timezone
 
 from requests_app.errors import ExtensionNotAllowed, GuardFailed
 from requests_app.laws import deadlines, registry
-from requests_app.models import OPEN_STATES, DataSubjectRequest
+from requests_app.laws.rules import CORE_TYPES
+from requests_app.models import OPEN_STATES, DataSubjectRequest, RequestType
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.law_of_request import type_words
 
 
 def request_jurisdiction_change(
@@ -41,6 +43,10 @@ def request_jurisdiction_change(
             raise GuardFailed(f"Request {locked.reference} already answers to {old_rule.label}")
         received = timezone.localdate(locked.received_at)
         rule = registry.get_rule(code, received=received)
+        if locked.request_type == RequestType.APPEAL:
+            raise GuardFailed("An appeal answers to the law of the request it appeals; change that request instead")
+        if locked.request_type not in CORE_TYPES and locked.request_type not in rule.request_types:
+            raise GuardFailed(f"{rule.label} gives no right to {type_words(locked.request_type)}")
         if locked.extended_at is not None and rule.timing(locked.request_type).extension is None:
             extended_on = dateformat.format(timezone.localdate(locked.extended_at), "j M Y")
             raise ExtensionNotAllowed(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from requests_app.errors import ApplicationError, ExtensionNotAllowed, GuardFailed, UnknownJurisdiction
 from requests_app.laws import deadlines
 from requests_app.laws.registry import RuleNotInForce
-from requests_app.models import AuditEvent, DataSubjectRequest, State
+from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State
 from requests_app.workflow import jurisdiction as workflow
 from requests_app.workflow.audit import Actor, audit_open
 from requests_app.workflow.jurisdiction import request_jurisdiction_change
@@ -157,3 +157,12 @@ def test_each_refusal_says_why_and_changes_nothing(case: str, error: type[Applic
         before.extended_at,
     )
     assert AuditEvent.objects.filter(request=request).count() == events
+
+
+def test_an_opt_out_cannot_move_to_a_law_that_gives_no_opt_out() -> None:
+    request = request_in_state(State.IN_PROGRESS, jurisdiction="us-ca", request_type=RequestType.OPT_OUT)
+
+    with pytest.raises(GuardFailed, match="gives no right to opt out"):
+        request_jurisdiction_change(request=request, actor=SYSTEM, jurisdiction="pipeda", reason="Lives in Ontario")
+    request.refresh_from_db()
+    assert request.jurisdiction == "us-ca"
