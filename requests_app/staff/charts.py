@@ -21,7 +21,20 @@ if TYPE_CHECKING:
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 36  # margins around the plot area
 
-SERIES_CLASSES = {RequestType.ACCESS: "series-1", RequestType.CORRECTION: "series-2", RequestType.DELETION: "series-3"}
+# The three fulfilled types each have a colour; the rights only some laws give (opt-out,
+# limit, restriction, objection, appeal) share a fourth, so four colours stay distinguishable.
+SERIES_CLASSES = {
+    kind: {RequestType.ACCESS: "series-1", RequestType.CORRECTION: "series-2", RequestType.DELETION: "series-3"}.get(
+        kind, "series-4"
+    )
+    for kind in RequestType
+}
+RECEIVED_LEGEND = (
+    (RequestType.ACCESS.label, "series-1"),
+    (RequestType.CORRECTION.label, "series-2"),
+    (RequestType.DELETION.label, "series-3"),
+    ("Other rights (opt-out, limit, restriction, objection, appeal)", "series-4"),
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +115,7 @@ def received_chart(rows: list[WeekReceived]) -> Chart:
     chart = Chart(
         title="Requests received per week, by type",
         description=(
-            f"Stacked bars for the last {len(rows)} weeks: access, correction and deletion requests "
+            f"Stacked bars for the last {len(rows)} weeks: access, correction, deletion and other requests "
             f"received each week, {total} in all. The table after the chart gives each figure."
         ),
     )

@@ -70,7 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "completion": completion,
         "completion_chart": charts.completion_chart(completion),
         "request_types": RequestType.choices,
-        "received_legend": [(kind.label, charts.SERIES_CLASSES[kind]) for kind in RequestType],
+        "received_legend": charts.RECEIVED_LEGEND,
     }
     return render(request, "staff/dashboard.html", context)
 

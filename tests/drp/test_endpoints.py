@@ -133,7 +133,7 @@ def test_an_exercise_request_becomes_an_agent_request_waiting_for_the_subject(
     assert (request.subject_email, request.subject_name, request.jurisdiction) == (
         "ada@example.org",
         "Ada Lovelace",
-        "ccpa",
+        "us-ca",
     )
     assert request.subject_identifiers == {"phone": "+15555550100"}
     assert (status["status"], status["reason"]) == ("in_progress", "need_user_verification")
