@@ -14,6 +14,7 @@ import zipfile
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from requests_app.errors import GuardFailed
@@ -101,6 +102,9 @@ def unzipped(bundle: Bundle, tmp_path: Path) -> tuple[str, dict[str, Any], Path]
     archive_path.write_bytes(data)
     report = verify_bundle(archive_path, load_public_key(bundle_keys.public_key()))
     assert report.ok, report.problems
+    out = io.StringIO()
+    call_command("verify_bundle", str(archive_path), stdout=out)
+    assert out.getvalue().startswith(f"OK {bundle.request.reference}")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sorted(archive.namelist()) == ["README.txt", "decision-record.pdf", "manifest.json", "manifest.sig"]
         pdf = tmp_path / "decision-record.pdf"
