@@ -23,12 +23,14 @@ from django.utils import timezone
 
 from requests_app.datamap.schema import DataMap, DataMapError, System, waves
 from requests_app.errors import GuardFailed
-from requests_app.fulfilment import evidence, recipients
+from requests_app.fulfilment import decisions, evidence, recipients
 from requests_app.fulfilment.connectors import ActionCounts, ConnectorError, ConnectorPending, Subject, connector_for
 from requests_app.fulfilment.connectors.manual import ManualConnector
 from requests_app.fulfilment.datamap_versions import datamap_of, datamap_snapshot
 from requests_app.infra import queue
+from requests_app.laws import deadlines
 from requests_app.models import (
+    DECISION_TYPES,
     FINISHED_STATES,
     NEEDS_PERSON_STATES,
     OUTCOMES_FOR,
@@ -70,7 +72,8 @@ def fanout_create(request: DataSubjectRequest) -> list[StoreTask]:
     leads to). A deletion then erases in the reverse order, and a correction corrects, so a
     row that maps an email to a user id goes last. A manual system is searched by a person
     for an access request (they upload the export, or record that nothing is held); for a
-    deletion or correction its one task is the person's erasure or correction.
+    deletion or correction its one task is the person's erasure or correction. A decision
+    (opt-out, limit, restriction, objection) is one task for a person per system it affects.
     """
     version = datamap_snapshot()
     datamap = datamap_of(version)
@@ -80,6 +83,8 @@ def fanout_create(request: DataSubjectRequest) -> list[StoreTask]:
         raise DataMapError(["systems: the data map lists no system, so no store can be searched"])
     DataSubjectRequest.objects.filter(pk=request.pk).update(datamap_version=version)
     request.datamap_version = version
+    if request.request_type in DECISION_TYPES:
+        return _created(request, _decision_tasks(request, datamap), version.digest)
     plan = waves(datamap)
     is_access = request.request_type == RequestType.ACCESS
     rows = [
@@ -98,15 +103,49 @@ def fanout_create(request: DataSubjectRequest) -> list[StoreTask]:
             for system in wave
             if second != StoreAction.CORRECT or system.name in approved
         ]
+    return _created(request, rows, version.digest)
+
+
+def _created(request: DataSubjectRequest, rows: list[StoreTask], digest: str) -> list[StoreTask]:
     created = StoreTask.objects.bulk_create(rows, ignore_conflicts=True)
     audit_append(
         request=request,
         actor=SYSTEM,
         action="fanout.created",
-        data={"datamap": version.digest, "tasks": len(rows), "steps": max((r.step for r in rows), default=-1) + 1},
+        data={"datamap": digest, "tasks": len(rows), "steps": max((r.step for r in rows), default=-1) + 1},
     )
     queue.enqueue_on_commit(queue.ADVANCE_REQUEST, request.pk)
     return created
+
+
+def _decision_tasks(request: DataSubjectRequest, datamap: DataMap) -> list[StoreTask]:
+    """One task for a person per system the decision affects: no connector runs for a decision.
+
+    Whether a system still sells, shares, targets or processes is a setting or a process a
+    person changes (a vendor's console, an advertising audience, a suppression list); the
+    data map names where, and the instructions say what, with the law.
+    """
+    citation = decisions.decision_citation(request.request_type, deadlines.rule_of(request))
+    now = timezone.now()
+    return [
+        StoreTask(
+            request=request,
+            system=affected.system,
+            kind="manual",
+            action=StoreAction.APPLY,
+            step=0,
+            state=StoreTaskState.MANUAL,
+            instructions=decisions.apply_instructions(
+                affected,
+                decision=request.request_type,
+                subject_email=request.subject_email,
+                citation=citation,
+                gpc=request.gpc_signal,
+            ),
+            queued_at=now,
+        )
+        for affected in decisions.affected_systems(datamap, request.request_type)
+    ]
 
 
 def request_advance(request_pk: int) -> None:

@@ -2,7 +2,8 @@
 
 An access request gets its bundle, streamed straight from the connectors into the ZIP (the
 application keeps counts and metadata, never the subject's records); a deletion its
-certificate of erasure; a correction its report. The ZIP is encrypted at rest and recorded
+certificate of erasure; a correction its report; a decision (opt-out, limit, restriction,
+objection) the record of what was done in each system it affects. The ZIP is encrypted at rest and recorded
 as a ``Bundle`` once per request and kind, so a repeated task builds nothing twice.
 """
 
@@ -22,13 +23,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from requests_app.errors import GuardFailed
-from requests_app.fulfilment import bundle_keys, evidence, recipients
-from requests_app.fulfilment.bundles.certificate import write_correction_report, write_deletion_certificate
+from requests_app.fulfilment import bundle_keys, decisions, evidence, recipients
+from requests_app.fulfilment.bundles.certificate import (
+    write_correction_report,
+    write_decision_record,
+    write_deletion_certificate,
+)
 from requests_app.fulfilment.bundles.crypto import encrypt_stream
 from requests_app.fulfilment.bundles.inputs import (
     Branding,
     BundleContext,
     CorrectionOutcome,
+    Decision,
+    DecisionOutcome,
     ErasureOutcome,
     FieldChange,
     ManualExport,
@@ -41,6 +48,7 @@ from requests_app.fulfilment.datamap_versions import datamap_of
 from requests_app.infra import queue
 from requests_app.laws import deadlines
 from requests_app.models import (
+    DECISION_TYPES,
     OUTCOME_STATES,
     OUTCOME_WORDS,
     RESULT_KIND,
@@ -94,14 +102,16 @@ def request_complete(*, request: DataSubjectRequest, actor: Actor, reason: str =
     with transaction.atomic():
         transition(request, State.COMPLETED, actor, reason=reason)
         not_done = request.store_tasks.filter(state=StoreTaskState.RESOLVED, outcome=StoreOutcome.NOT_DONE)
+        decision = decision_summary(request) if request.request_type in DECISION_TYPES else None
         notify(
             request=request,
             kind="completion",
             to=request.subject_email,
             context={
                 "status_url": verification.status_url(request),
-                "partly": not_done.exists(),
+                "partly": not_done.exists() or bool(decision and decision["not_applied"]),
                 "completion_note": request.completion_note,
+                "decision": decision,
             },
         )
     return request
@@ -166,6 +176,8 @@ def _build(request: DataSubjectRequest, kind: str) -> Bundle:
                 records = summary.total_records
             elif kind == BundleKind.DELETION_CERTIFICATE:
                 write_deletion_certificate(out, context, erasure_outcomes(tasks), signing_key=key)
+            elif kind == BundleKind.DECISION_RECORD:
+                write_decision_record(out, context, decision_of(request), decision_outcomes(tasks), signing_key=key)
             else:
                 write_correction_report(out, context, correction_outcomes(request, datamap, tasks), signing_key=key)
         digest = _sha256(plain)
@@ -434,6 +446,59 @@ def correction_outcomes(
                 )
             )
     return outcomes
+
+
+def decision_of(request: DataSubjectRequest) -> Decision:
+    """What the subject asked for, under which law and provision, and by when."""
+    rule = deadlines.rule_of(request)
+    return Decision(
+        request_type=request.request_type,
+        asked=decisions.ASKED[request.request_type],
+        law=rule.label,
+        citation=decisions.decision_citation(request.request_type, rule),
+        due=request.due_at,
+        gpc_signal=request.gpc_signal,
+    )
+
+
+def decision_outcomes(tasks: list[StoreTask]) -> list[DecisionOutcome]:
+    """Each system's outcome for the decision, as a person recorded it.
+
+    Applied only where the outcome is "done by hand": nothing else reads as applied.
+    """
+    outcomes = []
+    for task in tasks:
+        if task.action != StoreAction.APPLY or not task.has_outcome:
+            continue
+        resolved = task.state == StoreTaskState.RESOLVED
+        outcome = task.outcome if resolved else StoreOutcome.NOT_DONE
+        outcomes.append(
+            DecisionOutcome(
+                system=task.system,
+                outcome=str(outcome),
+                words=task.outcome_words if resolved else str(OUTCOME_WORDS[StoreAction.APPLY][StoreOutcome.NOT_DONE]),
+                applied=resolved and task.outcome == StoreOutcome.DONE_BY_HAND,
+                by=(task.resolved_by or "a member of our staff") if resolved else "",
+                at=task.finished_at if resolved else None,
+                note=task.note if resolved else "",
+                evidence=task.attachment_name if resolved else "",
+            )
+        )
+    return outcomes
+
+
+def decision_summary(request: DataSubjectRequest) -> dict[str, Any]:
+    """How the decision went, counted by system, for the completion email."""
+    outcomes = decision_outcomes(list(request.store_tasks.order_by("step", "id")))
+    return {
+        "asked": decisions.ASKED[request.request_type],
+        "systems": len(outcomes),
+        "applied": sum(1 for o in outcomes if o.applied),
+        "no_data": sum(1 for o in outcomes if o.outcome == StoreOutcome.NO_DATA),
+        "kept": sum(1 for o in outcomes if o.outcome == StoreOutcome.RETAINED),
+        "not_applied": sum(1 for o in outcomes if o.outcome in (StoreOutcome.RETAINED, StoreOutcome.NOT_DONE)),
+        "gpc": request.gpc_signal and request.request_type == RequestType.OPT_OUT,
+    }
 
 
 def _field_change(

@@ -63,4 +63,5 @@ class Bundle(models.Model):
             BundleKind.ACCESS: "your-data",
             BundleKind.DELETION_CERTIFICATE: "erasure-certificate",
             BundleKind.CORRECTION_REPORT: "correction-report",
+            BundleKind.DECISION_RECORD: "decision-record",
         }[BundleKind(self.kind)] + ".zip"

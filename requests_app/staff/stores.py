@@ -26,6 +26,7 @@ WORK_WORDS = {
     StoreAction.ERASE: "erase",
     StoreAction.CORRECT: "correct",
     StoreAction.NOTIFY: "tell",
+    StoreAction.APPLY: "apply the decision",
 }
 # How each outcome reads on the form, for the work it settles.
 OUTCOME_HINTS = {
@@ -33,6 +34,13 @@ OUTCOME_HINTS = {
     StoreOutcome.NO_DATA: "No data held here for this subject (say how you know)",
     StoreOutcome.RETAINED: "Kept for a legal reason (name the law or the hold)",
     StoreOutcome.NOT_DONE: "Not done (say why: the subject is told)",
+}
+# A decision (opt-out, limit, restriction, objection) applied in one system, in its own words.
+APPLY_HINTS = {
+    StoreOutcome.DONE_BY_HAND: "Applied (say what you changed; attach the confirmation if there is one)",
+    StoreOutcome.NO_DATA: "No data held here for this subject (say how you know)",
+    StoreOutcome.RETAINED: "Not applied: a legal ground to continue (name the ground: the subject is told it)",
+    StoreOutcome.NOT_DONE: "Not applied (say why: the subject is told)",
 }
 
 
@@ -54,7 +62,8 @@ def _row(task: StoreTask, request: DataSubjectRequest, *, can_act: bool) -> Stor
     if not actionable:
         return StoreRow(task, can_retry=False, outcomes=(), covers="", needs_export=False, recorded_by_person=recorded)
     work = [t for t in fanout.open_work_of(task) if t.state in (*NEEDS_PERSON_STATES, StoreTaskState.PENDING)]
-    outcomes = tuple((o.value, OUTCOME_HINTS[o]) for o in fanout.outcome_choices(work or [task]))
+    hints = APPLY_HINTS if task.action == StoreAction.APPLY else OUTCOME_HINTS
+    outcomes = tuple((o.value, hints[o]) for o in fanout.outcome_choices(work or [task]))
     covers = f"{task.target}: {' and '.join(WORK_WORDS[StoreAction(t.action)] for t in work or [task])}"
     return StoreRow(
         task=task,

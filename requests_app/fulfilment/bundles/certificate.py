@@ -1,6 +1,7 @@
-"""The deletion certificate and the correction report: small signed ZIPs around one PDF.
+"""The deletion certificate, the correction report and the record of a decision: small signed
+ZIPs around one PDF.
 
-Both use the access bundle's manifest and signature, so `verify_bundle` checks all three.
+All three use the access bundle's manifest and signature, so `verify_bundle` checks all three.
 They say what was done where, with counts, how each store was searched, what a person did
 (and who), and which recipients were told. The certificate never holds the erased data; the
 correction report shows the corrected fields' values before and after, as the subject may
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.template.loader import render_to_string
@@ -24,7 +25,13 @@ from requests_app.fulfilment.bundles.report import branding_context, render_pdf
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from requests_app.fulfilment.bundles.inputs import BundleContext, CorrectionOutcome, ErasureOutcome
+    from requests_app.fulfilment.bundles.inputs import (
+        BundleContext,
+        CorrectionOutcome,
+        Decision,
+        DecisionOutcome,
+        ErasureOutcome,
+    )
 
 # What each erasure action of the data map did, in the words the table, its legend and the
 # "kept" section all use: one word (or phrase) per action.
@@ -95,8 +102,8 @@ def _record_context(context: BundleContext) -> dict[str, Any]:
 
 
 def _plain(record: Any) -> dict[str, Any]:
-    """A record as JSON-able data (times in ISO 8601)."""
-    return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in asdict(record).items()}
+    """A record as JSON-able data (times and days in ISO 8601)."""
+    return {key: value.isoformat() if isinstance(value, date) else value for key, value in asdict(record).items()}
 
 
 def _record_manifest(context: BundleContext) -> dict[str, Any]:
@@ -164,6 +171,76 @@ def write_correction_report(
             "kind": "correction_report",
             "changes": [asdict(c) for c in changes],
             **_record_manifest(context),
+        },
+        signing_key=signing_key,
+        now=now,
+    )
+
+
+# Why a system may keep processing after the decision, by decision: what the law allows, so
+# the subject reads the ground beside the reason staff recorded.
+LEGAL_GROUNDS = {
+    "objection": (
+        "GDPR Art. 21(1) lets us continue only where we demonstrate compelling legitimate grounds for "
+        "the processing which override your interests, rights and freedoms, or where it is needed to "
+        "establish, exercise or defend legal claims. Processing for direct marketing always stops (Art. 21(3))."
+    ),
+    "restriction": (
+        "GDPR Art. 18(2): data whose processing is restricted may, apart from being stored, be processed "
+        "only with your consent, to establish, exercise or defend legal claims, to protect the rights of "
+        "another person, or for reasons of important public interest."
+    ),
+    "opt_out": "The law lets a business continue only for the purposes it sets out; the ground we rely on is given.",
+    "limit": (
+        "The law lets a business keep using sensitive personal information for the purposes its "
+        "regulations allow (11 CCR §7027(m)); the ground we rely on is given."
+    ),
+}
+
+
+def write_decision_record(
+    out: BinaryIO,
+    context: BundleContext,
+    decision: Decision,
+    outcomes: list[DecisionOutcome],
+    *,
+    signing_key: Ed25519PrivateKey,
+    now: datetime | None = None,
+) -> None:
+    """Write decision-record.pdf with its signed manifest as a ZIP: the decision, system by system.
+
+    A system is said to have applied the decision only where its outcome is "done by hand";
+    a legal ground to continue, or work not done, is said with the reason staff recorded.
+    """
+    not_applied = [o for o in outcomes if o.outcome in ("retained", "not_done")]
+    applied = [o for o in outcomes if o.applied]
+    # The signal was honoured when the opt-out it is was applied wherever it applies.
+    gpc_honoured = decision.gpc_signal and decision.request_type == "opt_out" and not not_applied and bool(applied)
+    _write_signed_pdf_zip(
+        out,
+        context,
+        document="decision-record.pdf",
+        template="bundles/decision.html",
+        title=f"Record of the decision for request {context.reference}",
+        template_context={
+            "decision": decision,
+            "outcomes": outcomes,
+            "applied": applied,
+            "no_data": [o for o in outcomes if o.outcome == "no_data"],
+            "not_applied": not_applied,
+            "kept": [o for o in outcomes if o.outcome == "retained"],
+            "legal_ground": LEGAL_GROUNDS[decision.request_type],
+            "gpc_honoured": gpc_honoured,
+            "request_label": decision.asked[:1].upper() + decision.asked[1:],
+        },
+        manifest_fields={
+            "kind": "decision_record",
+            "decision": {
+                **_plain(decision),
+                "received_at": context.received_at.isoformat(),
+                "gpc_honoured": gpc_honoured,
+            },
+            "outcomes": [_plain(o) for o in outcomes],
         },
         signing_key=signing_key,
         now=now,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import date, datetime
     from pathlib import Path
 
     from requests_app.datamap.schema import System
@@ -163,3 +163,33 @@ class CorrectionOutcome:
     words: str = "Corrected"
     by: str = ""
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision the subject asked for (opt-out, limit, restriction, objection), and its law."""
+
+    request_type: str
+    asked: str  # "opt out of the sale or sharing of your personal data ..."
+    law: str  # the rule's label: "United States — California (CCPA/CPRA)"
+    citation: str  # the decision's provision: "CCPA §1798.120; 11 CCR §7026(f)"
+    due: date
+    gpc_signal: bool = False
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """What a person recorded for the decision in one system.
+
+    ``applied`` is True only for the outcome "done by hand" ("Applied"): no other outcome is
+    ever reported as the decision applied.
+    """
+
+    system: str
+    outcome: str  # done_by_hand, no_data, retained, not_done
+    words: str
+    applied: bool
+    by: str = ""
+    at: datetime | None = None
+    note: str = ""
+    evidence: str = ""
