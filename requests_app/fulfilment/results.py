@@ -57,6 +57,7 @@ from requests_app.models import (
 from requests_app.notifications.emails import absolute_url, notify
 from requests_app.verification import challenges as verification
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.law_of_request import appeal_offer
 from requests_app.workflow.transitions import transition
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ def request_complete(*, request: DataSubjectRequest, actor: Actor, reason: str =
                 "status_url": verification.status_url(request),
                 "partly": not_done.exists(),
                 "completion_note": request.completion_note,
+                "appeal": appeal_offer(request),
             },
         )
     return request
