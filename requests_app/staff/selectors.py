@@ -107,7 +107,7 @@ def due_filter(window: str, today: date) -> Q:
 
 
 def queue_requests(query: QueueQuery, *, user: Any, today: date) -> QuerySet[DataSubjectRequest]:
-    requests = DataSubjectRequest.objects.select_related("assignee")
+    requests = DataSubjectRequest.objects.select_related("assignee", "appeal_of")
     if query.state == "open":
         requests = requests.filter(state__in=OPEN_STATES)
     elif query.state in State.values:
