@@ -149,3 +149,16 @@ def test_the_regulator_is_read_from_the_law_of_the_appeal() -> None:
     assert appeals.complaint_to(deadlines.get_rule("us-va")) == "the Attorney General of Virginia"
     assert appeals.complaint_to(deadlines.get_rule("us-co")) == "the Attorney General of Colorado"
     assert appeals.complaint_to(deadlines.get_rule("gdpr")) == ""
+
+
+def test_the_completion_of_a_virginia_request_says_how_to_appeal_and_a_gdpr_one_does_not() -> None:
+    from requests_app.fulfilment.results import request_complete
+
+    virginia = request_in_state(State.IN_PROGRESS, jurisdiction="us-va")
+    gdpr = request_in_state(State.IN_PROGRESS)
+    for request in (virginia, gdpr):
+        request_complete(request=request, actor=STAFF, reason="No personal data held.")
+    text = EmailMessage.objects.get(request=virginia, kind="completion").body_text
+    assert "If you think we did not fully carry out your request, you can appeal: reply to this email" in text
+    assert "within 60 days" in text
+    assert "appeal" not in EmailMessage.objects.get(request=gdpr, kind="completion").body_text
