@@ -109,3 +109,11 @@ def stored_bundle(request: DataSubjectRequest, **fields: Any) -> Any:
         Bundle.objects.filter(pk=bundle.pk).update(**fields)
         bundle.refresh_from_db()
     return bundle
+
+
+def appeal_in_state(state: State, *, of: DataSubjectRequest, **kwargs: Any) -> DataSubjectRequest:
+    """An appeal of the decided request ``of``, by its subject, received now and moved to ``state``."""
+    kwargs.setdefault("received_at", timezone.now())
+    return request_in_state(
+        state, request_type=RequestType.APPEAL, appeal_of=of.reference, subject_email=of.subject_email, **kwargs
+    )

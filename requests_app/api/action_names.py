@@ -18,6 +18,7 @@ STAFF_ACTION_OF = {
     "extend": "extend",
     "assign": "assign",
     "cancel": "cancel",
+    "decide-appeal": "decide_appeal",
 }
 
 

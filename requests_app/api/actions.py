@@ -47,6 +47,11 @@ API_ACTIONS: tuple[ApiAction, ...] = (
     ApiAction("extend", api_serializers.ReasonSerializer, "Extend the deadline once, telling the requester"),
     ApiAction("assign", api_serializers.AssignSerializer, "Assign the request to a staff member or nobody"),
     ApiAction("cancel", api_serializers.ReasonSerializer, "Cancel the request (the requester is not told)"),
+    ApiAction(
+        "decide-appeal",
+        api_serializers.DecideAppealSerializer,
+        "Decide an appeal in progress and close it (the subject is told the outcome and why)",
+    ),
 )
 
 

@@ -8,7 +8,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from requests_app.api.action_names import available_actions
-from requests_app.models import Channel, RejectionCategory, RequestType, State, StoreOutcome, StoreTaskState
+from requests_app.models import (
+    AppealOutcome,
+    Channel,
+    RejectionCategory,
+    RequestType,
+    State,
+    StoreOutcome,
+    StoreTaskState,
+)
 
 TEXT_MAX = 5000
 
@@ -56,6 +64,13 @@ class RequestCreateSerializer(serializers.Serializer[Any]):
         help_text="The caller already verified the subject (needs the requests:create_verified scope).",
     )
     verification_note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    appeal_of = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For type appeal: the reference of the subject's decided request it appeals.",
+    )
 
     def validate_identifiers(self, value: dict[str, str]) -> dict[str, str]:
         if len(value) > 20 or any(not key.strip() or len(key) > 50 for key in value):
@@ -65,6 +80,10 @@ class RequestCreateSerializer(serializers.Serializer[Any]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("verified_by") == "other" and not attrs.get("verification_note", "").strip():
             raise serializers.ValidationError({"verification_note": "Say how the subject was verified."})
+        if attrs.get("type") == RequestType.APPEAL and not attrs.get("appeal_of", "").strip():
+            raise serializers.ValidationError({"appeal_of": "Give the reference of the request appealed."})
+        if attrs.get("type") != RequestType.APPEAL and attrs.get("appeal_of", "").strip():
+            raise serializers.ValidationError({"appeal_of": "Only an appeal names an earlier request."})
         return attrs
 
 
@@ -101,6 +120,12 @@ class RequestSerializer(serializers.Serializer[Any]):
     closed_at = serializers.DateTimeField(allow_null=True)
     rejection_category = serializers.CharField(
         help_text=f"When rejected: one of {', '.join(RejectionCategory.values)}."
+    )
+    appeal_of: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True, help_text="An appeal: the reference it appeals."
+    )
+    appeal_outcome = serializers.CharField(
+        help_text=f"A decided appeal: one of {', '.join(AppealOutcome.values)}; empty until decided."
     )
     assignee = serializers.SerializerMethodField()
     fraud_signals = serializers.SerializerMethodField()
@@ -197,6 +222,11 @@ class ApproveSerializer(serializers.Serializer[Any]):
 class RejectSerializer(serializers.Serializer[Any]):
     reason = _text("Emailed to the requester, with their right to complain.")
     category = serializers.ChoiceField(choices=RejectionCategory.choices, help_text="The ground, for the metrics.")
+
+
+class DecideAppealSerializer(serializers.Serializer[Any]):
+    outcome = serializers.ChoiceField(choices=AppealOutcome.choices, help_text="What the review decided.")
+    explanation = _text("Why; emailed to the subject with the outcome (and, if denied, whom to complain to).")
 
 
 class ReasonSerializer(serializers.Serializer[Any]):

@@ -94,7 +94,7 @@ class ApiView(APIView):
 
     def request_for_caller(self, reference: str) -> DataSubjectRequest:
         self.subject_request = get_object_or_404(
-            DataSubjectRequest.objects.select_related("assignee"), reference=reference
+            DataSubjectRequest.objects.select_related("assignee", "appeal_of"), reference=reference
         )
         return self.subject_request
 
@@ -246,6 +246,7 @@ class RequestsView(ApiView):
             identifiers=data["identifiers"] or None,
             portability=data["portability"],
             received_at=data["received_at"],
+            appeal_of=data["appeal_of"].strip(),
         )
         actor = caller_actor(request)
         source_ip = ratelimit.client_ip(request._request)

@@ -65,6 +65,7 @@ from requests_app.models import (
 from requests_app.notifications.emails import absolute_url, notify
 from requests_app.verification import challenges as verification
 from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.law_of_request import appeal_offer
 from requests_app.workflow.transitions import transition
 
 if TYPE_CHECKING:
@@ -112,6 +113,7 @@ def request_complete(*, request: DataSubjectRequest, actor: Actor, reason: str =
                 "partly": not_done.exists() or bool(decision and decision["not_applied"]),
                 "completion_note": request.completion_note,
                 "decision": decision,
+                "appeal": appeal_offer(request),
             },
         )
     return request

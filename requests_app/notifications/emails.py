@@ -43,6 +43,7 @@ KINDS = frozenset(
         "download_code",  # a one-time code to download the result
         "reply",  # a message from the privacy team
         "verification_reminder",  # the verification window closes soon: a fresh link and code
+        "appeal_decision",  # an appeal decided: the outcome, why, and where to complain if denied
     }
 )
 # Emails to the privacy team (templates under emails/staff/): never to a requester.

@@ -36,7 +36,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 # Messages from the privacy team that the status page shows (never links or codes).
-STATUS_PAGE_KINDS = ("more_information", "reply", "extension", "rejection", "completion", "closed_unverified")
+STATUS_PAGE_KINDS = (
+    "more_information",
+    "reply",
+    "extension",
+    "rejection",
+    "completion",
+    "closed_unverified",
+    "appeal_decision",
+)
 
 
 def private_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

@@ -36,7 +36,7 @@ from requests_app.verification import challenges as verification
 from requests_app.verification import fraud
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.events import event_record
-from requests_app.workflow.law_of_request import needs_verification
+from requests_app.workflow.law_of_request import appeal_offer, needs_verification
 from requests_app.workflow.references import reference_normalize
 from requests_app.workflow.transitions import (
     request_assign,
@@ -362,7 +362,8 @@ def request_reject(
         raise GuardFailed(f"Unknown rejection category {category!r}; expected one of {RejectionCategory.values}")
     with transaction.atomic():
         transition(request, State.REJECTED, actor, reason=reason, rejection_category=category)
-        notify(request=request, kind="rejection", to=requester_email(request), context={"reason": reason})
+        context = {"reason": reason, "appeal": appeal_offer(request)}
+        notify(request=request, kind="rejection", to=requester_email(request), context=context)
     return request
 
 

@@ -18,6 +18,7 @@ from requests_app.errors import GuardFailed
 from requests_app.fulfilment import results as fulfilment
 from requests_app.laws import deadlines
 from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, State
+from requests_app.services import appeals
 from requests_app.services import requests as services
 from requests_app.staff import forms as staff_forms
 from requests_app.staff.selectors import assignable_users
@@ -256,10 +257,21 @@ ACTIONS: dict[str, Action] = {
             "Complete",
             "Mark completed",
             staff_forms.CompleteForm,
-            lambda r: _can_move(r, State.COMPLETED),
+            lambda r: _can_move(r, State.COMPLETED) and r.request_type != RequestType.APPEAL,
             lambda r, actor, d: fulfilment.request_complete(request=r, actor=actor, reason=d.get("reason", "")),
             "The request is completed and the subject is told.",
             explain=_completion_hint,
+        ),
+        Action(
+            "decide_appeal",
+            "Decide the appeal",
+            "Decide the appeal",
+            staff_forms.DecideAppealForm,
+            lambda r: r.request_type == RequestType.APPEAL and r.state == State.IN_PROGRESS,
+            lambda r, actor, d: appeals.appeal_decide(
+                request=r, actor=actor, outcome=d["outcome"], explanation=d["explanation"]
+            ),
+            "The appeal is decided and the subject is told.",
         ),
         Action(
             "reject",

@@ -19,7 +19,14 @@ from requests_app.models import Channel, ReceivedVia, RequestAttachment, Request
 from requests_app.services import staff_entry
 from requests_app.services.staff_entry import IdentityCheck
 from requests_app.staff import selectors
-from requests_app.staff.permissions import ACT, PERSONAL_DATA, record_personal_data_read, staff_actor, staff_required
+from requests_app.staff.permissions import (
+    ACT,
+    PERSONAL_DATA,
+    can_see_personal_data,
+    record_personal_data_read,
+    staff_actor,
+    staff_required,
+)
 from requests_app.workflow.new_request import NewRequest
 
 if TYPE_CHECKING:
@@ -83,6 +90,12 @@ class StaffRequestForm(forms.Form):
         help_text="For example: called back on the number on file. It goes on the audit trail.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    appeal_of = forms.CharField(
+        label="The reference of the request appealed",
+        max_length=40,
+        required=False,
+        help_text="For an appeal only: the decided request of the same subject, e.g. DSR-7KQ2-M9XD.",
+    )
     attachments = MultipleFileField(
         label="Files (a scanned letter)",
         required=False,
@@ -105,6 +118,8 @@ class StaffRequestForm(forms.Form):
             self.add_error(
                 "identity_note", "Say how the identity was checked, e.g. 'called back on the number on file'."
             )
+        if cleaned.get("request_type") == RequestType.APPEAL and not cleaned.get("appeal_of", "").strip():
+            self.add_error("appeal_of", "Give the reference of the decided request this appeal is about.")
         return cleaned
 
     def new_request(self) -> NewRequest:
@@ -120,6 +135,7 @@ class StaffRequestForm(forms.Form):
             identifiers=identifiers or None,
             received_at=staff_entry.received_on(data["received_on"]),
             received_via=data["received_via"],
+            appeal_of=data["appeal_of"].strip() if data["request_type"] == RequestType.APPEAL else "",
         )
 
 
@@ -128,6 +144,8 @@ class StaffRequestForm(forms.Form):
 def request_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         initial = {"received_on": timezone.localdate(), "jurisdiction": settings.DSAR_DEFAULT_JURISDICTION}
+        if "again" in request.GET:
+            initial.update(_again(request, request.GET["again"]))
         return _page(request, StaffRequestForm(initial=initial))
     form = StaffRequestForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -146,6 +164,36 @@ def request_new(request: HttpRequest) -> HttpResponse:
     sent = "its status link" if created.verified_at else "the verification email"
     messages.success(request, f"Request {created.reference} recorded; the subject was sent {sent}.")
     return redirect("staff_request", reference=created.reference)
+
+
+def _again(request: HttpRequest, reference: str) -> dict[str, Any]:
+    """The fields of a request an appeal reversed, to enter it again (``?again=<the appeal>``).
+
+    The link names the appeal, never the subject: an email address stays out of URLs and logs.
+    """
+    appeal = selectors.appeal_reversed(reference)
+    if appeal is None or appeal.appeal_of is None:
+        messages.error(request, "No appeal that reversed a request has that reference: nothing was filled in.")
+        return {}
+    original = appeal.appeal_of
+    initial: dict[str, Any] = {
+        "request_type": original.request_type,
+        "jurisdiction": original.jurisdiction,
+        "details": (
+            f"Entered again: appeal {appeal.reference} of request {original.reference} was decided "
+            f"({appeal.get_appeal_outcome_display().lower()})."
+        ),
+    }
+    if can_see_personal_data(request):
+        record_personal_data_read(request, what="new request from a reversed appeal", subject_request=original)
+        identifiers = original.subject_identifiers or {}
+        initial.update(
+            subject_name=original.subject_name,
+            subject_email=original.subject_email,
+            phone=identifiers.get("phone", ""),
+            account_id=identifiers.get("account_id", ""),
+        )
+    return initial
 
 
 def _page(request: HttpRequest, form: StaffRequestForm, *, status: int = 200) -> HttpResponse:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from requests_app.laws.deadlines import jurisdiction_choices
 from requests_app.laws.registry import grouped_choices
-from requests_app.models import Channel, RejectionCategory, RequestType, State
+from requests_app.models import AppealOutcome, Channel, RejectionCategory, RequestType, State
 from requests_app.staff import selectors
 from requests_app.staff.reason_templates import REJECTION_REASONS
 
@@ -216,6 +216,21 @@ class RejectForm(StaffForm):
         rows=5,
     )
     confirm = _confirm("Reject the request and email the reason to the requester.")
+
+
+class DecideAppealForm(StaffForm):
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=AppealOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the outcome of the appeal."},
+    )
+    explanation = _text(
+        "Why",
+        help_text="Emailed to the subject with the outcome; a denied appeal also says whom to complain to.",
+        rows=5,
+    )
+    confirm = _confirm("Decide the appeal, close it and email the subject.")
 
 
 class ReasonTemplateForm(StaffForm):

@@ -18,12 +18,14 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from requests_app.laws import deadlines
 from requests_app.laws.describe import RuleFacts, rule_facts
 from requests_app.models import (
     OPEN_STATES,
+    AppealOutcome,
     AuditEvent,
     DataSubjectRequest,
     Direction,
@@ -109,7 +111,7 @@ def due_filter(window: str, today: date) -> Q:
 
 
 def queue_requests(query: QueueQuery, *, user: Any, today: date) -> QuerySet[DataSubjectRequest]:
-    requests = DataSubjectRequest.objects.select_related("assignee")
+    requests = DataSubjectRequest.objects.select_related("assignee", "appeal_of")
     if query.state == "open":
         requests = requests.filter(state__in=OPEN_STATES)
     elif query.state in State.values:
@@ -339,6 +341,12 @@ def request_for_staff(reference: str) -> DataSubjectRequest:
 
 def request_deadline(request: DataSubjectRequest) -> deadlines.Deadline:
     """The due date recomputed from the rule, with the steps that explain it."""
+    if request.request_type == RequestType.APPEAL:
+        # An appeal runs on the law's appeal period, from its own receipt.
+        rule = deadlines.rule_of(request)
+        extended = request.is_extended and rule.appeal is not None and rule.appeal.answer_extension is not None
+        received = timezone.localdate(request.received_at)
+        return deadlines.appeal_due(rule.code, received, extended=extended, version=rule.version)
     return deadlines.due_date(
         request.jurisdiction,
         timezone.localdate(request.received_at),
@@ -387,6 +395,37 @@ def rule_panel(request: DataSubjectRequest, today: date) -> RulePanel:
     )
 
 
+def appeal_panel(request: DataSubjectRequest) -> dict[str, Any]:
+    """The appeal section of a request's page: what an appeal appeals, its due date from the
+    rule, the way to enter a reversed request again; or a request's own appeals."""
+    panel: dict[str, Any] = {"appeals": list(request.appeals.order_by("received_at"))}
+    if request.request_type != RequestType.APPEAL or request.appeal_of_id is None:
+        return panel
+    panel["appeal_deadline"] = request_deadline(request)
+    if request.appeal_outcome in (AppealOutcome.REVERSED, AppealOutcome.PARTLY_REVERSED):
+        panel["reentry_url"] = f"{reverse('staff_request_new')}?again={request.reference}"
+    return panel
+
+
+def appeal_reversed(reference: str) -> DataSubjectRequest | None:
+    """The appeal ``reference`` names, when it reversed (wholly or partly) a request still holding its subject."""
+    normalized = reference_normalize(reference[:40])
+    if normalized is None:
+        return None
+    appeal = (
+        DataSubjectRequest.objects.select_related("appeal_of")
+        .filter(
+            reference=normalized,
+            request_type=RequestType.APPEAL,
+            appeal_outcome__in=[AppealOutcome.REVERSED, AppealOutcome.PARTLY_REVERSED],
+        )
+        .first()
+    )
+    if appeal is None or appeal.appeal_of is None or appeal.appeal_of.is_minimised:
+        return None
+    return appeal
+
+
 ACTION_TITLES = {
     "request.received": "Request received",
     "request.entered_by_staff": "Entered by staff",
@@ -395,6 +434,7 @@ ACTION_TITLES = {
     "request.extended": "Deadline extended",
     "request.jurisdiction_changed": "Jurisdiction changed",
     "request.note": "Internal note",
+    "appeal.decided": "Appeal decided",
     "email.queued": "Email queued",
     "email.failed": "Email could not be sent",
     "verification.email_confirmed": "Email address confirmed",

@@ -185,6 +185,7 @@ def _detail(
         "rule_panel": selectors.rule_panel(subject_request, today),
         "deadline_differs": deadline.due != subject_request.due_at,
         "timeline": selectors.request_timeline(subject_request),
+        **selectors.appeal_panel(subject_request),
         **stores_context(subject_request, can_act=can_act),
         "action_forms": forms,
         "template_form": ReasonTemplateForm(initial={"reason_template": request.GET.get("reason_template")}),

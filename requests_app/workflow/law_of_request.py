@@ -114,3 +114,31 @@ def needs_verification(request: DataSubjectRequest) -> bool:
     """
     rule = deadlines.rule_of(request)
     return rule.timing(request.request_type).verification == "required"
+
+
+@dataclass(frozen=True)
+class AppealOffer:
+    """What a decided request's subject is told of their appeal: the answer's period, the last
+    day to file where the law sets one, and the law's article."""
+
+    answer_within: str
+    file_by: datetime.date | None
+    citation: str
+
+
+def appeal_offer(request: DataSubjectRequest) -> AppealOffer | None:
+    """How the subject of a refused or completed ``request`` may appeal, or None where its law gives no appeal.
+
+    Several state laws require a refusal to say how to appeal it (e.g. Va. Code §59.1-577(B)).
+    """
+    if request.request_type == RequestType.APPEAL:
+        return None  # an appeal's decision is final with the business
+    rule = deadlines.rule_of(request)
+    if rule.appeal is None:
+        return None
+    decided = timezone.localdate(request.closed_at) if request.closed_at else timezone.localdate()
+    return AppealOffer(
+        answer_within=str(rule.appeal.answer_within),
+        file_by=deadlines.appeal_file_by(rule.code, decided, version=rule.version),
+        citation=rule.appeal.citation,
+    )

@@ -40,7 +40,16 @@ OPERATIONS = [
     Operation("api_store_task_resolve", "post", f"/api/v1/requests/{REF}/store-tasks/1/resolve/", ACT),
     *(
         Operation(f"api_request_{name.replace('-', '_')}", "post", f"/api/v1/requests/{REF}/{name}/", ACT)
-        for name in ("verify", "request-information", "approve", "reject", "extend", "assign", "cancel")
+        for name in (
+            "verify",
+            "request-information",
+            "approve",
+            "reject",
+            "extend",
+            "assign",
+            "cancel",
+            "decide-appeal",
+        )
     ),
     Operation("api_datamap", "get", "/api/v1/datamap/", ApiScope.DATAMAP_READ),
     Operation("api_metrics", "get", "/api/v1/metrics/?year=2026", ApiScope.METRICS_READ),

@@ -31,6 +31,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "completion": {"status_url": "https://p.example/request/status/S/"},
     "rejection": {"reason": f"Not verifiable {SCRIPT}"},
     "closed_unverified": {},
+    "appeal_decision": {"outcome": "upheld", "explanation": f"Exempt {SCRIPT}", "complaint_to": "the AG"},
     "download_code": {"code": "1234-5678"},
     "reply": {"message": f"Thanks for your patience {SCRIPT}"},
     "verification_reminder": {

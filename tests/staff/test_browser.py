@@ -35,7 +35,7 @@ from requests_app.verification import challenges as verification
 from requests_app.workflow.audit import Actor
 from requests_app.workflow.transitions import transition
 from tests.email_corpus import corpus_message
-from tests.factories import request_in_state, stored_bundle
+from tests.factories import appeal_in_state, request_in_state, stored_bundle
 from tests.paths import TESTS
 from tests.public.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.staff.test_permissions import FAST_HASHERS, PASSWORD, Cast, make_cast
@@ -640,3 +640,47 @@ def test_a_uk_request_paused_for_clarification_is_due_later_by_the_days_it_waite
     run_in_browser(steps)
     request.refresh_from_db()
     assert (request.paused_days, request.jurisdiction) == (paused, "gdpr")
+
+
+def test_an_analyst_decides_a_virginia_appeal_of_a_refused_deletion(
+    cast: Cast, run_in_browser: RunInBrowser, tmp_path: Path
+) -> None:
+    """The appeal's page pictured once decided: into DSAR_SCREENSHOTS_DIR when set, else a temporary folder."""
+    device = TOTPDevice.objects.create(user=cast.bob, name="phone", confirmed=True)
+    original = request_in_state(
+        State.VERIFIED, request_type=RequestType.DELETION, jurisdiction="us-va", subject_name="Ada Lovelace"
+    )
+    services.request_reject(request=original, actor=Actor.system("tests"), reason="We must keep it.", category="exempt")
+    appeal = appeal_in_state(State.IN_PROGRESS, of=original)
+    screenshot = Path(os.environ.get("DSAR_SCREENSHOTS_DIR") or tmp_path) / "appeal-decided.png"
+
+    def steps(new_page: PageMaker) -> None:
+        page = new_page(1280, 1400)
+        # Straight to the appeal: the sign-in sends the analyst back to it.
+        page.goto(f"/staff/requests/{appeal.reference}/")
+        page.get_by_label("Username").fill("bob")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        give_code(page, device)
+        expect(page.get_by_role("heading", name=re.compile(f"Request {appeal.reference}"))).to_be_visible()
+
+        section = page.locator("section.appeal")
+        expect(section.get_by_role("link", name=original.reference)).to_be_visible()
+        expect(section).to_contain_text(appeal.due_at.strftime("%-d %b %Y"))
+        expect(section).to_contain_text("Computed from the rule; not legal advice.")
+
+        decide = page.locator("#action-decide_appeal")
+        decide.get_by_label("The original decision stands").check()
+        decide.get_by_label("Why").fill("The data is kept to defend a pending legal claim.")
+        decide.get_by_label("Decide the appeal, close it and email the subject.").check()
+        decide.get_by_role("button", name="Decide the appeal").click()
+        expect(page.get_by_role("status")).to_contain_text("The appeal is decided and the subject is told.")
+        expect(page.locator(".state-badge")).to_have_text("Completed")
+        expect(page.locator("section.appeal")).to_contain_text("The original decision stands")
+        page.screenshot(path=str(screenshot), full_page=True)
+
+    run_in_browser(steps)
+
+    appeal.refresh_from_db()
+    assert (appeal.state, appeal.appeal_outcome) == (State.COMPLETED, "upheld")
+    assert AuditEvent.objects.filter(request=appeal, actor="staff:bob", action="appeal.decided").exists()
