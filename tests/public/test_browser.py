@@ -153,7 +153,11 @@ def test_choosing_a_place_hides_the_requests_its_law_does_not_give(page: Page, t
 
     page.get_by_label("Where do you live?").select_option(label="Canada — Quebec")
     expect(deletion).to_be_visible()
-    expect(page.get_by_text("Only the requests the law where you live gives are shown.")).to_be_hidden()
+    expect(page.get_by_label("Limit the use of my sensitive personal information")).to_be_hidden()
+
+    page.get_by_label("Where do you live?").select_option(label="United States — California")
+    expect(page.get_by_label("Limit the use of my sensitive personal information")).to_be_visible()
+    expect(page.get_by_label("Appeal a decision on my earlier request")).to_be_hidden()
     assert refused == []  # the script ran under the CSP, with nothing blocked
 
 
