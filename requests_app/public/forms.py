@@ -140,7 +140,7 @@ class RequestForm(PublicForm):
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
-        help_text=_("We send a link to this address to confirm that it is yours."),
+        help_text=_("We answer at this address, and for most requests first send a link to confirm that it is yours."),
     )
     region = RegionField(
         label=_("Where do you live?"),
@@ -153,7 +153,9 @@ class RequestForm(PublicForm):
         required=False,
         max_length=MAX_DETAILS,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("For a correction: what is wrong, and what it should say."),
+        help_text=_(
+            "For a correction: what is wrong, and what it should say. For an appeal: why we should look again."
+        ),
     )
     phone = forms.CharField(
         label=_("Phone number on your account"),

@@ -124,8 +124,8 @@ def test_the_form_works_from_the_keyboard_alone(page: Page, celery_worker: Worke
     page.get_by_label("Deletion").focus()
     page.keyboard.press("Space")
     expect(page.get_by_label("Deletion")).to_be_checked()
-    page.keyboard.press("Tab")
-    page.keyboard.press("Tab")  # past the portability box
+    page.keyboard.press("Tab")  # the portability box and the appeal's reference are hidden for a deletion
+    expect(page.get_by_label("Full name", exact=True)).to_be_focused()
     page.keyboard.type("Alan Turing")
     page.keyboard.press("Tab")
     page.keyboard.type("alan@example.org")
@@ -255,10 +255,12 @@ def test_a_colorado_resident_with_gpc_opts_out_without_proving_who_they_are(gpc_
     expect(page.get_by_text("treat it as a request to opt out of the sale and sharing")).to_be_visible()
     opt_out = page.get_by_label("Opt out of the sale or sharing of my data, and of targeted advertising")
     expect(page.get_by_label("Reference of the request you are appealing")).to_be_hidden()
+    expect(page.get_by_label("Send my data in a machine-readable format", exact=False)).to_be_visible()
     page.get_by_label("Full name", exact=True).fill("Rosa Parks")
     page.get_by_label("Email address", exact=True).fill("rosa@example.org")
     page.get_by_label("Where do you live?").select_option(label="United States — Colorado")
     expect(opt_out).to_be_checked()
+    expect(page.get_by_label("Send my data in a machine-readable format", exact=False)).to_be_hidden()
     page.get_by_label("I confirm that the information").check()
     page.screenshot(path=tmp_path / "gpc-form-colorado.png", full_page=True)
     page.get_by_role("button", name="Send request").click()

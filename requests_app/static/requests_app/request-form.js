@@ -9,6 +9,7 @@
   var region = document.getElementById("id_region");
   var note = document.getElementById("request-types-note");
   var appealField = document.getElementById("appeal-of-field");
+  var portabilityField = document.getElementById("portability-field");
   var gpc = document.getElementById("gpc-notice");
   if (!data || !region) {
     return;
@@ -29,13 +30,17 @@
     return found;
   }
 
-  // The reference field belongs to an appeal; for any other request the server ignores it.
+  // The reference field belongs to an appeal, the machine-readable copy to access; for any
+  // other request the server ignores them. A hidden box keeps its tick out of the way but
+  // is not cleared: the server reads it only for access.
   function showAppealField() {
-    if (!appealField) {
-      return;
-    }
     var chosen = checkedRadio();
-    appealField.hidden = !(chosen && chosen.value === "appeal");
+    if (appealField) {
+      appealField.hidden = !(chosen && chosen.value === "appeal");
+    }
+    if (portabilityField) {
+      portabilityField.hidden = !!chosen && chosen.value !== "access";
+    }
   }
 
   // Global Privacy Control is a request to opt out (CCPA regulations §7025; Colorado
