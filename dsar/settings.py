@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -410,6 +410,22 @@ DSAR_VERIFICATION_REMINDER_HOURS = env_int("DSAR_VERIFICATION_REMINDER_HOURS", 2
 DSAR_MANUAL_TASK_ALERT_HOURS = env_int("DSAR_MANUAL_TASK_ALERT_HOURS", 72, minimum=1)
 # How long the link to a subject's status page works.
 DSAR_STATUS_LINK_DAYS = env_int("DSAR_STATUS_LINK_DAYS", 90, minimum=1)
+# Global Privacy Control: whether /.well-known/gpc.json says the site honours it (off: 404),
+# and the day that support last changed, YYYY-MM-DD (empty: the file gives no lastUpdate).
+DSAR_GPC_SUPPORTED = env_bool("DSAR_GPC_SUPPORTED", default=True)
+DSAR_GPC_LAST_UPDATE = env_str("DSAR_GPC_LAST_UPDATE").strip()
+
+
+def _is_calendar_day(text: str) -> bool:
+    """YYYY-MM-DD and a real day (fromisoformat alone also takes 20260601 and week dates)."""
+    try:
+        return date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
+
+
+if DSAR_GPC_LAST_UPDATE and not _is_calendar_day(DSAR_GPC_LAST_UPDATE):
+    raise ImproperlyConfigured(f"DSAR_GPC_LAST_UPDATE must be a date written YYYY-MM-DD, not {DSAR_GPC_LAST_UPDATE!r}")
 # What verifying each type of request takes: email, email+fact or email+staff.
 _POLICIES = ("email", "email+fact", "email+staff")
 DSAR_VERIFY_POLICY = {

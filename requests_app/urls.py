@@ -18,6 +18,7 @@ urlpatterns = [
         public_views.bundle_download,
         name="bundle_download",
     ),
+    path(".well-known/gpc.json", public_views.gpc_json, name="gpc_json"),
     path(".well-known/dsar-bundle-signing-key.pem", public_views.bundle_public_key, name="bundle_public_key"),
     path("inbound/email/", webhook.inbound_email, name="inbound_email"),
 ]

@@ -15,6 +15,7 @@ from PIL import Image, UnidentifiedImageError
 
 from requests_app.models import RequestType, VerificationPolicy
 from requests_app.public import regions
+from requests_app.workflow.references import reference_normalize
 
 if TYPE_CHECKING:
     import datetime
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise
 
 MAX_DETAILS = 5000
+# "DSR-7KQ2-M9XD" is 13 characters; a few more allow spaces and a pasted "DSR 7KQ2 M9XD ".
+APPEAL_REFERENCE_MAX = 20
 
 # What each allowed upload starts with. The declared name and Content-Type are ignored.
 _SIGNATURES = {b"%PDF-": ".pdf", b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
@@ -75,16 +78,21 @@ class RegionField(forms.ChoiceField):
         return isinstance(value, str) and regions.is_known(value)
 
 
-# The request types as a sentence names them.
+# The request types as a sentence names them: "gives no right to …", "you can ask for …".
 _TYPE_WORDS: dict[str, _StrOrPromise] = {
     RequestType.ACCESS: _("access"),
     RequestType.CORRECTION: _("correction"),
     RequestType.DELETION: _("deletion"),
+    RequestType.OPT_OUT: _("an opt-out of the sale or sharing of your data"),
+    RequestType.LIMIT: _("a limit on the use of your sensitive information"),
+    RequestType.RESTRICTION: _("restriction of processing"),
+    RequestType.OBJECTION: _("objection to processing"),
+    RequestType.APPEAL: _("an appeal"),
 }
 
 
 def _type_word(kind: str) -> str:
-    return str(_TYPE_WORDS.get(kind, RequestType(kind).label)).lower()
+    return str(_TYPE_WORDS.get(kind, RequestType(kind).label))
 
 
 def _either(kinds: list[str]) -> str:
@@ -107,6 +115,23 @@ class RequestForm(PublicForm):
         help_text=_("The law where you live decides which of these you can ask for."),
         error_messages={"invalid_choice": _("Choose one of the requests listed.")},
     )
+    appeal_of = forms.CharField(
+        label=_("Reference of the request you are appealing"),
+        required=False,
+        # Checked in clean_appeal_of, only for an appeal: for any other request it is ignored.
+        widget=forms.TextInput(
+            attrs={
+                "maxlength": APPEAL_REFERENCE_MAX,
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "characters",
+            }
+        ),
+        help_text=_(
+            "It looks like DSR-7KQ2-M9XD and is in our emails about that request. We look at your appeal "
+            "under the law that request was counted under, so where you live now does not change it."
+        ),
+    )
     portability = forms.BooleanField(
         label=_("Send my data in a machine-readable format, so I can take it to another service"),
         required=False,
@@ -115,7 +140,7 @@ class RequestForm(PublicForm):
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
-        help_text=_("We send a link to this address to confirm that it is yours."),
+        help_text=_("We answer at this address, and for most requests first send a link to confirm that it is yours."),
     )
     region = RegionField(
         label=_("Where do you live?"),
@@ -128,7 +153,9 @@ class RequestForm(PublicForm):
         required=False,
         max_length=MAX_DETAILS,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("For a correction: what is wrong, and what it should say."),
+        help_text=_(
+            "For a correction: what is wrong, and what it should say. For an appeal: why we should look again."
+        ),
     )
     phone = forms.CharField(
         label=_("Phone number on your account"),
@@ -157,11 +184,18 @@ class RequestForm(PublicForm):
     # because robots skip hidden inputs.
     website = forms.CharField(label=_("Leave this field empty"), required=False, max_length=200)
 
-    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, today: datetime.date | None = None, gpc: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The day the laws are read on: a law takes effect on a date, and the request is
         # counted under the rule in force the day it arrives.
         self.today = today or timezone.localdate()
+        # The browser sent Global Privacy Control (Sec-GPC: 1): a request to opt out of sale
+        # and sharing (CCPA regulations §7025; Colorado 4 CCR 904-3 Part 5).
+        self.gpc = gpc
+        if gpc and not self.is_bound:
+            region = str(self.initial.get("region") or "")
+            if regions.is_known(region) and RequestType.OPT_OUT in self.types_for(region):
+                self.initial.setdefault("request_type", RequestType.OPT_OUT)
         if not policy_needs_fact():
             del self.fields["phone"]
             del self.fields["organisation"]
@@ -179,6 +213,32 @@ class RequestForm(PublicForm):
         """The request types each place's law gives, for the script that hides the others."""
         return regions.request_types_by_region(self.today)
 
+    def types_for(self, region: str) -> list[str]:
+        return regions.request_types_for(regions.rule_for(region, self.today))
+
+    def clean_appeal_of(self) -> str:
+        """The reference an appeal names, in its canonical form; ignored for any other request."""
+        text: str = self.cleaned_data.get("appeal_of", "")
+        if self.cleaned_data.get("request_type") != RequestType.APPEAL:
+            return ""
+        if not text.strip():
+            raise forms.ValidationError(
+                _("Give the reference of the request you are appealing. It is in our emails, like DSR-7KQ2-M9XD."),
+                code="required",
+            )
+        if len(text) > APPEAL_REFERENCE_MAX:
+            raise forms.ValidationError(
+                _("A request reference is at most %(max)s characters, like DSR-7KQ2-M9XD.")
+                % {"max": APPEAL_REFERENCE_MAX},
+                code="max_length",
+            )
+        reference = reference_normalize(text)
+        if reference is None:
+            raise forms.ValidationError(
+                _("That is not a request reference. A reference looks like DSR-7KQ2-M9XD."), code="invalid"
+            )
+        return reference
+
     def clean_authorisation(self) -> UploadedFile | None:
         upload: UploadedFile | None = self.cleaned_data.get("authorisation")
         if upload is None:
@@ -189,7 +249,9 @@ class RequestForm(PublicForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("request_type", "")
-        if kind and data.get("region"):
+        # An appeal is counted under the law of the request it appeals (the workflow checks
+        # it there), so the place chosen now does not decide whether it can be made.
+        if kind and kind != RequestType.APPEAL and data.get("region"):
             self._clean_type_for_region(kind, data["region"])
         if kind == RequestType.CORRECTION and not data.get("details", "").strip():
             self.add_error("details", _("Tell us what is wrong and what it should say."))
@@ -207,6 +269,8 @@ class RequestForm(PublicForm):
         offered = regions.request_types_for(rule)
         if kind in offered:
             return
+        # An appeal is named where it applies (the reference field), not as another choice.
+        offered = [t for t in offered if t != RequestType.APPEAL]
         law = capfirst(regions.law_phrase(region, rule))
         if offered:
             message = _("%(law)s gives no right to %(kind)s; you can ask for %(offered)s.") % {

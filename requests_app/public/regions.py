@@ -176,9 +176,9 @@ def rule_for(region: str, today: datetime.date) -> Rule:
 
 
 def request_types_for(rule: Rule) -> list[str]:
-    """The request types the form offers under ``rule``: the law's, of those this product takes.
+    """The request types the form offers under ``rule``: every type the law gives, in the form's order.
 
-    In the form's own order; a type the law gives that the product does not take yet is left out.
+    The product takes every RequestType; a type the pack names that is not one would be left out.
     """
     return [kind for kind in RequestType.values if kind in rule.request_types]
 

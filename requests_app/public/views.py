@@ -12,28 +12,41 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_http_methods
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_safe
 
-from requests_app.errors import UnknownJurisdiction
+from requests_app.errors import GuardFailed, UnknownJurisdiction
 from requests_app.fulfilment import bundle_keys
 from requests_app.infra import ratelimit
 from requests_app.laws import deadlines
-from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction, State
+from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction, RequestType, State
+from requests_app.public import regions
 from requests_app.public.forms import RequestForm, ResendForm, VerifyCodeForm
 from requests_app.services import downloads
 from requests_app.services import requests as services
 from requests_app.verification import challenges as verification
 from requests_app.verification.challenges import VerificationFailed
 from requests_app.workflow import progress
+from requests_app.workflow.law_of_request import needs_verification
 from requests_app.workflow.new_request import NewRequest
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+# The request types a law may forbid verifying: the status page says no proof was asked.
+UNVERIFIABLE_TYPES = frozenset({RequestType.OPT_OUT, RequestType.LIMIT})
 
 # Messages from the privacy team that the status page shows (never links or codes).
 STATUS_PAGE_KINDS = (
@@ -83,18 +96,34 @@ def rate_limited(request: HttpRequest, limited: ratelimit.Limited) -> HttpRespon
     return response
 
 
+def gpc_signal(request: HttpRequest) -> bool:
+    """Whether the browser sent Global Privacy Control: ``Sec-GPC: 1`` exactly, any other value is none."""
+    return request.headers.get("Sec-GPC") == "1"
+
+
+def form_page(request: HttpRequest, form: RequestForm, *, status: int = 200) -> HttpResponse:
+    response = render(request, "public/request_form.html", {"form": form}, status=status)
+    # The page says whether the browser sent GPC: a cache must not serve one answer for both.
+    patch_vary_headers(response, ["Sec-GPC"])
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest) -> HttpResponse:
+    gpc = gpc_signal(request)
     if request.method == "GET":
-        return render(request, "public/request_form.html", {"form": RequestForm()})
+        # A link may name the place (a "Do Not Sell or Share" link: /request/?region=US-CA).
+        region = request.GET.get("region", "")[:16]
+        initial = {"region": region} if regions.is_known(region) else {}
+        return form_page(request, RequestForm(initial=initial, gpc=gpc))
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DSAR_MAX_UPLOAD_BYTES + 1024 * 1024:
         return render(request, "public/too_large.html", status=413)
     ip = ratelimit.client_ip(request)
     if limited := ratelimit.hit("form_ip", ip):
         return rate_limited(request, limited)
-    form = RequestForm(request.POST, request.FILES)
+    form = RequestForm(request.POST, request.FILES, gpc=gpc)
     if not form.is_valid():
-        return render(request, "public/request_form.html", {"form": form}, status=400)
+        return form_page(request, form, status=400)
     if form.is_robot:
         return HttpResponseRedirect(reverse("request_sent"))
     if limited := ratelimit.hit("form_email", form.cleaned_data["email"]):
@@ -112,17 +141,51 @@ def request_form(request: HttpRequest) -> HttpResponse:
         portability=bool(data.get("portability")),
         agent_name=data.get("agent_name", "") if is_agent else "",
         agent_email=data.get("agent_email", "") if is_agent else "",
+        appeal_of=data.get("appeal_of", ""),
+        gpc_signal=gpc,
     )
-    services.request_submit(
-        new,
-        agent_authorisation=data.get("authorisation") if is_agent else None,
-        source_ip=ip,
-    )
-    return HttpResponseRedirect(reverse("request_sent"))
+    try:
+        subject_request = services.request_submit(
+            new,
+            agent_authorisation=data.get("authorisation") if is_agent else None,
+            source_ip=ip,
+        )
+    except GuardFailed as refusal:
+        # An appeal the workflow refuses (no such request of this subject, not decided yet,
+        # already appealed, too late): said beside the reference, with the form as typed.
+        # Another person's reference reads the same as a made-up one (law_of_request).
+        form.add_error("appeal_of" if new.request_type == RequestType.APPEAL else None, refusal.message)
+        return form_page(request, form, status=400)
+    sent = reverse("request_sent")
+    if subject_request.state != State.PENDING_VERIFICATION:
+        # The law forbids asking for proof (an opt-out under the CCPA or the Colorado rules):
+        # the request went straight to work and the email carries its status link.
+        sent += f"?verification={NOT_ASKED}"
+    return HttpResponseRedirect(sent)
+
+
+# The request-sent page of a request whose law forbids asking for proof of identity.
+NOT_ASKED = "not-asked"
 
 
 def request_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/request_sent.html")
+    return render(request, "public/request_sent.html", {"not_asked": request.GET.get("verification") == NOT_ASKED})
+
+
+@require_safe
+def gpc_json(request: HttpRequest) -> HttpResponse:
+    """The site's Global Privacy Control support resource (GPC specification, section 3.5).
+
+    Public and the same for everyone: cacheable, and it sets no cookie.
+    """
+    if not settings.DSAR_GPC_SUPPORTED:
+        raise Http404
+    body: dict[str, object] = {"gpc": True}
+    if settings.DSAR_GPC_LAST_UPDATE:
+        body["lastUpdate"] = settings.DSAR_GPC_LAST_UPDATE
+    response = JsonResponse(body)
+    patch_cache_control(response, public=True, max_age=24 * 3600)
+    return response
 
 
 @private_page
@@ -258,11 +321,21 @@ def _status_context(subject_request: DataSubjectRequest) -> dict[str, Any]:
     label, explanation = progress.subject_status(subject_request)
     try:
         law = deadlines.rule_of(subject_request).label
+        not_asked = not needs_verification(subject_request)
     except UnknownJurisdiction:
         # A version taken out of the pack: the date stands, but the page cannot name its law.
-        law = ""
+        law, not_asked = "", False
+    # An opt-out or limit its law forbids verifying (CCPA regulations §7026(d), §7027;
+    # Colorado 4 CCR 904-3 Rule 4.03), and that nobody verified another way.
+    not_asked = (
+        not_asked
+        and subject_request.request_type in UNVERIFIABLE_TYPES
+        and subject_request.email_verified_at is None
+        and subject_request.verified_at is None
+    )
     return {
         "law": law,
+        "verification_not_asked": not_asked,
         "subject_request": subject_request,
         "state_label": label,
         "state_explanation": explanation,

@@ -124,8 +124,8 @@ def test_the_form_works_from_the_keyboard_alone(page: Page, celery_worker: Worke
     page.get_by_label("Deletion").focus()
     page.keyboard.press("Space")
     expect(page.get_by_label("Deletion")).to_be_checked()
-    page.keyboard.press("Tab")
-    page.keyboard.press("Tab")  # past the portability box
+    page.keyboard.press("Tab")  # the portability box and the appeal's reference are hidden for a deletion
+    expect(page.get_by_label("Full name", exact=True)).to_be_focused()
     page.keyboard.type("Alan Turing")
     page.keyboard.press("Tab")
     page.keyboard.type("alan@example.org")
@@ -153,7 +153,11 @@ def test_choosing_a_place_hides_the_requests_its_law_does_not_give(page: Page, t
 
     page.get_by_label("Where do you live?").select_option(label="Canada — Quebec")
     expect(deletion).to_be_visible()
-    expect(page.get_by_text("Only the requests the law where you live gives are shown.")).to_be_hidden()
+    expect(page.get_by_label("Limit the use of my sensitive personal information")).to_be_hidden()
+
+    page.get_by_label("Where do you live?").select_option(label="United States — California")
+    expect(page.get_by_label("Limit the use of my sensitive personal information")).to_be_visible()
+    expect(page.get_by_label("Appeal a decision on my earlier request")).to_be_hidden()
     assert refused == []  # the script ran under the CSP, with nothing blocked
 
 
@@ -226,3 +230,111 @@ def test_a_subject_verified_by_staff_downloads_the_result_through_the_status_lin
     with page.expect_download() as download:
         page.get_by_role("button", name="Download").click()
     assert download.value.suggested_filename == "your-data.zip"
+
+
+@pytest.fixture
+def gpc_page(browser: Browser, live_server: Any, settings: Any) -> Iterator[Page]:
+    """A browser that sends Global Privacy Control with every request, as Brave or Firefox can."""
+    settings.DSAR_PUBLIC_BASE_URL = live_server.url
+    context = browser.new_context(base_url=live_server.url, extra_http_headers={"Sec-GPC": "1"})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_a_colorado_resident_with_gpc_opts_out_without_proving_who_they_are(gpc_page: Page, tmp_path: Path) -> None:
+    from requests_app.models import AuditEvent, DataSubjectRequest, EmailMessage, State
+
+    # The email is checked in the product's own rows: the worker is not needed to see it queued.
+    use_manual_map()
+    page = gpc_page
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if message.type == "error" else None)
+    page.goto("/request/")
+    expect(page.get_by_text("Your browser sent a Global Privacy Control signal.")).to_be_visible()
+    expect(page.get_by_text("treat it as a request to opt out of the sale and sharing")).to_be_visible()
+    opt_out = page.get_by_label("Opt out of the sale or sharing of my data, and of targeted advertising")
+    expect(page.get_by_label("Reference of the request you are appealing")).to_be_hidden()
+    expect(page.get_by_label("Send my data in a machine-readable format", exact=False)).to_be_visible()
+    page.get_by_label("Full name", exact=True).fill("Rosa Parks")
+    page.get_by_label("Email address", exact=True).fill("rosa@example.org")
+    page.get_by_label("Where do you live?").select_option(label="United States — Colorado")
+    expect(opt_out).to_be_checked()
+    expect(page.get_by_label("Send my data in a machine-readable format", exact=False)).to_be_hidden()
+    page.get_by_label("I confirm that the information").check()
+    page.screenshot(path=tmp_path / "gpc-form-colorado.png", full_page=True)
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    expect(page.get_by_text("We did not ask you to prove who you are")).to_be_visible()
+    page.screenshot(path=tmp_path / "gpc-request-sent.png", full_page=True)
+    assert refused == []
+
+    request = DataSubjectRequest.objects.get(subject_email="rosa@example.org")
+    assert (request.request_type, request.jurisdiction, request.gpc_signal) == ("opt_out", "us-co", True)
+    assert request.state == State.IN_PROGRESS
+    assert request.email_verified_at is None and request.verified_at is None
+    # Straight from received to work: no verification step in between.
+    states = list(AuditEvent.objects.filter(request=request).exclude(to_state="").values_list("to_state", flat=True))
+    assert states == [State.PENDING_VERIFICATION, State.IN_PROGRESS]
+    ack = EmailMessage.objects.get(request=request, kind="acknowledgement")
+    assert ack.to_addresses == ["rosa@example.org"]
+    assert "/request/status/" in ack.body_text and "/request/verify/" not in ack.body_text
+
+
+def test_gpc_leaves_the_choice_alone_where_the_law_has_no_opt_out(gpc_page: Page, tmp_path: Path) -> None:
+    page = gpc_page
+    page.goto("/request/")
+    page.get_by_label("Where do you live?").select_option(label="Germany")
+    expect(page.get_by_text("Your browser sent a Global Privacy Control signal.")).to_be_visible()
+    expect(page.locator('input[name="request_type"]:checked')).to_have_count(0)
+    page.screenshot(path=tmp_path / "gpc-form-germany.png", full_page=True)
+    # The person's own choice stands when they choose a place whose law gives an opt-out.
+    page.get_by_label("Deletion").check()
+    page.get_by_label("Where do you live?").select_option(label="United States — California")
+    expect(page.get_by_label("Deletion")).to_be_checked()
+
+
+def test_a_virginia_subject_appeals_a_rejected_deletion_through_the_form(
+    page: Page, celery_worker: Worker, tmp_path: Path
+) -> None:
+    from requests_app.models import DataSubjectRequest, RequestType, State
+    from tests.factories import request_in_state
+
+    original = request_in_state(
+        State.REJECTED, request_type=RequestType.DELETION, jurisdiction="us-va", subject_email="mary@example.org"
+    )
+    page.goto("/request/")
+    reference = page.get_by_label("Reference of the request you are appealing")
+    expect(reference).to_be_hidden()
+    page.get_by_label("Where do you live?").select_option(label="United States — Virginia")
+    page.get_by_label("Appeal a decision on my earlier request").check()
+    expect(reference).to_be_visible()
+    reference.fill(original.reference.lower())
+    page.get_by_label("Full name", exact=True).fill("Mary Jackson")
+    page.get_by_label("Email address", exact=True).fill("mary@example.org")
+    page.get_by_label("Details").fill("The deletion was refused; please look again.")
+    page.get_by_label("I confirm that the information").check()
+    page.screenshot(path=tmp_path / "appeal-form-virginia.png", full_page=True)
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+
+    appeal = DataSubjectRequest.objects.get(request_type=RequestType.APPEAL)
+    assert appeal.appeal_of == original
+    assert appeal.state == State.PENDING_VERIFICATION
+
+
+def test_a_refused_appeal_comes_back_beside_the_reference_with_the_form_kept(page: Page) -> None:
+    page.goto("/request/")
+    page.get_by_label("Where do you live?").select_option(label="United States — Virginia")
+    page.get_by_label("Appeal a decision on my earlier request").check()
+    page.get_by_label("Reference of the request you are appealing").fill("DSR-0000-0000")
+    page.get_by_label("Full name", exact=True).fill("Mary Jackson")
+    page.get_by_label("Email address", exact=True).fill("mary@example.org")
+    page.get_by_label("I confirm that the information").check()
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_role("alert")).to_contain_text("No earlier request of this subject has that reference")
+    reference = page.get_by_label("Reference of the request you are appealing")
+    expect(reference).to_be_visible()
+    expect(reference).to_have_value("DSR-0000-0000")
+    expect(reference).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Full name", exact=True)).to_have_value("Mary Jackson")

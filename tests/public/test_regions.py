@@ -91,22 +91,35 @@ def test_the_choices_are_grouped_and_another_country_comes_last() -> None:
 @pytest.mark.parametrize(
     ("region", "types"),
     [
-        ("DE", ["access", "correction", "deletion"]),
+        ("DE", ["access", "correction", "deletion", "restriction", "objection"]),
+        ("GB", ["access", "correction", "deletion", "restriction", "objection"]),
+        ("US-CA", ["access", "correction", "deletion", "opt_out", "limit"]),
+        ("US-CO", ["access", "correction", "deletion", "opt_out", "appeal"]),
+        ("US-VA", ["access", "correction", "deletion", "opt_out", "appeal"]),
         ("CA-ON", ["access", "correction"]),
         ("CA-QC", ["access", "correction", "deletion"]),
-        ("US-UT", ["access", "deletion"]),
+        ("US-UT", ["access", "deletion", "opt_out"]),
         ("SG", ["access", "correction"]),
-        ("OTHER", ["access", "correction", "deletion"]),
+        ("OTHER", ["access", "correction", "deletion", "opt_out", "restriction", "objection"]),
     ],
 )
-def test_the_form_offers_the_types_the_law_gives_of_those_it_takes(region: str, types: list[str]) -> None:
+def test_the_form_offers_the_types_the_law_gives(region: str, types: list[str]) -> None:
     assert regions.request_types_for(regions.rule_for(region, DAY)) == types
 
 
-def test_a_type_the_law_gives_that_the_form_does_not_take_is_not_offered() -> None:
-    rule = registry.get_rule("us-va", received=DAY)
-    assert "opt_out" in rule.request_types
-    assert set(regions.request_types_for(rule)) <= set(RequestType.values)
+def test_every_type_every_law_gives_is_offered_in_the_forms_order() -> None:
+    for code in registry.known_codes():
+        rule = registry.get_rule(code, received=datetime.date(2100, 1, 1))
+        offered = regions.request_types_for(rule)
+        assert set(offered) == set(rule.request_types), code
+        assert offered == [kind for kind in RequestType.values if kind in offered]
+
+
+@pytest.mark.django_db
+def test_each_type_is_labelled_in_words_a_person_understands(client: Client) -> None:
+    body = client.get("/request/").content.decode()
+    for kind, label in RequestType.choices:
+        assert re.search(rf'value="{kind}"[^>]*>\s*{re.escape(str(label))}', body), kind
 
 
 def test_india_before_its_law_is_in_force_is_counted_under_the_default() -> None:
@@ -126,7 +139,8 @@ def test_the_page_carries_the_map_of_types_for_its_script(client: Client) -> Non
     assert found is not None
     by_region = json.loads(found.group(1))
     assert by_region["CA-ON"] == ["access", "correction"]
-    assert by_region["US-WY"] == ["access", "correction", "deletion"]
+    assert by_region["US-WY"] == ["access", "correction", "deletion", "opt_out", "restriction", "objection"]
+    assert by_region["US-CA"] == ["access", "correction", "deletion", "opt_out", "limit"]
     assert '<script src="/static/requests_app/request-form.js" defer></script>' in body
     # No inline script runs: the CSP forbids it. The JSON block is data, never executed.
     assert re.findall(r"<script(?![^>]*(?:src=|type=\"application/json\"))", body) == []
@@ -138,7 +152,24 @@ def test_the_page_carries_the_map_of_types_for_its_script(client: Client) -> Non
     [
         ("CA-ON", "deletion", "Canada&#x27;s PIPEDA gives no right to deletion; you can ask for access or correction."),
         ("SG", "deletion", "Singapore&#x27;s PDPA gives no right to deletion; you can ask for access or correction."),
-        ("US-UT", "correction", "Utah&#x27;s UCPA gives no right to correction; you can ask for access or deletion."),
+        (
+            "US-UT",
+            "correction",
+            "Utah&#x27;s UCPA gives no right to correction; you can ask for access, deletion or an opt-out of the "
+            "sale or sharing of your data.",
+        ),
+        (
+            "DE",
+            "opt_out",
+            "The GDPR gives no right to an opt-out of the sale or sharing of your data; you can ask for access, "
+            "correction, deletion, restriction of processing or objection to processing.",
+        ),
+        (
+            "US-VA",
+            "limit",
+            "Virginia&#x27;s VCDPA gives no right to a limit on the use of your sensitive information; you can ask "
+            "for access, correction, deletion or an opt-out of the sale or sharing of your data.",
+        ),
     ],
 )
 def test_a_type_the_law_does_not_give_is_refused_naming_the_law_and_loses_nothing(
@@ -162,7 +193,7 @@ def test_a_type_the_law_does_not_give_is_refused_naming_the_law_and_loses_nothin
         ({"region": "ZZ-ZZ"}, "region", "Choose where you live from the list."),
         ({"region": "DE" * 2500}, "region", "Choose where you live from the list."),
         ({"region": "de"}, "region", "Choose where you live from the list."),
-        ({"request_type": "opt_out"}, "request_type", "Choose one of the requests listed."),
+        ({"request_type": "sale"}, "request_type", "Choose one of the requests listed."),
         ({"request_type": "x" * 5000}, "request_type", "Choose one of the requests listed."),
     ],
 )
