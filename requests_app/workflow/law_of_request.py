@@ -102,7 +102,7 @@ def _original(new: NewRequest) -> DataSubjectRequest:
         raise GuardFailed(f"Request {original.reference} has not been decided yet, so there is nothing to appeal.")
     pending = original.appeals.exclude(state__in=[State.CANCELLED, State.CLOSED_UNVERIFIED]).first()
     if pending is not None:
-        raise GuardFailed(f"Request {original.reference} has already been appealed ({pending.reference}).")
+        raise GuardFailed(f"Request {original.reference} has already been appealed.")
     return original
 
 
