@@ -105,14 +105,16 @@ class Appeal:
     ``file_within``: how long the subject has to appeal (None: the law sets no limit, or "a
     reasonable period"). ``answer_within`` runs from the day the appeal is received, and
     ``answer_extension`` (if any) is added to it. ``complaint`` tells the subject where to go
-    if the appeal is refused, where the law requires that they be told.
+    if the appeal is refused, where the law requires that they be told; ``regulator`` names that
+    office for the subject ("the Attorney General of Virginia").
     """
 
     answer_within: Period
     citation: str
     file_within: Period | None = None
     answer_extension: Period | None = None
-    complaint: str = ""
+    complaint: str = ""  # the business's duty, in words, for staff
+    regulator: str = ""  # whom the subject may complain to, as the subject is told it
 
 
 @dataclass(frozen=True)

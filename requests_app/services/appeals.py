@@ -8,7 +8,6 @@ email are one transaction.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -29,21 +28,12 @@ DENIED = frozenset({AppealOutcome.UPHELD, AppealOutcome.PARTLY_REVERSED})
 # Outcomes after which the appealed request is to be carried out (entered again by staff).
 CARRIED_OUT = frozenset({AppealOutcome.REVERSED, AppealOutcome.PARTLY_REVERSED})
 
-# The pack states the duty to the business ("tell the consumer how to contact the Attorney
-# General ..."); the subject is told whom to contact.
-_CONTACT = re.compile(r"contact the (?P<who>[A-Z][\w ]*?) (?:and|to|with)\b")
-
 
 def complaint_to(rule: Rule) -> str:
     """Whom the subject of a denied appeal may complain to under ``rule``, or "" where the law names nobody."""
-    complaint = rule.appeal.complaint if rule.appeal is not None else ""
-    if not complaint:
+    if rule.appeal is None or not rule.appeal.complaint:
         return ""
-    found = _CONTACT.search(complaint)
-    if found is None:
-        return complaint
-    place = rule.label.split("—")[-1].split("(")[0].strip()
-    return f"the {found['who']} of {place}"
+    return rule.appeal.regulator or "the regulator named in the law"
 
 
 def appeal_decide(*, request: DataSubjectRequest, actor: Actor, outcome: str, explanation: str) -> DataSubjectRequest:

@@ -57,8 +57,9 @@ def _ext(first: int = 45, by: int = 45, section: str = "") -> Extension:
     )
 
 
-def _appeal(days: int, citation: str, *, extension: int | None = None, complaint: str = "") -> Appeal:
+def _appeal(days: int, citation: str, *, regulator: str, extension: int | None = None, complaint: str = "") -> Appeal:
     return Appeal(
+        regulator=regulator,
         answer_within=Period(days, "days"),
         citation=citation,
         answer_extension=Period(extension, "days") if extension else None,
@@ -101,7 +102,7 @@ US_VA = Rule(
     cost="Free up to twice annually per consumer; a reasonable fee, or a refusal, for manifestly "
     "unfounded, excessive or repetitive requests (§59.1-577(B)(3)).",
     confidence="secondary",
-    appeal=_appeal(60, "Va. Code §59.1-577(C)"),
+    appeal=_appeal(60, "Va. Code §59.1-577(C)", regulator="the Attorney General of Virginia"),
     holiday_country="US",
     notes=(
         SECONDARY_NOTE + " The text was read in a research copy; the section URL is the "
@@ -155,6 +156,7 @@ US_CO = Rule(
         extension=60,
         complaint="If the appeal is denied, tell the consumer how to contact the Attorney General "
         "with concerns about the result (§6-1-1306(3)).",
+        regulator="the Attorney General of Colorado",
     ),
     # 4 CCR 904-3 Rule 4.03(A)(1): an opt-out is honoured as soon as feasibly possible, without
     # undue delay; the controller may ask for more information only where it cannot otherwise
@@ -206,7 +208,7 @@ US_CT = Rule(
     cost="Free once per consumer during any 12-month period; a reasonable fee, or a refusal, for "
     "manifestly unfounded, excessive or repetitive requests (§42-518(c)(3)).",
     confidence="secondary",
-    appeal=_appeal(60, "Conn. Gen. Stat. §42-518(d)"),
+    appeal=_appeal(60, "Conn. Gen. Stat. §42-518(d)", regulator="the Attorney General of Connecticut"),
     holiday_country="US",
     notes=(
         SECONDARY_NOTE,
@@ -296,7 +298,7 @@ US_TX = Rule(
     cost="Free up to twice annually per consumer; a reasonable fee, or a refusal, for manifestly "
     "unfounded, excessive or repetitive requests (§541.052).",
     confidence="secondary",
-    appeal=_appeal(60, "Tex. Bus. & Com. Code §541.053"),
+    appeal=_appeal(60, "Tex. Bus. & Com. Code §541.053", regulator="the Attorney General of Texas"),
     holiday_country="US",
     notes=(
         "Confidence secondary: the legislature's page seen was the bill as introduced, not the "
@@ -344,6 +346,7 @@ US_OR = Rule(
         "ORS 646A.576(6)(d)",
         complaint="If the appeal is denied, give the consumer information that enables them to "
         "contact the Attorney General to submit a complaint (ORS 646A.576(6)(d)).",
+        regulator="the Attorney General of Oregon",
     ),
     holiday_country="US",
     notes=(
@@ -385,7 +388,7 @@ US_MT = Rule(
     cost="Free once per consumer during any 12-month period; a reasonable fee, or a refusal, for "
     "manifestly unfounded, excessive, technically infeasible or repetitive requests (§30-14-2808(4)(c)).",
     confidence="secondary",
-    appeal=_appeal(60, "Mont. Code Ann. §30-14-2808"),
+    appeal=_appeal(60, "Mont. Code Ann. §30-14-2808", regulator="the Attorney General of Montana"),
     holiday_country="US",
     notes=(
         SECONDARY_NOTE + " The section URL follows the Legislature's MCA pattern.",
@@ -420,7 +423,7 @@ US_IA = Rule(
     cost="Free up to twice annually per consumer; a reasonable fee, or a refusal, for manifestly "
     "unfounded, excessive or repetitive requests (§715D.4).",
     confidence="secondary",
-    appeal=_appeal(60, "Iowa Code §715D.4"),
+    appeal=_appeal(60, "Iowa Code §715D.4", regulator="the Attorney General of Iowa"),
     holiday_country="US",
     notes=(
         "Confidence secondary: the 90-day period is from a tracker (see sources); the 45-day "
@@ -457,7 +460,7 @@ US_DE = Rule(
     cost="Free once per consumer during any 12-month period; a reasonable fee, or a refusal, for "
     "manifestly unfounded, excessive or repetitive requests (§12D-104(c)(3)).",
     confidence="secondary",
-    appeal=_appeal(60, "6 Del. C. §12D-104(d)"),
+    appeal=_appeal(60, "6 Del. C. §12D-104(d)", regulator="the Attorney General of Delaware"),
     holiday_country="US",
     notes=(
         SECONDARY_NOTE,
@@ -492,7 +495,7 @@ US_NE = Rule(
     cost="Free up to twice annually per consumer; a reasonable fee, or a refusal, for manifestly "
     "unfounded, excessive or repetitive requests.",
     confidence="secondary",
-    appeal=_appeal(60, "Nebraska Data Privacy Act (LB 1074)"),
+    appeal=_appeal(60, "Nebraska Data Privacy Act (LB 1074)", regulator="the Attorney General of Nebraska"),
     holiday_country="US",
     notes=(
         "Confidence secondary: only summaries were found (see sources); the section numbers were "
@@ -533,7 +536,7 @@ US_NH = Rule(
     cost="Free once per consumer during any 12-month period; a reasonable fee, or a refusal, for "
     "manifestly unfounded, excessive or repetitive requests.",
     confidence="secondary",
-    appeal=_appeal(60, "N.H. RSA 507-H:4"),
+    appeal=_appeal(60, "N.H. RSA 507-H:4", regulator="the Attorney General of New Hampshire"),
     holiday_country="US",
     notes=(
         "Confidence secondary: only summaries were found (see sources).",
@@ -578,6 +581,7 @@ US_NJ = Rule(
         "N.J.S.A. 56:8-166.8",
         complaint="If the appeal is denied, tell the consumer how to contact the Division of "
         "Consumer Affairs to submit a complaint.",
+        regulator="the New Jersey Division of Consumer Affairs",
     ),
     holiday_country="US",
     notes=(
@@ -609,7 +613,7 @@ US_TN = Rule(
     cost="Free up to twice annually per consumer; a reasonable fee, or a refusal, for manifestly "
     "unfounded, excessive or repetitive requests.",
     confidence="secondary",
-    appeal=_appeal(60, "Tenn. Code Ann. §47-18-3301 et seq. (TIPA)"),
+    appeal=_appeal(60, "Tenn. Code Ann. §47-18-3301 et seq. (TIPA)", regulator="the Attorney General of Tennessee"),
     holiday_country="US",
     notes=(
         "Confidence secondary: only a tracker was found (see sources); the section numbers, the "
@@ -653,6 +657,7 @@ US_MN = Rule(
         extension=60,
         complaint="If the appeal is denied, tell the consumer how to contact the Attorney General "
         "to submit a complaint.",
+        regulator="the Attorney General of Minnesota",
     ),
     holiday_country="US",
     notes=(
@@ -695,7 +700,7 @@ US_MD = Rule(
     cost="Free once per consumer during any 12-month period; a reasonable fee, or a refusal, for "
     "manifestly unfounded, excessive or repetitive requests.",
     confidence="secondary",
-    appeal=_appeal(60, "Md. Code, Com. Law §14-4705"),
+    appeal=_appeal(60, "Md. Code, Com. Law §14-4705", regulator="the Attorney General of Maryland"),
     holiday_country="US",
     notes=(
         SECONDARY_NOTE,
@@ -725,7 +730,7 @@ US_IN = Rule(
     cost="Free once per consumer during any 12-month period; a reasonable fee, or a refusal, for "
     "manifestly unfounded, excessive or repetitive requests.",
     confidence="secondary",
-    appeal=_appeal(60, "Ind. Code 24-15-3"),
+    appeal=_appeal(60, "Ind. Code 24-15-3", regulator="the Attorney General of Indiana"),
     holiday_country="US",
     notes=(
         "Confidence secondary: only a tracker was found (see sources); the 60-day appeal and the "
@@ -760,7 +765,7 @@ US_KY = Rule(
     cost="Free up to twice annually per consumer; a reasonable fee, or a refusal, for manifestly "
     "unfounded, excessive or repetitive requests (KRS 367.3615(3)).",
     confidence="secondary",
-    appeal=_appeal(60, "KRS 367.3615(4)"),
+    appeal=_appeal(60, "KRS 367.3615(4)", regulator="the Attorney General of Kentucky"),
     holiday_country="US",
     notes=(SECONDARY_NOTE, NO_PAUSE_NOTE, "No universal opt-out duty."),
 )
@@ -794,7 +799,7 @@ US_RI = Rule(
     cost="Free once per customer during any 12-month period; a reasonable fee, or a refusal, for "
     "manifestly unfounded, excessive or repetitive requests (§6-48.1-6(b)(3)).",
     confidence="primary",
-    appeal=_appeal(60, "R.I. Gen. Laws §6-48.1-6"),
+    appeal=_appeal(60, "R.I. Gen. Laws §6-48.1-6", regulator="the Attorney General of Rhode Island"),
     holiday_country="US",
     notes=(
         "The 45-day period and its extension were read on the General Assembly's page; the "
@@ -839,7 +844,7 @@ US_FL = Rule(
     cost="Free up to twice annually per consumer; a reasonable fee, or a refusal, for manifestly "
     "unfounded, excessive or repetitive requests.",
     confidence="secondary",
-    appeal=_appeal(60, "Fla. Stat. §501.706"),
+    appeal=_appeal(60, "Fla. Stat. §501.706", regulator="the Attorney General of Florida"),
     holiday_country="US",
     notes=(
         "Narrow scope: only for-profit controllers with more than $1 billion in global annual "
