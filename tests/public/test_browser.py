@@ -271,11 +271,13 @@ def test_a_colorado_resident_with_gpc_opts_out_without_proving_who_they_are(gpc_
 
     request = DataSubjectRequest.objects.get(subject_email="rosa@example.org")
     assert (request.request_type, request.jurisdiction, request.gpc_signal) == ("opt_out", "us-co", True)
-    assert request.state == State.IN_PROGRESS
     assert request.email_verified_at is None and request.verified_at is None
-    # Straight from received to work: no verification step in between.
+    # Straight from received to work, no verification step in between; then it waits for a
+    # person to apply the opt-out in each system it affects.
     states = list(AuditEvent.objects.filter(request=request).exclude(to_state="").values_list("to_state", flat=True))
-    assert states == [State.PENDING_VERIFICATION, State.IN_PROGRESS]
+    assert states == [State.PENDING_VERIFICATION, State.IN_PROGRESS, State.NEEDS_ATTENTION]
+    assert request.store_tasks.exists()
+    assert set(request.store_tasks.values_list("action", flat=True)) == {"apply"}
     ack = EmailMessage.objects.get(request=request, kind="acknowledgement")
     assert ack.to_addresses == ["rosa@example.org"]
     assert "/request/status/" in ack.body_text and "/request/verify/" not in ack.body_text

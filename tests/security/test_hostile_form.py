@@ -8,6 +8,7 @@ and the page answers 400 or 302 with every value escaped, never 500.
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from typing import Any
@@ -138,6 +139,11 @@ def posted_data(draw: st.DrawFn) -> dict[str, Any]:
 
 
 MARKUP = ("<script", "<img", "<svg")
+# The page's own scripts: its form script and the JSON map of the types each place's law gives.
+OWN_SCRIPTS = re.compile(
+    r'<script src="/static/requests_app/request-form\.js" defer>'
+    r'|<script id="request-types-by-region" type="application/json">'
+)
 
 
 @given(data=posted_data())
@@ -145,7 +151,7 @@ MARKUP = ("<script", "<img", "<svg")
 def test_the_form_page_answers_any_post_with_400_or_302_and_never_shows_markup_unescaped(data: dict[str, Any]) -> None:
     with override_settings(DSAR_RATE_LIMITS=NO_LIMITS):
         response = Client().post("/request/", data, REMOTE_ADDR="192.0.2.1")
-    body = response.content.decode().lower()
+    body = OWN_SCRIPTS.sub("", response.content.decode()).lower()
 
     assert response.status_code in (302, 400)
     assert not any(tag in body for tag in MARKUP)

@@ -95,7 +95,7 @@ def _api(world: World) -> str:
 
 # The API's workflow verbs, posted as a form: the caller's right is checked first, then the
 # body, which must be JSON (415).
-API_ACTION_NAMES = ("verify", "request_information", "approve", "reject", "extend", "assign", "cancel")
+API_ACTION_NAMES = ("verify", "request_information", "approve", "reject", "extend", "assign", "cancel", "decide_appeal")
 
 
 def _api_action(name: str) -> Path:
@@ -116,6 +116,7 @@ def _theirs(world: World) -> str:
 
 CASES = [
     Case("healthz", "get", lambda w: "/healthz", everyone(200)),
+    Case("gpc_json", "get", lambda w: "/.well-known/gpc.json", everyone(200)),
     Case("request_form", "get", lambda w: "/request/", everyone(200)),
     Case("request_sent", "get", lambda w: "/request/sent/", everyone(200)),
     Case("verify_code", "get", lambda w: "/request/verify/", everyone(200)),
