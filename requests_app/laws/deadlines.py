@@ -182,6 +182,14 @@ def _period_of(rule: Rule, request_type: str | None) -> tuple[Period, str | None
     return timing.period, None
 
 
+def _settled(counted_end: datetime.date, rule: Rule, steps: list[str]) -> Deadline:
+    """The deadline once moved off a weekend or holiday where the rule says so, with every step."""
+    due, moved_step = _settle(counted_end, rule)
+    if moved_step:
+        steps.append(moved_step)
+    return Deadline(due=due, rule=rule, steps=tuple(steps), counted=counted_end)
+
+
 def due_date(
     code: str,
     received: datetime.date,
@@ -233,11 +241,7 @@ def due_date(
             due, _also = _next_working_day(due, rule)
             steps.append(f"a business-day period ends on a working day: {due.isoformat()}")
 
-    counted_end = due
-    due, moved_step = _settle(due, rule)
-    if moved_step:
-        steps.append(moved_step)
-    return Deadline(due=due, rule=rule, steps=tuple(steps), counted=counted_end)
+    return _settled(due, rule, steps)
 
 
 def extension_notice_by(
@@ -281,11 +285,7 @@ def appeal_due(code: str, received: datetime.date, *, extended: bool = False, ve
     due, shown = _count(counted, received, rule)
     how = f" ({appeal.answer_within}, extended by {appeal.answer_extension})" if extended else ""
     steps.append(f"{counted} later{how} ({appeal.citation}): {shown}")
-    counted_end = due
-    due, moved_step = _settle(due, rule)
-    if moved_step:
-        steps.append(moved_step)
-    return Deadline(due=due, rule=rule, steps=tuple(steps), counted=counted_end)
+    return _settled(due, rule, steps)
 
 
 def appeal_file_by(code: str, refused: datetime.date, *, version: str | None = None) -> datetime.date | None:
