@@ -121,8 +121,8 @@ class RequestSerializer(serializers.Serializer[Any]):
     rejection_category = serializers.CharField(
         help_text=f"When rejected: one of {', '.join(RejectionCategory.values)}."
     )
-    appeal_of: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="reference", read_only=True, allow_null=True, help_text="An appeal: the reference it appeals."
+    appeal_of = serializers.CharField(
+        source="appeal_of.reference", read_only=True, allow_null=True, help_text="An appeal: the reference it appeals."
     )
     appeal_outcome = serializers.CharField(
         help_text=f"A decided appeal: one of {', '.join(AppealOutcome.values)}; empty until decided."
