@@ -30,7 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from requests_app.errors import ExtensionNotAllowed, UnknownJurisdiction
 from requests_app.laws.registry import DEFAULT_CODE, get_rule, jurisdiction_choices
-from requests_app.laws.rules import Period, Rule
+from requests_app.laws.rules import APPEAL, Period, Rule
 
 __all__ = ["DEFAULT_CODE", "NOT_LEGAL_ADVICE", "Deadline", "due_date", "get_rule", "jurisdiction_choices"]
 
@@ -171,7 +171,7 @@ def _settle(due: datetime.date, rule: Rule) -> tuple[datetime.date, str | None]:
 def _period_of(rule: Rule, request_type: str | None) -> tuple[Period, str | None]:
     """The response period, and a step saying where it came from when that is not obvious."""
     timing = rule.timing(request_type)
-    if rule.reasonable_period and timing.period == rule.period:
+    if rule.reasonable_period and request_type not in rule.by_type and request_type != APPEAL:
         days = settings.DSAR_REASONABLE_PERIOD_DAYS
         return Period(days, "days"), (
             f"{rule.name} sets no fixed period: the configured reasonable period "
@@ -179,6 +179,8 @@ def _period_of(rule: Rule, request_type: str | None) -> tuple[Period, str | None
         )
     if request_type is not None and request_type in rule.by_type:
         return timing.period, f"a {request_type.replace('_', '-')} request: {timing.period} ({timing.citation})"
+    if request_type == APPEAL and rule.appeal is not None:
+        return timing.period, f"an appeal: {timing.period} from its receipt ({timing.citation})"
     return timing.period, None
 
 

@@ -190,7 +190,20 @@ class Rule:
         return self.clock_stop is not None
 
     def timing(self, request_type: str | None) -> TypeTiming:
-        """The period and extension for one request type (the rule's main ones by default)."""
+        """The period and extension for one request type (the rule's main ones by default).
+
+        An appeal has the appeal's own: its answer period, counted from the appeal's receipt,
+        and its extension, to be told within that period.
+        """
         if request_type is not None and request_type in self.by_type:
             return self.by_type[request_type]
+        if request_type == APPEAL and self.appeal is not None:
+            extension = None
+            if self.appeal.answer_extension is not None:
+                extension = Extension(
+                    by=self.appeal.answer_extension,
+                    grounds="where reasonably necessary",
+                    notice="within the appeal's first period, with the reasons",
+                )
+            return TypeTiming(period=self.appeal.answer_within, citation=self.appeal.citation, extension=extension)
         return TypeTiming(period=self.period, citation=self.citation, extension=self.extension)

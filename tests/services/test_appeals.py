@@ -162,3 +162,26 @@ def test_the_completion_of_a_virginia_request_says_how_to_appeal_and_a_gdpr_one_
     assert "If you think we did not fully carry out your request, you can appeal: reply to this email" in text
     assert "within 60 days" in text
     assert "appeal" not in EmailMessage.objects.get(request=gdpr, kind="completion").body_text
+
+
+def test_a_colorado_appeal_is_extended_by_the_appeals_own_60_days() -> None:
+    original = request_in_state(State.VERIFIED, request_type=RequestType.DELETION, jurisdiction="us-co")
+    services.request_reject(request=original, actor=STAFF, reason="We must keep this data.", category="exempt")
+    received = timezone.now()
+    appeal = request_create(
+        NewRequest(
+            channel="staff",
+            request_type=RequestType.APPEAL,
+            subject_email=original.subject_email,
+            appeal_of=original.reference,
+            received_at=received,
+        ),
+        actor=STAFF,
+    )
+    day = timezone.localdate(received)
+    # C.R.S. §6-1-1306(3): an appeal is answered within 45 days, extendable by 60 more.
+    assert appeal.due_at == day + timedelta(days=45)
+
+    services.request_extend(request=appeal, actor=STAFF, reason="The appeal needs the store owners' review.")
+    appeal.refresh_from_db()
+    assert appeal.due_at == day + timedelta(days=105)
