@@ -13,7 +13,7 @@ from requests_app.services import appeals
 from requests_app.services import requests as services
 from requests_app.workflow.audit import Actor, audit_open
 from requests_app.workflow.new_request import NewRequest
-from requests_app.workflow.transitions import request_create
+from requests_app.workflow.transitions import request_create, request_extend
 from tests.factories import appeal_in_state, request_in_state
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +182,6 @@ def test_a_colorado_appeal_is_extended_by_the_appeals_own_60_days() -> None:
     # C.R.S. §6-1-1306(3): an appeal is answered within 45 days, extendable by 60 more.
     assert appeal.due_at == day + timedelta(days=45)
 
-    services.request_extend(request=appeal, actor=STAFF, reason="The appeal needs the store owners' review.")
+    request_extend(request=appeal, actor=STAFF, reason="The appeal needs the store owners' review.")
     appeal.refresh_from_db()
     assert appeal.due_at == day + timedelta(days=105)
