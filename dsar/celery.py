@@ -12,7 +12,7 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
-from dsar.env import env_int
+from dsar.env import env_int, problems_raise
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dsar.settings")
 
@@ -23,6 +23,7 @@ app.autodiscover_tasks()
 # How often the sweepers look for work a lost message left behind (seconds). Read here, not
 # in the settings module, which imports this package.
 SWEEP_SECONDS = float(env_int("DSAR_SWEEP_SECONDS", 60, minimum=1))
+problems_raise()  # a bad DSAR_SWEEP_SECONDS stops the worker and beat, naming it
 
 app.conf.beat_schedule = {
     "sweep-store-tasks": {

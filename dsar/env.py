@@ -1,8 +1,9 @@
 """Typed readers for environment variables.
 
 Every setting comes from the environment through one of these helpers. A value that is set
-but cannot be read (``DSAR_DEBUG=maybe``) stops the process with a message naming the
-variable, instead of silently falling back to a default.
+but cannot be read (``DSAR_DEBUG=maybe``) is a problem naming the variable: the helper notes
+it and goes on with the default, so that ``settings`` can report every problem at once
+(:func:`problems_raise`) and the process stops before it serves anything.
 """
 
 from __future__ import annotations
@@ -11,6 +12,33 @@ import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+
+# The problems found while reading the settings, reported together by problems_raise().
+PROBLEMS: list[str] = []
+
+
+class SettingsProblems(ImproperlyConfigured):
+    """Every problem of the configuration, one line each, each naming its variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = "\n".join(f"  - {line}" for line in self.problems)
+        super().__init__(f"The configuration has {count} problem{'s' if count != 1 else ''}:\n{lines}")
+
+
+def problem(message: str) -> None:
+    """Note a problem of the configuration; reading goes on so every problem is found."""
+    PROBLEMS.append(message)
+
+
+def problems_raise() -> None:
+    """Stop with every problem noted so far (and forget them), if there is any."""
+    if PROBLEMS:
+        found = PROBLEMS.copy()
+        PROBLEMS.clear()
+        raise SettingsProblems(found)
+
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -30,7 +58,8 @@ def env_bool(name: str, *, default: bool) -> bool:
         return True
     if raw in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of {sorted(_TRUE | _FALSE)}, not {raw!r}")
+    problem(f"{name} must be one of {sorted(_TRUE | _FALSE)}, not {raw!r}")
+    return default
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
@@ -40,9 +69,11 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+        problem(f"{name} must be a whole number, not {raw!r}")
+        return default
     if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+        problem(f"{name} must be at least {minimum}, not {value}")
+        return default
     return value
 
 
@@ -62,9 +93,11 @@ def env_int_list(name: str, default: list[int], *, minimum: int = 0) -> list[int
     try:
         numbers = [int(item) for item in items]
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be whole numbers separated by commas, not {env_str(name)!r}") from None
+        problem(f"{name} must be whole numbers separated by commas, not {env_str(name)!r}")
+        return list(default)
     if any(number < minimum for number in numbers):
-        raise ImproperlyConfigured(f"{name} must hold numbers of at least {minimum}, not {env_str(name)!r}")
+        problem(f"{name} must hold numbers of at least {minimum}, not {env_str(name)!r}")
+        return list(default)
     return numbers
 
 
@@ -79,14 +112,16 @@ def env_secret(name: str, default: str = "") -> str:
         try:
             return Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE names {path!r}, which cannot be read: {exc}") from None
+            problem(f"{name}_FILE names {path!r}, which cannot be read: {exc.strerror or exc}")
+            return default
     return env_str(name, default)
 
 
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     raw = env_str(name, default).strip().lower()
     if raw not in choices:
-        raise ImproperlyConfigured(f"{name} must be one of {list(choices)}, not {raw!r}")
+        problem(f"{name} must be one of {list(choices)}, not {raw!r}")
+        return default
     return raw
 
 
@@ -101,5 +136,6 @@ def env_rate(name: str, default: str) -> tuple[int, int]:
     raw = env_str(name, default).strip().lower()
     count, _, unit = raw.partition("/")
     if not count.isdigit() or int(count) < 1 or unit not in _PERIODS:
-        raise ImproperlyConfigured(f"{name} must look like 10/h (a count per s, m, h or d), not {raw!r}")
+        problem(f"{name} must look like 10/h (a count per s, m, h or d), not {raw!r}")
+        count, _, unit = default.partition("/")
     return int(count), _PERIODS[unit]

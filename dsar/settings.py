@@ -16,9 +16,22 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
-from django.core.exceptions import ImproperlyConfigured
 
-from dsar.env import env_bool, env_choice, env_int, env_int_list, env_list, env_rate, env_secret, env_str
+from dsar.env import (
+    PROBLEMS,
+    env_bool,
+    env_choice,
+    env_int,
+    env_int_list,
+    env_list,
+    env_rate,
+    env_secret,
+    env_str,
+    problem,
+    problems_raise,
+)
+
+PROBLEMS.clear()  # a fresh reading of the settings reports only its own problems
 
 # Lets classes such as admin.ModelAdmin[Model] be subscripted at run time, as the types say.
 django_stubs_ext.monkeypatch()
@@ -33,7 +46,7 @@ VAR_DIR = Path(env_str("DSAR_VAR_DIR", str(BASE_DIR / "var"))).resolve()
 
 DEBUG = env_bool("DSAR_DEBUG", default=False)
 if PRODUCTION and DEBUG:
-    raise ImproperlyConfigured("DSAR_DEBUG must be off when DSAR_ENV=production")
+    problem("DSAR_DEBUG must be off when DSAR_ENV=production")
 
 
 def _development_secret_key() -> str:
@@ -47,16 +60,16 @@ def _development_secret_key() -> str:
 
 
 SECRET_KEY = env_secret("SECRET_KEY")
-if not SECRET_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required when DSAR_ENV=production")
+if not SECRET_KEY and PRODUCTION:
+    problem("SECRET_KEY (or SECRET_KEY_FILE) is required when DSAR_ENV=production")
+elif not SECRET_KEY:
     SECRET_KEY = _development_secret_key()
-if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
-    raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters")
+elif PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    problem("SECRET_KEY must be at least 50 random characters")
 
 ALLOWED_HOSTS = env_list("DSAR_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 if PRODUCTION and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("DSAR_ALLOWED_HOSTS is required when DSAR_ENV=production")
+    problem("DSAR_ALLOWED_HOSTS is required when DSAR_ENV=production")
 CSRF_TRUSTED_ORIGINS = env_list("DSAR_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -182,14 +195,18 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 
 DATABASE_URL = env_secret("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dsar.sqlite3'}")
-_database = dj_database_url.parse(
-    DATABASE_URL,
-    conn_max_age=env_int("DSAR_DB_CONN_MAX_AGE", 60, minimum=0),
-    conn_health_checks=True,
-)
+_conn_max_age = env_int("DSAR_DB_CONN_MAX_AGE", 60, minimum=0)
+_database_url_read = True
+try:
+    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=_conn_max_age, conn_health_checks=True)
+except ValueError:
+    _database_url_read = False
+    # The URL itself is not repeated: it may hold a password.
+    problem("DATABASE_URL is not a database URL such as postgres://user:password@host:5432/name")
+    _database = dj_database_url.parse(f"sqlite:///{VAR_DIR / 'dsar.sqlite3'}", conn_max_age=_conn_max_age)
 if _database["ENGINE"] == "django.db.backends.sqlite3":
-    if PRODUCTION:
-        raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL server when DSAR_ENV=production")
+    if PRODUCTION and _database_url_read:
+        problem("DATABASE_URL must name a PostgreSQL server when DSAR_ENV=production")
     Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The web server, the worker and beat share the file: WAL lets readers work while one
     # writes, and IMMEDIATE transactions take the write lock up front instead of failing
@@ -208,7 +225,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL", "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     if PRODUCTION:
-        raise ImproperlyConfigured("CELERY_BROKER_URL must name a Redis server when DSAR_ENV=production")
+        problem("CELERY_BROKER_URL must name a Redis server when DSAR_ENV=production")
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
@@ -259,7 +276,11 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 # Rate limits must be shared by every web process, so production keeps them in Redis (by
 # default the broker's); with the in-memory cache of the quick start they are counted in the
 # database instead (requests_app.infra.ratelimit), and there too while Redis is down.
-_cache_url = env_secret("DSAR_CACHE_URL", CELERY_BROKER_URL if PRODUCTION else "locmem://")
+# In production the cache is the broker's Redis by default (a broker that is not Redis is
+# reported above, once).
+_cache_url = env_secret(
+    "DSAR_CACHE_URL", CELERY_BROKER_URL if PRODUCTION and CELERY_BROKER_URL.startswith("redis") else "locmem://"
+)
 if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
@@ -273,7 +294,8 @@ if _cache_url.startswith(("redis://", "rediss://")):
 elif _cache_url == "locmem://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    raise ImproperlyConfigured("DSAR_CACHE_URL must be a redis:// URL or locmem://")
+    problem("DSAR_CACHE_URL must be a redis:// URL or locmem://")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Files, static, email -------------------------------------------------------------------
 
@@ -301,7 +323,7 @@ if _STORAGE == "s3":
         },
     }
     if not env_str("DSAR_S3_BUCKET"):
-        raise ImproperlyConfigured("DSAR_S3_BUCKET is required when DSAR_STORAGE=s3")
+        problem("DSAR_S3_BUCKET is required when DSAR_STORAGE=s3")
 STORAGES = {
     "default": _DEFAULT_STORAGE,
     "staticfiles": {
@@ -335,7 +357,7 @@ EMAIL_TIMEOUT = env_int("DSAR_EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DSAR_FROM_EMAIL", "privacy@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
-    raise ImproperlyConfigured("DSAR_EMAIL_USE_TLS and DSAR_EMAIL_USE_SSL cannot both be on")
+    problem("DSAR_EMAIL_USE_TLS and DSAR_EMAIL_USE_SSL cannot both be on")
 
 # --- Security -------------------------------------------------------------------------------
 
@@ -403,7 +425,7 @@ DSAR_TEAM_EMAIL = env_str("DSAR_TEAM_EMAIL")
 # The local hour (in DSAR_TIME_ZONE) from which each person's daily digest is sent.
 DSAR_DIGEST_HOUR = env_int("DSAR_DIGEST_HOUR", 8, minimum=0)
 if DSAR_DIGEST_HOUR > 23:
-    raise ImproperlyConfigured("DSAR_DIGEST_HOUR must be an hour from 0 to 23")
+    problem("DSAR_DIGEST_HOUR must be an hour from 0 to 23")
 # Hours before the verification window closes when the subject is reminded to confirm.
 DSAR_VERIFICATION_REMINDER_HOURS = env_int("DSAR_VERIFICATION_REMINDER_HOURS", 24, minimum=0)
 # A manual step that waits for a person longer than this is alerted to its system's owner.
@@ -425,7 +447,7 @@ def _is_calendar_day(text: str) -> bool:
 
 
 if DSAR_GPC_LAST_UPDATE and not _is_calendar_day(DSAR_GPC_LAST_UPDATE):
-    raise ImproperlyConfigured(f"DSAR_GPC_LAST_UPDATE must be a date written YYYY-MM-DD, not {DSAR_GPC_LAST_UPDATE!r}")
+    problem(f"DSAR_GPC_LAST_UPDATE must be a date written YYYY-MM-DD, not {DSAR_GPC_LAST_UPDATE!r}")
 # What verifying each type of request takes: email, email+fact or email+staff.
 _POLICIES = ("email", "email+fact", "email+staff")
 DSAR_VERIFY_POLICY = {
@@ -498,9 +520,7 @@ ANYMAIL = {
 DSAR_BUNDLE_SIGNING_KEY_FILE = env_str("DSAR_BUNDLE_SIGNING_KEY_FILE")
 DSAR_BUNDLE_ENCRYPTION_KEY = env_secret("DSAR_BUNDLE_ENCRYPTION_KEY")
 if PRODUCTION and not (DSAR_BUNDLE_SIGNING_KEY_FILE and DSAR_BUNDLE_ENCRYPTION_KEY):
-    raise ImproperlyConfigured(
-        "DSAR_BUNDLE_SIGNING_KEY_FILE and DSAR_BUNDLE_ENCRYPTION_KEY are required when DSAR_ENV=production"
-    )
+    problem("DSAR_BUNDLE_SIGNING_KEY_FILE and DSAR_BUNDLE_ENCRYPTION_KEY are required when DSAR_ENV=production")
 # How long a subject's bundle can be downloaded, and how many times.
 DSAR_BUNDLE_EXPIRY_DAYS = env_int("DSAR_BUNDLE_EXPIRY_DAYS", 30, minimum=1)
 DSAR_BUNDLE_MAX_DOWNLOADS = env_int("DSAR_BUNDLE_MAX_DOWNLOADS", 5, minimum=1)
@@ -533,7 +553,7 @@ DSAR_WEBHOOK_TIMEOUT_SECONDS = env_int("DSAR_WEBHOOK_TIMEOUT_SECONDS", 15, minim
 # Where links in emails point: the public address of this application.
 DSAR_PUBLIC_BASE_URL = env_str("DSAR_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 if PRODUCTION and SECURE_SSL_REDIRECT and not DSAR_PUBLIC_BASE_URL.startswith("https://"):
-    raise ImproperlyConfigured("DSAR_PUBLIC_BASE_URL must be an https:// address when DSAR_ENV=production")
+    problem("DSAR_PUBLIC_BASE_URL must be an https:// address when DSAR_ENV=production")
 DSAR_REPLY_TO_EMAIL = env_str("DSAR_REPLY_TO_EMAIL", DEFAULT_FROM_EMAIL)
 # Named in rejection emails: where the subject may complain (GDPR Art. 77).
 DSAR_SUPERVISORY_AUTHORITY = env_str(
@@ -575,15 +595,13 @@ OTP_TOTP_ISSUER = f"{DSAR_COMPANY_NAME} privacy requests"
 # link-local address unless its network is listed here (checked on the resolved address).
 DSAR_OUTBOUND_ALLOW_HTTP = env_bool("DSAR_OUTBOUND_ALLOW_HTTP", default=not PRODUCTION)
 if PRODUCTION and DSAR_OUTBOUND_ALLOW_HTTP:
-    raise ImproperlyConfigured("DSAR_OUTBOUND_ALLOW_HTTP must be off when DSAR_ENV=production: only https is sent to")
+    problem("DSAR_OUTBOUND_ALLOW_HTTP must be off when DSAR_ENV=production: only https is sent to")
 DSAR_OUTBOUND_ALLOWED_NETWORKS = env_list("DSAR_OUTBOUND_ALLOWED_NETWORKS")
 for _network in DSAR_OUTBOUND_ALLOWED_NETWORKS:
     try:
         ipaddress.ip_network(_network, strict=False)
     except ValueError:
-        raise ImproperlyConfigured(
-            f"DSAR_OUTBOUND_ALLOWED_NETWORKS must be networks such as 10.0.0.0/8, not {_network!r}"
-        ) from None
+        problem(f"DSAR_OUTBOUND_ALLOWED_NETWORKS must be networks such as 10.0.0.0/8, not {_network!r}")
 DSAR_OUTBOUND_TIMEOUT_SECONDS = env_int("DSAR_OUTBOUND_TIMEOUT_SECONDS", 10, minimum=1)
 # django-axes: after DSAR_LOGIN_FAILURE_LIMIT failed logins for one username from one client
 # address, that pair is refused for DSAR_LOGIN_COOLOFF_MINUTES. Counting the pair (not the
@@ -607,3 +625,6 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["stderr"], "level": env_str("DSAR_LOG_LEVEL", "INFO").upper()},
 }
+
+# Every problem found above, at once: the process stops before it serves anything.
+problems_raise()

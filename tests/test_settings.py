@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from dsar.env import env_bool, env_int, env_list, env_secret
+from dsar.env import env_bool, env_int, env_list, env_secret, problems_raise
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -82,8 +82,41 @@ def test_production_refuses_to_start_without_what_it_needs(
 ) -> None:
     result = _settings_in_subprocess({**PRODUCTION, **change}, tmp_path)
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
+    assert "The configuration has 1 problem:" in result.stderr
     assert message in result.stderr
+
+
+def test_every_problem_of_the_configuration_is_reported_at_once_without_a_traceback(tmp_path: Path) -> None:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DSAR_", "DATABASE_URL", "CELERY_", "SECRET_KEY"))
+    }
+    bad = {
+        **PRODUCTION,
+        "SECRET_KEY": "",
+        "DATABASE_URL": "postgres://[broken",
+        "DSAR_RATE_FORM_PER_IP": "lots",
+        "DSAR_DIGEST_HOUR": "25",
+        "DSAR_DEBUG": "maybe",
+        "DSAR_VERIFY_ACCESS": "telepathy",
+    }
+    clean.update({"DSAR_VAR_DIR": str(tmp_path / "var"), **bad})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert result.stderr.startswith(f"The configuration has {len(lines)} problems:")
+    for name in (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "DSAR_RATE_FORM_PER_IP",
+        "DSAR_DIGEST_HOUR",
+        "DSAR_DEBUG",
+        "DSAR_VERIFY_ACCESS",
+    ):
+        assert sum(line.startswith(f"  - {name}") for line in lines) == 1, (name, lines)
+    assert "[broken" not in result.stderr  # a database URL may hold a password: never echoed
 
 
 def test_a_secret_can_come_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,8 +128,9 @@ def test_a_secret_can_come_from_a_file(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_an_unreadable_secret_file_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DSAR_TEST_SECRET_FILE", str(tmp_path / "missing"))
+    assert env_secret("DSAR_TEST_SECRET") == ""
     with pytest.raises(ImproperlyConfigured, match="DSAR_TEST_SECRET_FILE"):
-        env_secret("DSAR_TEST_SECRET")
+        problems_raise()
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("OFF", False), ("", None)])
@@ -122,8 +156,9 @@ def test_a_bad_value_stops_the_process_with_the_variables_name(
     message: str,
 ) -> None:
     monkeypatch.setenv("DSAR_TEST_VALUE", raw)
+    reader()
     with pytest.raises(ImproperlyConfigured, match=message):
-        reader()
+        problems_raise()
 
 
 def test_lists_drop_blank_items(monkeypatch: pytest.MonkeyPatch) -> None:
