@@ -444,6 +444,33 @@ ACTION_TITLES = {
     "request.minimised": "Personal data removed under the retention rule",
     "drp.callback_delivered": "Status sent to the agent (Data Rights Protocol)",
     "drp.callback_failed": "Status could not be sent to the agent (Data Rights Protocol)",
+    "request.replied": "Reply sent to the requester",
+    "request.corrections_approved": "Corrections approved",
+    "action.refused": "Action refused",
+    "access.refused": "Access refused",
+    "personal_data.viewed": "Personal data viewed",
+    "fanout.created": "Store work planned",
+    "fanout.refused": "Store work could not be planned",
+    "fanout.recipients": "Recipients to tell listed",
+    "fanout.fulfilled": "Every store has an outcome",
+    "fanout.cancelled": "Unfinished store work cancelled",
+    "store_task.done": "Store done",
+    "store_task.manual": "Store waits for a person",
+    "store_task.failed": "Store failed",
+    "store_task.retrying": "Store will be tried again",
+    "store_task.retried": "Store retried by staff",
+    "store_task.resolved": "Store outcome recorded by staff",
+    "bundle.built": "Result made",
+    "bundle.downloaded": "Result downloaded by the requester",
+    "bundle.download_refused": "Result download refused",
+    "bundle.downloaded_by_staff": "Result downloaded by staff",
+    "bundle.exported_by_staff": "Result exported by staff",
+    "bundle.purged": "Result deleted after it expired",
+    "email.received": "Email received",
+    "email.triaged": "Email triaged into this request",
+    "email.dismissed": "Email dismissed",
+    "verification.second_factor_not_matched": "Second detail did not match",
+    "drp.refused": "Agent's message refused (Data Rights Protocol)",
 }
 
 
@@ -470,6 +497,8 @@ class TimelineEntry:
             return f"Email {direction}: {self.email.kind or self.email.subject}"
         assert self.event is not None  # noqa: S101 - one of the two is always set
         title = ACTION_TITLES.get(self.event.action, self.event.action)
+        if self.event.action.startswith("store_task.") and self.event.data.get("system"):
+            return f"{title}: {self.event.data['system']}"
         if self.event.action.startswith("reminder.") and self.event.data.get("kind") in ReminderKind.values:
             kind = ReminderKind(self.event.data["kind"]).label
             return f"{title}: {str(kind).lower()} (to the {self.event.data.get('to', 'team')})"

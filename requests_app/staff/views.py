@@ -80,8 +80,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def queue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     assignees = assignee_choices()
-    filters = QueueFilterForm(request.GET, assignees=assignees)
     search = str(request.session.get(SEARCH_SESSION_KEY, ""))
+    chosen = request.GET.copy()
+    if search and not chosen.get("state"):
+        # A search looks in every state unless a state was chosen: the request someone asks
+        # about by email is as often a closed one.
+        chosen["state"] = "any"
+    filters = QueueFilterForm(chosen, assignees=assignees)
     personal = can_see_personal_data(request)
     query = filters.query(search=search, by_reference_only=not personal)
     page = Paginator(selectors.queue_requests(query, user=request.user, today=today), selectors.PAGE_SIZE).get_page(

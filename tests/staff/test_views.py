@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import
 
 from requests_app.models import AuditEvent, Channel, DataSubjectRequest, EmailMessage, RequestType, State
 from requests_app.staff import selectors
-from requests_app.workflow.audit import Actor, audit_open
+from requests_app.workflow.audit import Actor, audit_append, audit_open
 from requests_app.workflow.transitions import request_assign
 from tests.factories import DataSubjectRequestFactory, request_in_state
 from tests.fanout_helpers import use_manual_map
@@ -139,6 +139,21 @@ def test_search_finds_a_request_by_reference_email_or_name_ignoring_case(bob: Cl
     body = bob.get("/staff/requests/").content.decode()
 
     assert references_in(body) == [wanted.reference]
+
+
+def test_a_search_from_the_default_view_finds_a_closed_request_too(bob: Client) -> None:
+    done = request_in_state(State.CANCELLED, subject_email="ada.lovelace@example.org")
+    still_open = request_in_state(State.VERIFIED, subject_email="ada.lovelace@example.org")
+    request_in_state(State.VERIFIED, subject_email="grace@example.org")
+
+    bob.post("/staff/requests/search/", {"q": "ada.lovelace@example.org"})
+    body = bob.get("/staff/requests/").content.decode()
+    assert set(references_in(body)) == {done.reference, still_open.reference}
+    assert '<option value="any" selected>' in body
+
+    # A state chosen on purpose still narrows the search.
+    narrowed = bob.get("/staff/requests/?state=open").content.decode()
+    assert references_in(narrowed) == [still_open.reference]
 
 
 def test_an_email_search_never_appears_in_a_url_or_the_page_title(bob: Client) -> None:
@@ -668,3 +683,14 @@ def test_someone_without_a_staff_role_is_refused_before_any_second_factor(cast: 
     assert client.get("/staff/").status_code == 403
     assert client.get("/staff/login/two-factor/").status_code == 403
     assert not TOTPDevice.objects.filter(user=cast.dave).exists()
+
+
+def test_the_timeline_names_store_work_in_words_not_codes(bob: Client) -> None:
+    request = request_in_state(State.VERIFIED)
+    audit_append(request=request, actor=Actor.system("fanout"), action="fanout.created", data={"tasks": 2})
+    audit_append(request=request, actor=Actor.system("fanout"), action="store_task.done", data={"system": "accounts"})
+
+    body = bob.get(f"/staff/requests/{request.reference}/").content.decode()
+    assert "Store work planned" in body
+    assert "Store done: accounts" in body
+    assert "fanout.created" not in body and "store_task.done" not in body
