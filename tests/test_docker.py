@@ -225,12 +225,14 @@ def test_web_serves_port_8000_with_gunicorn_and_checks_healthz(services):
     assert "Host" in test
 
 
-def test_application_sends_its_mail_to_the_mail_sink_without_tls(services):
+def test_application_sends_its_mail_to_the_mail_sink_by_default_and_to_a_configured_server_otherwise(services):
     environment = _environment(services["worker"])
     assert environment["DSAR_EMAIL_BACKEND"] == "smtp"
-    assert environment["DSAR_EMAIL_HOST"] == MAIL_SINK
-    assert environment["DSAR_EMAIL_PORT"] == "1025"
-    assert environment["DSAR_EMAIL_USE_TLS"] == "false"
+    assert environment["DSAR_EMAIL_HOST"] == f"${{DSAR_EMAIL_HOST:-{MAIL_SINK}}}"
+    assert environment["DSAR_EMAIL_PORT"] == "${DSAR_EMAIL_PORT:-1025}"
+    assert environment["DSAR_EMAIL_USE_TLS"] == "${DSAR_EMAIL_USE_TLS:-false}"
+    for name in ("DSAR_EMAIL_USE_SSL", "DSAR_EMAIL_USER", "DSAR_EMAIL_PASSWORD"):
+        assert environment[name].startswith(f"${{{name}:-")
 
 
 def test_https_redirect_is_a_variable_that_defaults_to_off_for_plain_http(services):
