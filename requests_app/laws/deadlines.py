@@ -273,21 +273,15 @@ def acknowledge_by(code: str, received: datetime.date, *, version: str | None = 
 
 
 def appeal_due(code: str, received: datetime.date, *, extended: bool = False, version: str | None = None) -> Deadline:
-    """The last day to answer an appeal received on ``received`` (the appeal's own clock)."""
+    """The last day to answer an appeal received on ``received`` (the appeal's own clock).
+
+    The same count as any request of the type ``appeal`` (``Rule.timing`` gives its period
+    and extension), refused where the law gives no appeal at all.
+    """
     rule = get_rule(code, received=None if version else received, version=version)
-    appeal = rule.appeal
-    if appeal is None:
+    if rule.appeal is None:
         raise UnknownJurisdiction(f"{rule.name} ({rule.citation}) gives no right to appeal to the controller.")
-    steps = [f"appeal received {received.isoformat()}"]
-    counted = appeal.answer_within
-    if extended:
-        if appeal.answer_extension is None:
-            raise ExtensionNotAllowed(f"{rule.name} ({appeal.citation}) allows no extension of an appeal's answer.")
-        counted = Period(counted.amount + appeal.answer_extension.amount, counted.unit)
-    due, shown = _count(counted, received, rule)
-    how = f" ({appeal.answer_within}, extended by {appeal.answer_extension})" if extended else ""
-    steps.append(f"{counted} later{how} ({appeal.citation}): {shown}")
-    return _settled(due, rule, steps)
+    return due_date(code, received, extended=extended, request_type=APPEAL, version=rule.version)
 
 
 def appeal_file_by(code: str, refused: datetime.date, *, version: str | None = None) -> datetime.date | None:

@@ -45,9 +45,6 @@ from requests_app.workflow.new_request import NewRequest
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-# The request types a law may forbid verifying: the status page says no proof was asked.
-UNVERIFIABLE_TYPES = frozenset({RequestType.OPT_OUT, RequestType.LIMIT})
-
 # Messages from the privacy team that the status page shows (never links or codes).
 STATUS_PAGE_KINDS = (
     "more_information",
@@ -327,12 +324,7 @@ def _status_context(subject_request: DataSubjectRequest) -> dict[str, Any]:
         law, not_asked = "", False
     # An opt-out or limit its law forbids verifying (CCPA regulations §7026(d), §7027;
     # Colorado 4 CCR 904-3 Rule 4.03), and that nobody verified another way.
-    not_asked = (
-        not_asked
-        and subject_request.request_type in UNVERIFIABLE_TYPES
-        and subject_request.email_verified_at is None
-        and subject_request.verified_at is None
-    )
+    not_asked = not_asked and subject_request.email_verified_at is None and subject_request.verified_at is None
     return {
         "law": law,
         "verification_not_asked": not_asked,

@@ -340,13 +340,8 @@ def request_for_staff(reference: str) -> DataSubjectRequest:
 
 
 def request_deadline(request: DataSubjectRequest) -> deadlines.Deadline:
-    """The due date recomputed from the rule, with the steps that explain it."""
-    if request.request_type == RequestType.APPEAL:
-        # An appeal runs on the law's appeal period, from its own receipt.
-        rule = deadlines.rule_of(request)
-        extended = request.is_extended and rule.appeal is not None and rule.appeal.answer_extension is not None
-        received = timezone.localdate(request.received_at)
-        return deadlines.appeal_due(rule.code, received, extended=extended, version=rule.version)
+    """The due date recomputed from the rule, with the steps that explain it (an appeal's from
+    the appeal's own period, as ``Rule.timing`` gives it)."""
     return deadlines.due_date(
         request.jurisdiction,
         timezone.localdate(request.received_at),
