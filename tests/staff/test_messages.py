@@ -101,6 +101,7 @@ def queue_references(body: str) -> list[str]:
 
 
 def opened(event: AuditEvent) -> dict[str, Any]:
+    assert event.request_id is not None
     return audit_open(event, audit_seal_keys([event.request_id])).personal
 
 
