@@ -192,7 +192,7 @@ def _detail(
         "rule_panel": selectors.rule_panel(subject_request, today),
         "deadline_differs": deadline.due != subject_request.due_at,
         "timeline": timeline,
-        "unread_count": 0 if subject_request.is_minimised else sum(e.email.is_unread for e in timeline if e.email),
+        "unread": [] if subject_request.is_minimised else [e.email for e in timeline if e.email and e.email.is_unread],
         **selectors.appeal_panel(subject_request),
         **stores_context(subject_request, can_act=can_act),
         "action_forms": forms,

@@ -115,7 +115,7 @@ def test_a_reply_is_unread_and_the_request_page_says_so_at_the_top_and_on_the_me
     body = request_page(bob, request)
 
     assert "1 unread message" in body
-    assert f'id="message-{message.pk}"' in body
+    assert f'id="message-{message.pk}"' in body and f'href="#message-{message.pk}"' in body
     assert '<span class="unread-badge">Unread</span>' in body
     assert f'action="/staff/requests/{request.reference}/messages/{message.pk}/read/"' in body
     message.refresh_from_db()
