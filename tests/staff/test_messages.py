@@ -338,6 +338,8 @@ def test_an_attachment_is_listed_under_its_message_and_downloads_with_safe_heade
     ("declared", "payload", "served"),
     [
         ("image/png", PNG, "image/png"),
+        ("image/gif", b"GIF89a\x01\x00\x01\x00", "image/gif"),
+        ("image/jpeg", b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"),
         ("text/plain", "Grüße, my account is 42.\n".encode(), "text/plain; charset=utf-8"),
         # A type nobody checks, or a name that lies about the bytes: a plain download.
         ("text/html", HTML, "application/octet-stream"),
