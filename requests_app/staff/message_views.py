@@ -7,6 +7,8 @@ was read, never its text or files. The record of each read and download is writt
 
 from __future__ import annotations
 
+from typing import IO
+
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -35,16 +37,20 @@ def message_read(request: HttpRequest, reference: str, email_pk: int) -> HttpRes
     return redirect(f"{reverse('staff_request', args=[subject_request.reference])}#message-{email_pk}")
 
 
-def _download(opened: services.OpenedFile) -> FileResponse:
-    """Always a download, never shown in the page, under a name that is safe in a header."""
+def download_response(file: IO[bytes], *, filename: str, content_type: str) -> FileResponse:
+    """Always a download, never shown in the page, under a name that is safe in a header.
+
+    ``content_type`` is one ``services.messages.served_content_type`` checked.
+    """
     response = FileResponse(
-        opened.file,
-        as_attachment=True,
-        filename=safe_filename(opened.filename, fallback="file"),
-        content_type=opened.content_type,
+        file, as_attachment=True, filename=safe_filename(filename, fallback="file"), content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _download(opened: services.OpenedFile) -> FileResponse:
+    return download_response(opened.file, filename=opened.filename, content_type=opened.content_type)
 
 
 @require_GET

@@ -25,6 +25,7 @@ from requests_app.models import (
     EmailAttachment,
     EmailMessage,
     EmailStatus,
+    RequestAttachment,
     RequestType,
     State,
 )
@@ -36,6 +37,8 @@ from requests_app.workflow.audit import audit_open, audit_seal_keys
 from requests_app.workflow.new_request import NewRequest
 from tests.factories import request_in_state
 from tests.staff.test_permissions import FAST_HASHERS, Cast, client_for, make_cast
+from tests.staff.test_request_new import form as entry_form
+from tests.staff.test_request_new import scan
 
 if TYPE_CHECKING:
     from django.test import Client
@@ -505,3 +508,30 @@ def test_no_authorisation_is_not_found_and_the_auditor_is_refused_one(cast: Cast
     assert carol.get(f"/staff/requests/{request.reference}/agent-authorisation/").status_code == 403
     assert "/agent-authorisation/" not in request_page(carol, request)
     assert not AuditEvent.objects.filter(action="file.downloaded_by_staff").exists()
+
+
+# --- The files entered with a request are served the same way -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "served", "header"),
+    [
+        ("letter.pdf", PDF, "application/pdf", r'attachment; filename="letter\.pdf"'),
+        ("letter.html", HTML, "application/octet-stream", r'attachment; filename="letter\.html"'),
+        # Named safely when kept (with a digest of the name given), and again when served.
+        ('a"b.pdf', HTML, "application/octet-stream", r'attachment; filename="a_b\.pdf-[0-9a-f]+"'),
+    ],
+)
+def test_a_file_entered_with_a_request_downloads_with_a_checked_type_and_a_safe_name(
+    cast: Cast, bob: Client, name: str, content: bytes, served: str, header: str
+) -> None:
+    bob.post("/staff/requests/new/", entry_form(attachments=[scan(name, content)]))
+    request = DataSubjectRequest.objects.get()
+    attachment = RequestAttachment.objects.get()
+
+    response = bob.get(f"/staff/requests/{request.reference}/attachments/{attachment.pk}/")
+
+    assert response["Content-Type"] == served
+    assert re.fullmatch(header, response["Content-Disposition"])
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert body_of(response) == content
