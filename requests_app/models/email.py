@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -64,12 +65,24 @@ class EmailMessage(models.Model):
     triage_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Inbound, on a request: when a staff member who may see personal data marked it read,
+    # and who (the audit trail keeps their name should the account be deleted). Unset: unread.
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["request", "created_at"], name="email_request_created"),
             models.Index(fields=["direction", "status"], name="email_direction_status"),
+            # The unread messages of the queue, the dashboard and a request page: few rows.
+            models.Index(
+                fields=["request"],
+                condition=models.Q(direction="in", read_at__isnull=True),
+                name="email_unread",
+            ),
         ]
         constraints = [
             # The same message received twice (same Message-ID and same bytes) is one row.
@@ -87,6 +100,11 @@ class EmailMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.kind or self.subject[:40]}"
+
+    @property
+    def is_unread(self) -> bool:
+        """A message received on a request that nobody has marked read (services.messages)."""
+        return self.direction == Direction.INBOUND and self.status == EmailStatus.ATTACHED and self.read_at is None
 
 
 class EmailAttachment(models.Model):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from requests_app.errors import ApplicationError
 from requests_app.laws.deadlines import jurisdiction_choices
 from requests_app.models import Channel, ReceivedVia, RequestAttachment, RequestType
+from requests_app.services import messages as messages_service
 from requests_app.services import staff_entry
 from requests_app.services.staff_entry import IdentityCheck
-from requests_app.staff import selectors
+from requests_app.staff import message_views, selectors
 from requests_app.staff.permissions import (
     ACT,
     PERSONAL_DATA,
@@ -209,4 +210,7 @@ def request_attachment_download(request: HttpRequest, reference: str, attachment
     except RequestAttachment.DoesNotExist:
         raise Http404("No such file on this request") from None
     record_personal_data_read(request, what=f"attachment {attachment.pk}", subject_request=subject_request)
-    return FileResponse(plain, as_attachment=True, filename=attachment.filename)
+    head = plain.read(messages_service.HEAD_BYTES)
+    plain.seek(0)
+    served = messages_service.served_content_type(attachment.content_type, head)
+    return message_views.download_response(plain, filename=attachment.filename, content_type=served)

@@ -78,6 +78,7 @@ class QueueFilterForm(StaffForm):
     assignee = forms.ChoiceField(required=False)
     due = forms.ChoiceField(label="Due", choices=DUE_CHOICES, required=False)
     fraud = forms.BooleanField(label="Has fraud signals", required=False)
+    unread = forms.BooleanField(label="With unread messages", required=False)
     received_from = forms.DateField(
         label="Received from", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

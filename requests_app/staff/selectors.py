@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
@@ -36,6 +36,7 @@ from requests_app.models import (
     StoreTask,
     StoreTaskState,
 )
+from requests_app.services.messages import unread_messages, unread_on_request
 from requests_app.staff.roles import ACT_CODENAME
 from requests_app.verification.identity_hash import identity_hash
 from requests_app.workflow.audit import OpenedEvent, audit_open, audit_seal_keys
@@ -68,6 +69,7 @@ class QueueQuery:
     assignee: str = ""  # "", "me", "none", or a user's id
     due: str = ""  # "", or one of DUE_WINDOWS
     fraud: bool = False
+    unread: bool = False
     received_from: date | None = None
     received_to: date | None = None
     closed_from: date | None = None
@@ -111,7 +113,10 @@ def due_filter(window: str, today: date) -> Q:
 
 
 def queue_requests(query: QueueQuery, *, user: Any, today: date) -> QuerySet[DataSubjectRequest]:
-    requests = DataSubjectRequest.objects.select_related("assignee", "appeal_of")
+    # The unread messages counted in the same query: the queue's query count stays flat.
+    requests = DataSubjectRequest.objects.select_related("assignee", "appeal_of").annotate(
+        unread_messages=Count("emails", filter=unread_on_request())
+    )
     if query.state == "open":
         requests = requests.filter(state__in=OPEN_STATES)
     elif query.state in State.values:
@@ -129,6 +134,8 @@ def queue_requests(query: QueueQuery, *, user: Any, today: date) -> QuerySet[Dat
         requests = requests.filter(due_filter(query.due, today))
     if query.fraud:
         requests = requests.exclude(fraud_signals=[])
+    if query.unread:
+        requests = requests.filter(unread_messages__gt=0)
     if query.received_from:
         requests = requests.filter(received_at__gte=_day_start(query.received_from))
     if query.received_to:
@@ -209,6 +216,30 @@ def dashboard_counts(today: date) -> DashboardCounts:
         unassigned=figures["unassigned"],
         with_fraud_signals=open_requests.exclude(fraud_signals=[]).count(),
     )
+
+
+@dataclass(frozen=True)
+class UnreadRequests:
+    total: int  # requests with an unread message
+    first: list[DataSubjectRequest]  # the longest waiting, with unread_messages and unread_since
+
+
+def unread_requests(limit: int = 10) -> UnreadRequests:
+    """Requests with messages nobody has marked read, the longest waiting first."""
+    unread = (
+        EmailMessage.objects.filter(unread_messages())
+        .order_by()
+        .values("request")
+        .annotate(n=Count("id"), since=Min("created_at"))
+    )
+    rows = list(unread.order_by("since", "request")[:limit])
+    found = DataSubjectRequest.objects.in_bulk([row["request"] for row in rows])
+    first = []
+    for row in rows:
+        request = found[row["request"]]
+        request.unread_messages, request.unread_since = row["n"], row["since"]  # type: ignore[attr-defined]
+        first.append(request)
+    return UnreadRequests(total=unread.count(), first=first)
 
 
 # The audit events of a store's error: a transient one that will be retried, and a final failure.
@@ -464,6 +495,8 @@ ACTION_TITLES = {
     "email.received": "Email received",
     "email.triaged": "Email triaged into this request",
     "email.dismissed": "Email dismissed",
+    "email.read": "Email marked read",
+    "file.downloaded_by_staff": "File downloaded by staff",
     "verification.second_factor_not_matched": "Second detail did not match",
     "drp.refused": "Agent's message refused (Data Rights Protocol)",
 }
@@ -530,6 +563,7 @@ def request_timeline(request: DataSubjectRequest) -> list[TimelineEntry]:
         TimelineEntry(at=event.created_at, event=event, opened=audit_open(event, keys))
         for event in request.audit_events.all()
     ]
-    entries += [TimelineEntry(at=email.created_at, email=email) for email in request.emails.all()]
+    emails = request.emails.select_related("read_by").prefetch_related("attachments")
+    entries += [TimelineEntry(at=email.created_at, email=email) for email in emails]
     # An email and the audit event recording it share a transaction: show the event first.
     return sorted(entries, key=lambda entry: (entry.at, entry.email is not None))

@@ -64,6 +64,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "dashboard",
         "counts": selectors.dashboard_counts(today),
+        "unread": selectors.unread_requests(),
         "failing_systems": selectors.failing_systems(timezone.now()),
         "received": received,
         "received_chart": charts.received_chart(received),
@@ -181,6 +182,7 @@ def _detail(
                 forms.append((action, form, action.hint_for(subject_request)))
     deadline = selectors.request_deadline(subject_request)
     today = timezone.localdate()
+    timeline = selectors.request_timeline(subject_request)
     context = {
         "nav": "queue",
         "subject_request": subject_request,
@@ -189,7 +191,8 @@ def _detail(
         "deadline": deadline,
         "rule_panel": selectors.rule_panel(subject_request, today),
         "deadline_differs": deadline.due != subject_request.due_at,
-        "timeline": selectors.request_timeline(subject_request),
+        "timeline": timeline,
+        "unread": [] if subject_request.is_minimised else [e.email for e in timeline if e.email and e.email.is_unread],
         **selectors.appeal_panel(subject_request),
         **stores_context(subject_request, can_act=can_act),
         "action_forms": forms,

@@ -165,6 +165,12 @@ CASES = [
     # A file that came with a request is the subject's personal data: not for the auditor.
     Case("staff_request_attachment", "get", lambda w: f"{_theirs(w)}attachments/999999/",
          staff_page(auditor=403, analyst=404)),
+    # A message's files and an agent's authorisation, and saying a message was read: the same.
+    Case("staff_message_read", "post", lambda w: f"{_theirs(w)}messages/999999/read/", staff_action(ok=404)),
+    Case("staff_email_attachment", "get", lambda w: f"{_theirs(w)}messages/999999/attachments/999999/",
+         staff_page(auditor=403, analyst=404)),
+    Case("staff_agent_authorisation", "get", lambda w: f"{_theirs(w)}agent-authorisation/",
+         staff_page(auditor=403, analyst=404)),
     Case("staff_request_action", "post", lambda w: f"{_theirs(w)}note/", staff_action(), {"note-note": "Checked"}),
     Case("staff_api_keys", "get", lambda w: "/staff/api-keys/", admin_only()),
     Case("staff_api_key_revoke", "post", lambda w: "/staff/api-keys/nokey/revoke/", admin_only(ok=404)),
