@@ -134,9 +134,12 @@ def callback_claims(request: HttpRequest) -> dict[str, Any]:
         logger.warning("OIDC token request failed: %s", type(exc).__name__)
         raise Refusal("provider_unreachable", "The identity provider could not be reached. Try again later.") from exc
     claims = token.get("userinfo")
-    if not claims or not claims.get("sub"):
+    if not claims:
         # No ID token at all: an access token alone says nothing about who signed in.
         raise Refusal("token_invalid", "The identity provider's answer carried no ID token.")
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not 0 < len(subject) <= 255:  # OIDC Core §2: at most 255 ASCII characters
+        raise Refusal("token_invalid", "The identity provider's answer could not be verified.")
     return dict(claims)
 
 
