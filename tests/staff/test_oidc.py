@@ -293,3 +293,17 @@ def test_the_client_secret_can_come_from_a_file(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "from-a-file {'dsar-admins': 'Privacy admin'}" in result.stdout
+
+
+def test_a_single_sign_on_session_owes_the_totp_code_once_the_issuer_is_another(
+    cast: Cast, oidc_settings: OidcProvider, settings: Any
+) -> None:
+    settings.DSAR_STAFF_REQUIRE_2FA = True
+    oidc_settings.control(user="erin")
+    client = Client()
+    assert sso_sign_in(client, oidc_settings, next_url="/staff/requests/").status_code == 302
+    assert client.get("/staff/requests/").status_code == 200
+
+    settings.DSAR_OIDC_ISSUER = "https://another-idp.company.example"
+
+    assert client.get("/staff/requests/")["Location"].startswith("/staff/login/verify/")
