@@ -13,6 +13,7 @@ import ipaddress
 import secrets
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -615,6 +616,45 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "requests_app.infra.ratelimit.client_ip"
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
+# Refused single sign-ons are recorded with the other failed logins; the code and state of a
+# refused callback are masked there like a password.
+AXES_SENSITIVE_PARAMETERS = ["code", "state", "id_token", "access_token"]
+
+# Single sign-on with the company's identity provider (OpenID Connect), beside the password
+# login: requests_app.staff.oidc. Off while DSAR_OIDC_ISSUER is empty.
+DSAR_OIDC_ISSUER = env_str("DSAR_OIDC_ISSUER").strip()
+DSAR_OIDC_CLIENT_ID = env_str("DSAR_OIDC_CLIENT_ID").strip()
+DSAR_OIDC_CLIENT_SECRET = env_secret("DSAR_OIDC_CLIENT_SECRET")
+DSAR_OIDC_SCOPES = env_list("DSAR_OIDC_SCOPES", ["openid", "email", "profile"])
+DSAR_OIDC_ROLE_CLAIM = env_str("DSAR_OIDC_ROLE_CLAIM", "groups").strip()
+DSAR_OIDC_BUTTON_LABEL = env_str("DSAR_OIDC_BUTTON_LABEL", "Sign in with your company account").strip()
+DSAR_OIDC_TIMEOUT_SECONDS = env_int("DSAR_OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+# The staff roles (requests_app.staff.roles.ROLES; a test checks the two agree).
+_STAFF_ROLES = ("Privacy admin", "Privacy analyst", "Auditor")
+# The identity provider's group (or role) value -> our role, e.g. "dsar-admins=Privacy admin".
+DSAR_OIDC_ROLE_MAP: dict[str, str] = {}
+for _item in env_list("DSAR_OIDC_ROLE_MAP"):
+    _value, _sep, _role = (part.strip() for part in _item.partition("="))
+    if not _sep or not _value or _role not in _STAFF_ROLES:
+        problem(f"DSAR_OIDC_ROLE_MAP items must look like group=role, role one of {list(_STAFF_ROLES)}, not {_item!r}")
+        continue
+    DSAR_OIDC_ROLE_MAP[_value] = _role
+if DSAR_OIDC_ISSUER:
+    _issuer = urlsplit(DSAR_OIDC_ISSUER)
+    if _issuer.scheme not in ("http", "https") or not _issuer.hostname or _issuer.query or _issuer.fragment:
+        problem(f"DSAR_OIDC_ISSUER must be the provider's issuer URL (https://...), not {DSAR_OIDC_ISSUER!r}")
+    elif PRODUCTION and _issuer.scheme != "https":
+        problem("DSAR_OIDC_ISSUER must be https when DSAR_ENV=production")
+    if not DSAR_OIDC_CLIENT_ID:
+        problem("DSAR_OIDC_CLIENT_ID must be set when DSAR_OIDC_ISSUER is")
+    if not DSAR_OIDC_CLIENT_SECRET:
+        problem("DSAR_OIDC_CLIENT_SECRET (or DSAR_OIDC_CLIENT_SECRET_FILE) must be set when DSAR_OIDC_ISSUER is")
+    if "openid" not in DSAR_OIDC_SCOPES:
+        problem(f"DSAR_OIDC_SCOPES must include openid, not {','.join(DSAR_OIDC_SCOPES)!r}")
+    if not DSAR_OIDC_ROLE_CLAIM:
+        problem("DSAR_OIDC_ROLE_CLAIM must name the ID token claim that holds the groups")
+    if not DSAR_OIDC_ROLE_MAP:
+        problem("DSAR_OIDC_ROLE_MAP must map at least one group to a role when DSAR_OIDC_ISSUER is set")
 
 LOGGING = {
     "version": 1,

@@ -24,6 +24,7 @@ from requests_app.models import (
     DrpRequest,
     EmailMessage,
     Field,
+    OidcIdentity,
     Reminder,
     StaffPreference,
     StoreTask,
@@ -221,3 +222,19 @@ class DrpCallbackAdmin(ReadOnlyAdmin[DrpCallback]):
     list_filter = ["status"]
     list_select_related = ["drp_request"]
     search_fields = ["drp_request__drp_id", "drp_request__request__reference"]
+
+
+@admin.register(OidcIdentity)
+class OidcIdentityAdmin(admin.ModelAdmin[OidcIdentity]):
+    """Single sign-on identities: which provider account signs in as which user.
+
+    Made at a person's first single sign-on. An admin adds one by hand only to let an
+    existing local account sign in through the provider: its issuer and subject (the
+    provider's user id, ``sub``) are then trusted to be that person.
+    """
+
+    list_display = ["user", "issuer", "subject", "created_at", "last_sign_in_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "subject"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_at", "last_sign_in_at"]

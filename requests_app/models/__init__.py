@@ -22,6 +22,7 @@ from requests_app.models.drp import (
 )
 from requests_app.models.email import Direction, EmailAttachment, EmailMessage, EmailStatus, MailboxState
 from requests_app.models.events import EventKind, RequestEvent
+from requests_app.models.identity import OidcIdentity
 from requests_app.models.ratelimit import RateLimitCount
 from requests_app.models.reminders import Reminder, ReminderKind, StaffPreference
 from requests_app.models.requests import (
@@ -94,6 +95,7 @@ __all__ = [
     "Field",
     "IdempotentCreate",
     "MailboxState",
+    "OidcIdentity",
     "RateLimitCount",
     "ReceivedVia",
     "RejectionCategory",

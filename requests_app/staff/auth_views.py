@@ -4,6 +4,10 @@ A password alone logs the user in to Django, but ``permissions.staff_required`` 
 page through until the session has also given a TOTP token, when the settings require it.
 Failed passwords are counted by django-axes (its backend and middleware), failed tokens by
 django-otp's throttling.
+
+Single sign-on (``oidc``) is the other way in: the identity provider checks the person (and
+their second factor, by its own policy), so such a session is not asked for a TOTP code.
+Its sign-ins and refusals go to axes' access log and failure records like password logins.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -21,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from requests_app.staff import otp
+from requests_app.staff import oidc, otp
 from requests_app.staff.forms import LoginForm, TokenForm
 from requests_app.staff.permissions import VIEW, forbidden, second_factor_missing
 
@@ -43,6 +48,17 @@ def _with_next(url_name: str, next_url: str) -> str:
     return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
 
 
+def _login_page(request: HttpRequest, form: LoginForm, next_url: str, *, status: int = 200) -> HttpResponse:
+    context = {
+        "form": form,
+        "next": next_url,
+        "oidc_enabled": oidc.enabled(),
+        "oidc_label": settings.DSAR_OIDC_BUTTON_LABEL,
+        "oidc_query": urlencode({"next": next_url}),
+    }
+    return render(request, "staff/login.html", context, status=status)
+
+
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -59,8 +75,60 @@ def login(request: HttpRequest) -> HttpResponse:
             if settings.DSAR_STAFF_REQUIRE_2FA:
                 return redirect(_with_next("staff_otp_verify", next_url))
             return redirect(next_url)
-        return render(request, "staff/login.html", {"form": form, "next": next_url}, status=400)
-    return render(request, "staff/login.html", {"form": form, "next": next_url})
+        return _login_page(request, form, next_url, status=400)
+    return _login_page(request, form, next_url)
+
+
+def _oidc_refused(request: HttpRequest, refusal: oidc.Refusal) -> HttpResponse:
+    """Record the refusal with the failed logins (django-axes), and say what happened."""
+    # Under "sso:<name>", so that refused single sign-ons never lock the password login of a
+    # local account of that name; the provider signs what it says, so there is nothing to
+    # guess here that a lockout would slow down, and the lockout page speaks of passwords.
+    username = f"sso:{refusal.username or 'unknown'}:{refusal.reason}"[:150]
+    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+    request.axes_locked_out = False  # type: ignore[attr-defined]
+    context = {"message": refusal.message, "oidc_label": settings.DSAR_OIDC_BUTTON_LABEL}
+    return render(request, "staff/oidc_refused.html", context, status=refusal.status)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def oidc_start(request: HttpRequest) -> HttpResponse:
+    """Send the browser to the identity provider (the login page's button).
+
+    A GET is safe here: whoever starts a sign-in, only the browser holding its ``state``
+    can finish it, and it signs in whoever the provider says is at that browser.
+    """
+    if not oidc.enabled():
+        return redirect("staff_login")
+    redirect_uri = request.build_absolute_uri(reverse("staff_oidc_callback"))
+    try:
+        return oidc.authorize_redirect(request, redirect_uri=redirect_uri, next_url=_next_url(request))
+    except oidc.Refusal as refusal:
+        return _oidc_refused(request, refusal)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    """Where the provider sends the browser back: check its answer, then sign the person in."""
+    if not oidc.enabled():
+        return redirect("staff_login")
+    next_url = request.session.get("dsar_oidc_next") or reverse("staff_dashboard")
+    try:
+        user = oidc.user_sign_in(claims=oidc.callback_claims(request))
+    except oidc.Refusal as refusal:
+        return _oidc_refused(request, refusal)
+    # login() gives the session a new key (no session fixation) and, through axes, writes
+    # the access log entry a password login writes.
+    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[oidc.SESSION_KEY] = settings.DSAR_OIDC_ISSUER
+    request.session.pop("dsar_oidc_next", None)
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("staff_dashboard")
+    return redirect(next_url)
 
 
 @require_POST

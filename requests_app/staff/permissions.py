@@ -70,9 +70,16 @@ def record_personal_data_read(
     )
 
 
+# Set in the session of a single sign-on (staff.oidc) to the issuer that signed the person in.
+OIDC_SESSION_KEY = "dsar_oidc_issuer"
+
+
 def second_factor_missing(request: HttpRequest) -> bool:
     """Whether this session still owes the second factor the settings require."""
     if not settings.DSAR_STAFF_REQUIRE_2FA:
+        return False
+    # A single sign-on: the identity provider asked for the second factor its policy requires.
+    if settings.DSAR_OIDC_ISSUER and request.session.get(OIDC_SESSION_KEY) == settings.DSAR_OIDC_ISSUER:
         return False
     # django-otp's middleware gives every user is_verified(): true once this session gave a token.
     is_verified = getattr(request.user, "is_verified", None)
