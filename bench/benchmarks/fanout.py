@@ -7,9 +7,10 @@
   their rows in the other stores) as the stores grow from 10 thousand to 1 million rows,
   against the smallest size. Goal: flat (at least half as fast at the largest size): the
   lookups are indexed.
-- ``end_to_end``: a real Celery worker process, from a request put to work to all store
-  tasks done, for one subject with 10 rows and with 100 thousand rows, access and erasure.
-  Goal: within 10 s with the worker's peak memory under 256 MB.
+- ``end_to_end``: a real Celery worker process, from a request put to work to the request
+  completed with its bundle or certificate built, for one subject with 10 rows and with
+  100 thousand rows, access and erasure. Goal: within 10 s with the worker's peak memory
+  under 256 MB.
 """
 
 from __future__ import annotations
@@ -100,6 +101,12 @@ def _sql_only_demo_map() -> dict[str, Any]:
     finally:
         os.environ.update(saved)
     document["systems"] = [s for s in document["systems"] if s["kind"] == "sql"]
+    # Telling a recipient of erased data is a person's step (GDPR Art. 19): with recipients,
+    # every erasure would wait for one, and what is measured is the program's work.
+    for system in document["systems"]:
+        for dataset in system["datasets"]:
+            for data_field in dataset["fields"]:
+                data_field["recipients"] = []
     return document
 
 
@@ -222,7 +229,7 @@ def _end_to_end(sql_url: str, *, quick: bool) -> Iterator[dict[str, Any]]:
                 "subject_rows": rows,
                 "seconds": round(seconds, 2),
                 "worker_peak_rss_mb": round(rss_mb, 1),
-                "baseline": f"the goal: all store tasks done within {E2E_SECONDS:.0f} s, worker under {E2E_RSS_MB} MB",
+                "baseline": f"the goal: completed, result built, in {E2E_SECONDS:.0f} s, worker under {E2E_RSS_MB} MB",
                 "ratio": round(ratio, 3),
                 "goal": "<= 1.0",
                 "meets_goal": meets(ratio, "<= 1.0") and rss_mb < E2E_RSS_MB,
@@ -246,7 +253,7 @@ def _rows_of(sql_url: str, email: str) -> int:
 
 
 def _with_worker(start: Any) -> tuple[float, float]:
-    """Run a request through a fresh worker process; return (seconds to done, its peak RSS in MB)."""
+    """Run a request through a fresh worker process; return (seconds to completed, its peak RSS in MB)."""
     celery_app.control.purge()  # nothing left over from earlier runs ahead of this request
     settings = connection.settings_dict
     env = {
@@ -270,12 +277,13 @@ def _with_worker(start: Any) -> tuple[float, float]:
         deadline = began + 600
         while time.perf_counter() < deadline:
             request.refresh_from_db()
-            if request.fulfilled_at is not None or request.state == State.NEEDS_ATTENTION:
+            # Completed: the bundle or certificate is built (fulfilled_at only says the stores are done).
+            if request.state in (State.COMPLETED, State.NEEDS_ATTENTION):
                 break
             time.sleep(0.02)
         seconds = time.perf_counter() - began
-        if request.fulfilled_at is None:
-            raise RuntimeError(f"{request.reference} did not finish: {request.state}")
+        if request.state != State.COMPLETED:
+            raise RuntimeError(f"{request.reference} did not complete: {request.state}")
         return seconds, _peak_rss_mb(worker.pid)
     finally:
         worker.terminate()
