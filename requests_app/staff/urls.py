@@ -77,6 +77,11 @@ urlpatterns = [
         entry_views.request_attachment_download,
         name="staff_request_attachment",
     ),
+    path(
+        "requests/<str:reference>/correction-values/",
+        views.correction_values,
+        name="staff_correction_values",
+    ),
     path("requests/<str:reference>/<str:action>/", views.request_action, name="staff_request_action"),
     path("api-keys/", api_key_views.api_keys, name="staff_api_keys"),
     path("api-keys/<str:prefix>/revoke/", api_key_views.api_key_revoke_view, name="staff_api_key_revoke"),
