@@ -24,15 +24,8 @@ from requests_app.fulfilment.results import review_refusals
 from requests_app.models import AuditEvent, RequestType, State
 from requests_app.workflow.audit import Actor
 from tests.factories import request_in_state
-from tests.staff.test_browser import (  # noqa: F401 - fixtures
-    PageMaker,
-    RunInBrowser,
-    assert_accessible,
-    cast,
-    give_code,
-    run_in_browser,
-    sign_in,
-)
+from tests.staff import test_browser as staff_browser
+from tests.staff.test_browser import PageMaker, RunInBrowser, assert_accessible, give_code, sign_in
 from tests.waiting import mail_to, plain_text, wait_for
 
 if TYPE_CHECKING:
@@ -43,6 +36,9 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 EMAIL = SPECIAL_EMAILS[0]
+# The staff browser tests' fixtures: the cast signed in with a second factor, and Chromium.
+cast = staff_browser.cast
+run_in_browser = staff_browser.run_in_browser
 
 
 def users_row(estate: Estate) -> dict[str, Any]:
