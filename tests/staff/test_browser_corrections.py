@@ -3,8 +3,10 @@ one edited, one refused, and the real worker applying the changes to the store."
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 # django-otp ships no type information.
 from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from demo import DEMO_DATAMAP_PATH
 from demo.seed import SPECIAL_EMAILS, seed_estate
@@ -39,6 +42,12 @@ EMAIL = SPECIAL_EMAILS[0]
 # The staff browser tests' fixtures: the cast signed in with a second factor, and Chromium.
 cast = staff_browser.cast
 run_in_browser = staff_browser.run_in_browser
+
+
+def pdf_text(path: Path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        reader = PdfReader(io.BytesIO(archive.read("correction-report.pdf")))
+    return " ".join(page.extract_text() for page in reader.pages)
 
 
 def users_row(estate: Estate) -> dict[str, Any]:
@@ -128,6 +137,9 @@ def test_an_analyst_reviews_a_correction_field_by_field_and_the_store_gets_the_n
         expect(page.locator(".state-badge")).to_have_text("Completed")
         expect(page.get_by_text("Corrections refused")).to_be_visible()
         page.screenshot(path=str(folder / "correction-completed.png"), full_page=True)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Correction report").click()
+        download.value.save_as(tmp_path / "correction-report.zip")
 
     run_in_browser(steps)
 
@@ -140,6 +152,10 @@ def test_an_analyst_reviews_a_correction_field_by_field_and_the_store_gets_the_n
     read = AuditEvent.objects.get(request=request, action="personal_data.viewed", data__systems__isnull=False)
     assert read.actor == "staff:bob"
     assert "+1 555 0000" not in str(read.data)
+    # The report gives the requester the refused field with its reason, and the two changes.
+    report = " ".join(pdf_text(tmp_path / "correction-report.zip").split())
+    assert "Your employer registered the account; ask them to change the organisation." in report
+    assert "+44 20 7946 0001" in report and "Ada New" in report
     # The requester is told the request was not carried out in full.
     wait_for(lambda: bool(mail_to(celery_worker.mail_dir, EMAIL)), celery_worker)
     assert "could not carry it out in every system" in plain_text(mail_to(celery_worker.mail_dir, EMAIL)[-1])
