@@ -221,8 +221,8 @@ class ApproveForm(StaffForm):
             problems += [f"This change cannot be made: {r}" for r in refused]
             if not refused and not changes:
                 problems.append(
-                    "Nothing would change: accept or edit at least one field. To refuse the whole correction, "
-                    "use Reject, whose reason is emailed to the requester."
+                    "Say which changes are approved: accept or edit at least one field. To refuse the whole "
+                    "correction, use Reject, whose reason is emailed to the requester."
                 )
         for problem in problems:
             self.add_error(None, problem)

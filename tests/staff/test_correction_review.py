@@ -332,7 +332,10 @@ def test_the_text_box_still_works_and_joins_the_rows(bob: Client, correction: Da
         ({"accounts.users.phone-decision": "edit"}, "write the new value"),
         ({"accounts.users.phone-decision": "maybe"}, "choose accept, edit or refuse"),
         ({"accounts.users.phone-edited": "+1 555"}, "choose accept, edit or refuse for what you typed"),
-        ({"accounts.users.phone-decision": "refuse", "accounts.users.phone-reason": "No"}, "Nothing would change"),
+        (
+            {"accounts.users.phone-decision": "refuse", "accounts.users.phone-reason": "No"},
+            "Say which changes are approved",
+        ),
         (
             {
                 "accounts.users.phone-decision": "refuse",
