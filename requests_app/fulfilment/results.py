@@ -64,7 +64,7 @@ from requests_app.models import (
 )
 from requests_app.notifications.emails import absolute_url, notify
 from requests_app.verification import challenges as verification
-from requests_app.workflow.audit import Actor, audit_append
+from requests_app.workflow.audit import Actor, audit_append, audit_open
 from requests_app.workflow.law_of_request import appeal_offer
 from requests_app.workflow.transitions import transition
 
@@ -78,6 +78,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 SYSTEM = Actor.system("fulfilment")
 PUBLIC_KEY_PATH = "/.well-known/dsar-bundle-signing-key.pem"
+# The audit event that records the changes staff refused when approving a correction.
+CORRECTIONS_REFUSED = "request.corrections_refused"
 
 
 def request_fulfil(request_pk: int) -> Bundle | None:
@@ -110,7 +112,9 @@ def request_complete(*, request: DataSubjectRequest, actor: Actor, reason: str =
             to=request.subject_email,
             context={
                 "status_url": verification.status_url(request),
-                "partly": not_done.exists() or bool(decision and decision["not_applied"]),
+                "partly": not_done.exists()
+                or bool(decision and decision["not_applied"])
+                or bool(request.request_type == RequestType.CORRECTION and review_refusals(request)),
                 "completion_note": request.completion_note,
                 "decision": decision,
                 "appeal": appeal_offer(request),
@@ -445,6 +449,34 @@ def correction_outcomes(
                     words=task.outcome_words,
                     by=task.resolved_by if resolved else "",
                     note=task.note if resolved else "",
+                )
+            )
+    return outcomes + review_refusals(request)
+
+
+def review_refusals(request: DataSubjectRequest) -> list[CorrectionOutcome]:
+    """The changes staff refused when approving the correction, each with the reason given.
+
+    Read from the approval's audit event, where they are sealed with the request's key: once
+    the retention rule removes the key, the reasons are gone and only the fields remain.
+    """
+    event = request.audit_events.filter(action=CORRECTIONS_REFUSED).order_by("-seq").first()
+    if event is None:
+        return []
+    opened = audit_open(event)
+    refused = opened.personal.get("refused") or {}
+    outcomes = []
+    for system, datasets in refused.items():
+        for dataset, fields in datasets.items():
+            outcomes.append(
+                CorrectionOutcome(
+                    system,
+                    dataset,
+                    (),
+                    0,
+                    refused=tuple((str(name), str(reason)) for name, reason in fields.items()),
+                    words="Refused",
+                    refused_at_review=True,
                 )
             )
     return outcomes

@@ -50,7 +50,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0020_request_types_of_every_law'),
+        ('requests_app', '0021_message_reads'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

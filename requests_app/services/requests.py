@@ -20,6 +20,7 @@ from requests_app.datamap import DataMapError
 from requests_app.errors import GuardFailed, TransitionNotAllowed
 from requests_app.fulfilment import fanout
 from requests_app.fulfilment.datamap_versions import datamap_current
+from requests_app.fulfilment.results import CORRECTIONS_REFUSED
 from requests_app.infra import queue
 from requests_app.models import (
     ChallengePurpose,
@@ -269,15 +270,24 @@ def _correction_fields(corrections: dict[str, Any]) -> list[str]:
 
 
 def request_approve(
-    *, request: DataSubjectRequest, actor: Actor, note: str = "", corrections: dict[str, Any] | None = None
+    *,
+    request: DataSubjectRequest,
+    actor: Actor,
+    note: str = "",
+    corrections: dict[str, Any] | None = None,
+    refusals: dict[str, dict[str, dict[str, str]]] | None = None,
 ) -> DataSubjectRequest:
     """A staff decision to go ahead; for a correction, with the changes it allows.
 
     The policy reserves the right to refuse a change that would break a law or make the
-    data incorrect, so no connector applies a correction before this decision.
+    data incorrect, so no connector applies a correction before this decision. ``refusals``
+    ({system: {dataset: {field: reason}}}) are the changes asked for and refused: the
+    correction report gives the subject each one with its reason.
     """
     if corrections is not None:
         _check_corrections(corrections)
+    if refusals:
+        _check_refusals(refusals, corrections or {})
     with transaction.atomic():
         if corrections is not None:
             DataSubjectRequest.objects.filter(pk=request.pk).update(corrections=corrections)
@@ -290,7 +300,29 @@ def request_approve(
                 data={"fields": _correction_fields(corrections)},
                 personal=corrections,
             )
+        if refusals:
+            # The reasons may describe the subject (what they asked for): sealed the same way.
+            audit_append(
+                request=request,
+                actor=actor,
+                action=CORRECTIONS_REFUSED,
+                data={"fields": _correction_fields(refusals)},
+                personal={"refused": refusals},
+            )
         return request_start(request=request, actor=actor, reason=note or "Approved")
+
+
+def _check_refusals(refusals: dict[str, dict[str, dict[str, str]]], corrections: dict[str, Any]) -> None:
+    """A refused change names a correctable field, has a reason, and is not also approved."""
+    refused = datamap_current().correction_refusals(refusals)
+    if refused:
+        raise GuardFailed("These refusals name fields that cannot be corrected: " + "; ".join(refused))
+    for path in _correction_fields(refusals):
+        system, dataset, name = path.split(".", 2)
+        if not str(refusals[system][dataset][name]).strip():
+            raise GuardFailed(f"Say why the change of {path} is refused")
+        if name in corrections.get(system, {}).get(dataset, {}):
+            raise GuardFailed(f"{path} cannot be both changed and refused")
 
 
 def _check_corrections(corrections: dict[str, Any]) -> None:

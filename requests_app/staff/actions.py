@@ -21,6 +21,7 @@ from requests_app.models import AuditEvent, DataSubjectRequest, RequestType, Sta
 from requests_app.services import appeals
 from requests_app.services import requests as services
 from requests_app.staff import forms as staff_forms
+from requests_app.staff.correction_review import correction_review
 from requests_app.staff.selectors import assignable_users
 from requests_app.workflow.audit import Actor, audit_append
 from requests_app.workflow.jurisdiction import request_jurisdiction_change
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from django import forms
+
+    from requests_app.fulfilment.current_values import StoreValues
 
 
 MINIMISED = "The personal data of this request was removed under the retention rule: nothing more is written to it"
@@ -162,6 +165,7 @@ ACTIONS: dict[str, Action] = {
                 actor=actor,
                 note=d["note"],
                 corrections=d["corrections"] if r.request_type == RequestType.CORRECTION else None,
+                refusals=d.get("refusals") if r.request_type == RequestType.CORRECTION else None,
             ),
             "The request is approved and in progress.",
         ),
@@ -305,10 +309,20 @@ def action_form(
     data: Any = None,
     initial: dict[str, Any] | None = None,
     request: DataSubjectRequest | None = None,
+    review_data: Any = None,
+    values: dict[str, StoreValues] | None = None,
 ) -> forms.Form:
+    """The action's form; for a correction's approval, with a row per correctable field.
+
+    ``review_data`` fills the rows with what was posted without binding the form (the page
+    that shows the current values keeps what was typed, with no errors yet); ``values`` are
+    the current values read for this page.
+    """
     kwargs: dict[str, Any] = {"data": data, "initial": initial, "prefix": action.name}
     if action.form_class is staff_forms.AssignForm:
         kwargs["assignees"] = assignee_choices()
+    if action.form_class is staff_forms.ApproveForm and request and request.request_type == RequestType.CORRECTION:
+        kwargs["review"] = correction_review(prefix=action.name, data=data or review_data, values=values)
     form = action.form_class(**kwargs)
     if action.name == "complete" and request is not None and request.store_tasks.exists():
         # The reason is for a request that reached no store; one whose stores ran has outcomes.

@@ -8,10 +8,13 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
+from requests_app.datamap import DataMapError
+from requests_app.fulfilment.datamap_versions import datamap_current
 from requests_app.laws.deadlines import jurisdiction_choices
 from requests_app.laws.registry import grouped_choices
 from requests_app.models import AppealOutcome, Channel, RejectionCategory, RequestType, State
 from requests_app.staff import selectors
+from requests_app.staff.correction_review import MAX_VALUE, CorrectionReview, text_problem
 from requests_app.staff.reason_templates import REJECTION_REASONS
 
 if TYPE_CHECKING:
@@ -165,14 +168,19 @@ class RestartForm(StaffForm):
 class ApproveForm(StaffForm):
     note = _text("Note", required=False, help_text="Optional; kept on the record.", rows=2)
     corrections = _text(
-        "Changes approved (corrections only)",
+        "Other changes, as text (corrections only)",
         required=False,
-        help_text="One change a line, as system.dataset.field = new value "
+        help_text="For changes the rows above do not offer, one a line, as system.dataset.field = new value "
         "(e.g. accounts.users.phone = +44 20 7946 0000). "
         "Only fields the data map marks as correctable can change.",
         rows=3,
     )
     confirm = _confirm("Approve the request and start work on it.")
+
+    def __init__(self, *args: Any, review: CorrectionReview | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # For a correction: the row per correctable field (see correction_review).
+        self.review = review
 
     def clean_corrections(self) -> dict[str, dict[str, dict[str, str]]]:
         """Read the lines into {system: {dataset: {field: value}}}."""
@@ -184,9 +192,44 @@ class ApproveForm(StaffForm):
             parts = [p.strip() for p in target.split(".")]
             if not equals or len(parts) != 3 or not all(parts):
                 raise forms.ValidationError(f"Line {number} is not system.dataset.field = value.")
+            problem = text_problem(value.strip(), limit=MAX_VALUE)
+            if problem:
+                raise forms.ValidationError(f"The value on line {number} {problem}.")
             system, dataset, field = parts
             changes.setdefault(system, {}).setdefault(dataset, {})[field] = value.strip()
         return changes
+
+    def clean(self) -> dict[str, Any]:
+        """Join the rows' changes to the text box's, and check both against the data map."""
+        cleaned = super().clean() or {}
+        if self.review is None:
+            return cleaned
+        changes, refusals, problems = self.review.parse()
+        for system, datasets in cleaned.get("corrections", {}).items():
+            for dataset, fields in datasets.items():
+                chosen = changes.setdefault(system, {}).setdefault(dataset, {})
+                for name, value in fields.items():
+                    if name in chosen and chosen[name] != value:
+                        problems.append(f"{system}.{dataset}.{name} is given two new values, in a row and as text")
+                    elif name in refusals.get(system, {}).get(dataset, {}):
+                        problems.append(f"{system}.{dataset}.{name} is refused in its row and changed as text")
+                    chosen[name] = value
+        if not problems and "corrections" in cleaned:
+            try:
+                refused = datamap_current().correction_refusals(changes)
+            except DataMapError:
+                refused = ["the data map has problems, so no change can be checked"]
+            problems += [f"This change cannot be made: {r}" for r in refused]
+            if not refused and not changes:
+                problems.append(
+                    "Say which changes are approved: accept or edit at least one field. To refuse the whole "
+                    "correction, use Reject, whose reason is emailed to the requester."
+                )
+        for problem in problems:
+            self.add_error(None, problem)
+        cleaned["corrections"] = changes
+        cleaned["refusals"] = refusals
+        return cleaned
 
 
 class ResumeForm(StaffForm):

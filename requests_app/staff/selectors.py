@@ -472,6 +472,7 @@ ACTION_TITLES = {
     "drp.callback_failed": "Status could not be sent to the agent (Data Rights Protocol)",
     "request.replied": "Reply sent to the requester",
     "request.corrections_approved": "Corrections approved",
+    "request.corrections_refused": "Corrections refused",
     "action.refused": "Action refused",
     "access.refused": "Access refused",
     "personal_data.viewed": "Personal data viewed",

@@ -95,6 +95,11 @@ urlpatterns = [
         message_views.agent_authorisation_download,
         name="staff_agent_authorisation",
     ),
+    path(
+        "requests/<str:reference>/correction-values/",
+        views.correction_values,
+        name="staff_correction_values",
+    ),
     path("requests/<str:reference>/<str:action>/", views.request_action, name="staff_request_action"),
     path("api-keys/", api_key_views.api_keys, name="staff_api_keys"),
     path("api-keys/<str:prefix>/revoke/", api_key_views.api_key_revoke_view, name="staff_api_key_revoke"),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app.errors import ApplicationError
+from requests_app.fulfilment.current_values import correction_values_read
 from requests_app.models import DataSubjectRequest, RequestType
 from requests_app.services import requests as services
 from requests_app.staff import charts, selectors, stores
@@ -34,6 +35,7 @@ from requests_app.staff.permissions import (
     ACT,
     VIEW,
     can_see_personal_data,
+    forbidden,
     record_personal_data_read,
     staff_actor,
     staff_required,
@@ -258,3 +260,25 @@ def request_action(request: HttpRequest, reference: str, action: str) -> HttpRes
         return _detail(request, subject_request, bound=(chosen, form), error=error.message, status=409)
     messages.success(request, chosen.done_message(subject_request))
     return redirect("staff_request", reference=subject_request.reference)
+
+
+@require_POST
+@staff_required(ACT)
+def correction_values(request: HttpRequest, reference: str) -> HttpResponse:
+    """The request page with the subject's current values in the correction's approval form.
+
+    Posted from the approval form itself (its "Show current values" button), so what was
+    already chosen and typed there comes back as it was. The values are read for this page
+    only: not kept in the session, and the page is never cached.
+    """
+    if not can_see_personal_data(request):
+        return forbidden(request)
+    subject_request = selectors.request_for_staff(reference)
+    approve = ACTIONS["approve"]
+    try:
+        values = correction_values_read(request=subject_request, actor=staff_actor(request))
+    except ApplicationError as error:
+        return _detail(request, subject_request, error=error.message, status=409)
+    kept = {name: request.POST.get(f"approve-{name}", "") for name in ("note", "corrections")}
+    form = action_form(approve, initial=kept, request=subject_request, review_data=request.POST, values=values)
+    return _detail(request, subject_request, bound=(approve, form))

@@ -162,7 +162,9 @@ def write_correction_report(
         template="bundles/correction.html",
         title=f"Correction report for request {context.reference}",
         template_context={
-            "changes": changes,
+            # A change refused when the correction was approved went to no store: it is only
+            # among what we could not change, with the reason staff gave.
+            "changes": [c for c in changes if not c.refused_at_review],
             "refusals": [(c, field, why) for c in changes for field, why in c.refused],
             "rows_changed": sum(c.rows_changed for c in changes),
             **_record_context(context),

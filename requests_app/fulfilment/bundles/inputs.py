@@ -163,6 +163,8 @@ class CorrectionOutcome:
     words: str = "Corrected"
     by: str = ""
     note: str = ""
+    # Asked for and refused when staff approved the correction: no store was asked to change it.
+    refused_at_review: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,11 @@ from requests_app.fulfilment.connectors.base import (
     ConnectorError,
     ConnectorPending,
     CorrectionRefused,
+    CurrentValues,
     DatasetCounts,
     MemoryCheckpoint,
     Subject,
+    ValuesUnreadable,
     hash_value,
 )
 from requests_app.fulfilment.connectors.registry import connector_for
@@ -26,9 +28,11 @@ __all__ = [
     "ConnectorError",
     "ConnectorPending",
     "CorrectionRefused",
+    "CurrentValues",
     "DatasetCounts",
     "MemoryCheckpoint",
     "Subject",
+    "ValuesUnreadable",
     "connector_for",
     "hash_value",
 ]

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 HASH_PREFIX = "sha256:"
 # How many distinct earlier values of one field a correction keeps for its report.
 PREVIOUS_VALUES_KEPT = 10
+# How many distinct values of one field a read of the current values shows.
+CURRENT_VALUES_SHOWN = 10
+
+# What `current_values` answers: {dataset: {field: [distinct values, as text]}}.
+CurrentValues = dict[str, dict[str, list[str]]]
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,13 @@ class CorrectionRefused(ConnectorError):
         self.fields = fields
 
 
+class ValuesUnreadable(ConnectorError):
+    """This kind of store cannot show one field's current values (a person, or a processor's API)."""
+
+    def __init__(self, message: str, *, system: str = "") -> None:
+        super().__init__(message, transient=False, system=system)
+
+
 class Connector(ABC):
     """One system of the data map, for any number of subjects."""
 
@@ -202,6 +214,14 @@ class Connector(ABC):
     @abstractmethod
     def correct(self, subject: Subject, changes: dict[str, dict[str, Any]], checkpoint: Checkpoint) -> ActionCounts:
         """Set the given {dataset: {field: value}} on the subject's records, correctable fields only."""
+
+    def current_values(self, subject: Subject, fields: Mapping[str, Iterable[str]]) -> CurrentValues:
+        """Return the distinct values the subject's records hold in ``fields`` ({dataset: names}).
+
+        For a person reviewing a correction: what the store holds now. A kind of store that
+        cannot read single fields without side effects says so with ValuesUnreadable.
+        """
+        raise ValuesUnreadable("this kind of store cannot be read from here", system=self.system.name)
 
     def close(self) -> None:  # noqa: B027  # An optional hook: not every connector holds connections.
         """Release connections."""
@@ -252,3 +272,11 @@ def hash_value(salt: str, value: object) -> str:
     The prefix marks a value as already hashed, so a second erasure leaves it alone.
     """
     return HASH_PREFIX + hashlib.sha256(f"{salt}{value}".encode()).hexdigest()
+
+
+def note_value(values: dict[str, list[str]], name: str, value: object) -> None:
+    """Add ``value`` (as text, "" for none) to the distinct values kept for field ``name``."""
+    text = "" if value is None else str(value)
+    kept = values.setdefault(name, [])
+    if text not in kept and len(kept) < CURRENT_VALUES_SHOWN:
+        kept.append(text)

@@ -29,12 +29,14 @@ from requests_app.fulfilment.connectors.base import (
     Connector,
     ConnectorError,
     ConnectorPending,
+    CurrentValues,
     MemoryCheckpoint,
     Subject,
+    ValuesUnreadable,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from requests_app.datamap.schema import System
 
@@ -98,6 +100,13 @@ class HttpProcessorConnector(Connector):
         if isinstance(erased, int) and not isinstance(erased, bool) and self.system.datasets:
             counts.dataset(self.system.datasets[0].name).deleted = erased
         return counts
+
+    def current_values(self, subject: Subject, fields: Mapping[str, Iterable[str]]) -> CurrentValues:
+        """Refuse: the OpenDSR API reads a subject's data only by running a whole access request."""
+        raise ValuesUnreadable(
+            "the processor's API can only run a whole access request, so its values cannot be shown here",
+            system=self.system.name,
+        )
 
     def correct(self, subject: Subject, changes: dict[str, dict[str, Any]], checkpoint: Checkpoint) -> ActionCounts:
         """Hand the correction to a person: the OpenDSR API has no correction request."""

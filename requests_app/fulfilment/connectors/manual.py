@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from requests_app.fulfilment.connectors.base import ActionCounts, Checkpoint, Connector, Subject
+from requests_app.fulfilment.connectors.base import (
+    ActionCounts,
+    Checkpoint,
+    Connector,
+    CurrentValues,
+    Subject,
+    ValuesUnreadable,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
 
 class ManualConnector(Connector):
@@ -35,6 +42,11 @@ class ManualConnector(Connector):
         heartbeat: Callable[[], None] = lambda: None,
     ) -> ActionCounts:
         return self.instructions(subject)
+
+    def current_values(self, subject: Subject, fields: Mapping[str, Iterable[str]]) -> CurrentValues:
+        raise ValuesUnreadable(
+            "a person reads this store by hand: no program can see its values", system=self.system.name
+        )
 
     def correct(self, subject: Subject, changes: dict[str, dict[str, Any]], checkpoint: Checkpoint) -> ActionCounts:
         self.check_correction(changes)

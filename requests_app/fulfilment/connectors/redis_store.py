@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -30,10 +30,12 @@ from requests_app.fulfilment.connectors.base import (
     Checkpoint,
     Connector,
     ConnectorError,
+    CurrentValues,
     DatasetCounts,
     Subject,
     erasure_groups,
     hash_value,
+    note_value,
     retained_reasons,
 )
 
@@ -111,6 +113,29 @@ class RedisConnector(Connector):
                 keys = {key for batch, _ in self._key_batches(dataset, subject, {}, 1000) for key in batch}
                 counts[dataset.name] = sum(1 for key in keys if self._type(key) == self._expected_type(dataset))
         return counts
+
+    def current_values(self, subject: Subject, fields: Mapping[str, Iterable[str]]) -> CurrentValues:
+        subject = subject.merged(self.resolve(subject))
+        found: CurrentValues = {}
+        with self._errors():
+            for dataset_name, names in fields.items():
+                dataset = self._dataset(dataset_name)
+                wanted = [n for n in names if dataset.get_field(n) is not None]
+                values = found.setdefault(dataset_name, {name: [] for name in wanted})
+                if not wanted:
+                    continue
+                for keys, _ in self._key_batches(dataset, subject, {}, 1000):
+                    existing = self._existing(dataset, keys)
+                    if self._expected_type(dataset) == "set":
+                        for key in existing:
+                            for member in sorted(self._values(dataset, key, "")):
+                                note_value(values, wanted[0], member)
+                        continue
+                    for current in self._read_fields(dataset, existing, wanted):
+                        row = current if isinstance(current, list) else [current]
+                        for name, value in zip(wanted, row, strict=False):
+                            note_value(values, name, value)
+        return found
 
     def _read(self, dataset: Dataset, key: str) -> dict[str, Any] | None:
         redis_type = self._type(key)

@@ -32,14 +32,16 @@ from requests_app.fulfilment.connectors.base import (
     Checkpoint,
     Connector,
     ConnectorError,
+    CurrentValues,
     DatasetCounts,
     Subject,
     erasure_groups,
+    note_value,
     retained_reasons,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from requests_app.datamap.schema import Dataset, System
 
@@ -152,6 +154,26 @@ class SqlConnector(Connector):
                     query = sa.select(sa.func.count()).select_from(target.table).where(where)
                     counts[dataset.name] = int(conn.execute(query).scalar_one())
         return counts
+
+    def current_values(self, subject: Subject, fields: Mapping[str, Iterable[str]]) -> CurrentValues:
+        subject = subject.merged(self.resolve(subject))
+        found: CurrentValues = {}
+        with self._connection() as conn:
+            for dataset_name, names in fields.items():
+                dataset = self._dataset(dataset_name)
+                target = self._target(conn, dataset)
+                wanted = [n for n in names if dataset.get_field(n) is not None]
+                values = found.setdefault(dataset_name, {name: [] for name in wanted})
+                where = self._match(target, subject)
+                if where is None or not wanted:
+                    continue
+                columns = [target.fields[name] for name in wanted]
+                # The first rows in key order: enough to show what the fields hold, bounded.
+                query = sa.select(*columns).where(where).order_by(target.pk).limit(STREAM_ROWS)
+                for row in conn.execute(query):
+                    for name, value in zip(wanted, row, strict=True):
+                        note_value(values, name, jsonable(value))
+        return found
 
     # Writing
 
