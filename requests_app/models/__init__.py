@@ -38,6 +38,13 @@ from requests_app.models.requests import (
     State,
     VerificationPolicy,
 )
+from requests_app.models.staff_admin import (
+    FALLBACK_LANGUAGE,
+    TEMPLATE_LANGUAGES,
+    MessageTemplate,
+    StaffInvitation,
+    TemplateKind,
+)
 from requests_app.models.tasks import (
     FINISHED_STATES,
     NEEDS_PERSON_STATES,
@@ -56,6 +63,7 @@ from requests_app.models.webhooks import DeliveryState, WebhookAttempt, WebhookD
 
 __all__ = [
     "DECISION_TYPES",
+    "FALLBACK_LANGUAGE",
     "FINISHED_STATES",
     "NEEDS_PERSON_STATES",
     "OPEN_STATES",
@@ -64,6 +72,7 @@ __all__ = [
     "OUTCOME_WORDS",
     "PERSONAL_COUNT_KEYS",
     "RESULT_KIND",
+    "TEMPLATE_LANGUAGES",
     "TERMINAL_STATES",
     "ApiKey",
     "ApiScope",
@@ -94,6 +103,7 @@ __all__ = [
     "Field",
     "IdempotentCreate",
     "MailboxState",
+    "MessageTemplate",
     "RateLimitCount",
     "ReceivedVia",
     "RejectionCategory",
@@ -103,6 +113,7 @@ __all__ = [
     "RequestEvent",
     "RequestSealKey",
     "RequestType",
+    "StaffInvitation",
     "StaffPreference",
     "State",
     "StoreAction",
@@ -110,6 +121,7 @@ __all__ = [
     "StoreTask",
     "StoreTaskState",
     "System",
+    "TemplateKind",
     "VerificationChallenge",
     "VerificationPolicy",
     "WebhookAttempt",
