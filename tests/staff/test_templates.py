@@ -12,6 +12,7 @@ from django.utils import dateformat
 from hypothesis import given
 from hypothesis import strategies as st
 
+from requests_app.errors import GuardFailed
 from requests_app.models import AuditEvent, DataSubjectRequest, MessageTemplate, State
 from requests_app.staff import reason_templates as templates
 from requests_app.staff import views
@@ -131,11 +132,14 @@ def test_a_template_that_cannot_exist_is_not_found(alice: Client, url: str) -> N
 
 def test_the_service_refuses_what_the_form_would(cast: Cast) -> None:
     actor = Actor.staff(cast.alice)
-    common = {"kind": "reply", "key": "in_progress", "title": "T", "category": "", "actor": actor}
-    with pytest.raises(templates.GuardFailed, match="Unknown placeholder"):
-        templates.template_save(language="en", text="{company.name}", **common)
-    with pytest.raises(templates.GuardFailed, match="not it"):
-        templates.template_save(language="it", text="Ciao", **common)
+    with pytest.raises(GuardFailed, match="Unknown placeholder"):
+        templates.template_save(
+            kind="reply", key="in_progress", language="en", title="T", text="{company.name}", category="", actor=actor
+        )
+    with pytest.raises(GuardFailed, match="not it"):
+        templates.template_save(
+            kind="reply", key="in_progress", language="it", title="T", text="Ciao", category="", actor=actor
+        )
 
 
 # --- Filling in ------------------------------------------------------------------------------
