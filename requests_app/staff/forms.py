@@ -235,9 +235,12 @@ class DecideAppealForm(StaffForm):
 class TemplatePickerForm(StaffForm):
     """The template list above a message form: one field, named for the action's template."""
 
-    def __init__(self, *args: Any, field_name: str, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, field_name: str, label: str, button: str, choices: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields[field_name] = forms.ChoiceField(label="Start from a template", choices=choices)
+        self.button = button
+        self.fields[field_name] = forms.ChoiceField(label=label, choices=choices)
 
 
 class ExtendForm(StaffForm):

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 EDIT_TEMPLATES = "requests_app.change_messagetemplate"
 LANGUAGE_NAMES = dict(TEMPLATE_LANGUAGES)
+HEADINGS = {
+    TemplateKind.REJECTION: "Rejection reasons",
+    TemplateKind.REPLY: "Replies",
+    TemplateKind.ASK: "Requests for information",
+}
 
 
 class TemplateForm(forms.Form):
@@ -67,6 +72,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
         {
             "kind": kind,
             "label": label,
+            "heading": HEADINGS[TemplateKind(kind)],
             "rows": [
                 {
                     "template": template,

@@ -163,6 +163,12 @@ TEMPLATE_PICKERS: dict[str, tuple[str, str, str]] = {
     "reply": ("reply_template", TemplateKind.REPLY, "message"),
     "ask": ("ask_template", TemplateKind.ASK, "question"),
 }
+# Each picker's label and button name what it starts, so no two on the page read the same.
+PICKER_WORDS = {
+    "reject": ("Start from a template", "Use this template"),
+    "reply": ("Start from a reply template", "Use this reply template"),
+    "ask": ("Start from a question template", "Use this question template"),
+}
 
 
 def _request_language(subject_request: DataSubjectRequest) -> str:
@@ -221,7 +227,11 @@ def _detail(
                 choices = [(t.key, t.title) for t in reason_templates.templates_of_kind(picker[1], language)]
                 if choices:
                     form.template_picker = TemplatePickerForm(
-                        field_name=picker[0], choices=choices, initial={picker[0]: request.GET.get(picker[0])}
+                        field_name=picker[0],
+                        label=PICKER_WORDS[action.name][0],
+                        button=PICKER_WORDS[action.name][1],
+                        choices=choices,
+                        initial={picker[0]: request.GET.get(picker[0])},
                     )
             forms.append((action, form, action.hint_for(subject_request)))
     deadline = selectors.request_deadline(subject_request)
