@@ -590,6 +590,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 # TOTP (an authenticator app) as a second factor for every staff login; on by default in
 # production.
 DSAR_STAFF_REQUIRE_2FA = env_bool("DSAR_STAFF_REQUIRE_2FA", default=PRODUCTION)
+# How long the link in an invitation to join the privacy team works (it works once).
+DSAR_STAFF_INVITE_DAYS = env_int("DSAR_STAFF_INVITE_DAYS", 3, minimum=1)
 OTP_TOTP_ISSUER = f"{DSAR_COMPANY_NAME} privacy requests"
 # Outbound calls to URLs integrations give (webhooks, agents' status callbacks):
 # requests_app.infra.outbound_http. Only https in production; no loopback, private or

@@ -50,7 +50,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0021_message_reads'),
+        ('requests_app', '0023_staff_admin_templates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

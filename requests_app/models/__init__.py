@@ -39,6 +39,13 @@ from requests_app.models.requests import (
     State,
     VerificationPolicy,
 )
+from requests_app.models.staff_admin import (
+    FALLBACK_LANGUAGE,
+    TEMPLATE_LANGUAGES,
+    MessageTemplate,
+    StaffInvitation,
+    TemplateKind,
+)
 from requests_app.models.tasks import (
     FINISHED_STATES,
     NEEDS_PERSON_STATES,
@@ -57,6 +64,7 @@ from requests_app.models.webhooks import DeliveryState, WebhookAttempt, WebhookD
 
 __all__ = [
     "DECISION_TYPES",
+    "FALLBACK_LANGUAGE",
     "FINISHED_STATES",
     "NEEDS_PERSON_STATES",
     "OPEN_STATES",
@@ -65,6 +73,7 @@ __all__ = [
     "OUTCOME_WORDS",
     "PERSONAL_COUNT_KEYS",
     "RESULT_KIND",
+    "TEMPLATE_LANGUAGES",
     "TERMINAL_STATES",
     "ApiKey",
     "ApiScope",
@@ -95,6 +104,7 @@ __all__ = [
     "Field",
     "IdempotentCreate",
     "MailboxState",
+    "MessageTemplate",
     "OidcIdentity",
     "RateLimitCount",
     "ReceivedVia",
@@ -105,6 +115,7 @@ __all__ = [
     "RequestEvent",
     "RequestSealKey",
     "RequestType",
+    "StaffInvitation",
     "StaffPreference",
     "State",
     "StoreAction",
@@ -112,6 +123,7 @@ __all__ = [
     "StoreTask",
     "StoreTaskState",
     "System",
+    "TemplateKind",
     "VerificationChallenge",
     "VerificationPolicy",
     "WebhookAttempt",

@@ -53,6 +53,8 @@ STAFF_KINDS = frozenset(
         "digest",  # one person's open requests by urgency, once a day
         "alert",  # a store failed after its retries, or a manual step waits too long
         "webhook_disabled",  # a webhook subscription was disabled after its deliveries kept failing
+        "invitation",  # an invitation to join the privacy team: the link to choose a password
+        "second_factor_reset",  # a Privacy admin removed the person's authenticator app
     }
 )
 

@@ -15,7 +15,6 @@ from requests_app.laws.registry import grouped_choices
 from requests_app.models import AppealOutcome, Channel, RejectionCategory, RequestType, State
 from requests_app.staff import selectors
 from requests_app.staff.correction_review import MAX_VALUE, CorrectionReview, text_problem
-from requests_app.staff.reason_templates import REJECTION_REASONS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -277,11 +276,15 @@ class DecideAppealForm(StaffForm):
     confirm = _confirm("Decide the appeal, close it and email the subject.")
 
 
-class ReasonTemplateForm(StaffForm):
-    reason_template = forms.ChoiceField(
-        label="Start from a template",
-        choices=[(t.key, t.title) for t in REJECTION_REASONS],
-    )
+class TemplatePickerForm(StaffForm):
+    """The template list above a message form: one field, named for the action's template."""
+
+    def __init__(
+        self, *args: Any, field_name: str, label: str, button: str, choices: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.button = button
+        self.fields[field_name] = forms.ChoiceField(label=label, choices=choices)
 
 
 class ExtendForm(StaffForm):

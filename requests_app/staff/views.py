@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from requests_app.errors import ApplicationError
 from requests_app.fulfilment.current_values import correction_values_read
-from requests_app.models import DataSubjectRequest, RequestType
+from requests_app.models import FALLBACK_LANGUAGE, TEMPLATE_LANGUAGES, DataSubjectRequest, RequestType, TemplateKind
 from requests_app.services import requests as services
-from requests_app.staff import charts, selectors, stores
+from requests_app.staff import charts, reason_templates, selectors, stores
 from requests_app.staff.actions import (
     ACTIONS,
     Action,
@@ -30,7 +31,7 @@ from requests_app.staff.actions import (
     assignee_choices,
     assignee_from_choice,
 )
-from requests_app.staff.forms import BulkAssignForm, QueueFilterForm, ReasonTemplateForm, SearchForm
+from requests_app.staff.forms import BulkAssignForm, QueueFilterForm, SearchForm, TemplatePickerForm
 from requests_app.staff.permissions import (
     ACT,
     VIEW,
@@ -40,7 +41,6 @@ from requests_app.staff.permissions import (
     staff_actor,
     staff_required,
 )
-from requests_app.staff.reason_templates import reason_template
 from requests_app.workflow import progress
 
 SEARCH_SESSION_KEY = "staff_queue_search"
@@ -159,6 +159,49 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     return redirect(_queue_url(form.cleaned_data["filters"]))
 
 
+# The action forms that start from a template: the picker's query parameter, the template
+# kind, and the form field the text goes in.
+TEMPLATE_PICKERS: dict[str, tuple[str, str, str]] = {
+    "reject": ("reason_template", TemplateKind.REJECTION, "reason"),
+    "reply": ("reply_template", TemplateKind.REPLY, "message"),
+    "ask": ("ask_template", TemplateKind.ASK, "question"),
+}
+# Each picker's label and button name what it starts, so no two on the page read the same.
+PICKER_WORDS = {
+    "reject": ("Start from a template", "Use this template"),
+    "reply": ("Start from a reply template", "Use this reply template"),
+    "ask": ("Start from a question template", "Use this question template"),
+}
+
+
+def _request_language(subject_request: DataSubjectRequest) -> str:
+    """The language the requester is answered in, for choosing templates; English by default."""
+    # A request records its language once the requester can choose one; until then, English.
+    language = str(getattr(subject_request, "language", "") or "")
+    return language if language in dict(TEMPLATE_LANGUAGES) else FALLBACK_LANGUAGE
+
+
+def _template_initial(
+    request: HttpRequest, action: str, subject_request: DataSubjectRequest, language: str
+) -> dict[str, Any] | None:
+    """The form's start from the template picked (its placeholders filled), or None."""
+    picker = TEMPLATE_PICKERS.get(action)
+    key = request.GET.get(picker[0], "") if picker else ""
+    template = reason_templates.template_find(picker[1], key, language) if picker and key else None
+    if picker is None or template is None:
+        return None
+    values = {
+        "reference": subject_request.reference,
+        "company": settings.DSAR_COMPANY_NAME,
+        "due_date": dateformat.format(subject_request.due_at, "j F Y"),
+        "subject_name": subject_request.subject_name if can_see_personal_data(request) else "",
+    }
+    initial: dict[str, Any] = {picker[2]: reason_templates.placeholders_fill(template.text, values)}
+    if action == "reject":
+        initial["category"] = template.category
+    return initial
+
+
 def _detail(
     request: HttpRequest,
     subject_request: DataSubjectRequest,
@@ -170,18 +213,30 @@ def _detail(
     can_act = request.user.has_perm(ACT)
     forms: list[tuple[Action, Any, str]] = []
     if can_act:
-        template = reason_template(request.GET.get("reason_template", ""))
+        language = _request_language(subject_request)
         for action in ACTIONS.values():
             if bound is not None and bound[0] is action:
-                forms.append((*bound, action.hint_for(subject_request)))
+                form = bound[1]
             elif action.available(subject_request):
-                initial = (
-                    {"reason": template.text, "category": template.category}
-                    if action.name == "reject" and template
-                    else None
+                form = action_form(
+                    action,
+                    initial=_template_initial(request, action.name, subject_request, language),
+                    request=subject_request,
                 )
-                form = action_form(action, initial=initial, request=subject_request)
-                forms.append((action, form, action.hint_for(subject_request)))
+            else:
+                continue
+            picker = TEMPLATE_PICKERS.get(action.name)
+            if picker is not None:
+                choices = [(t.key, t.title) for t in reason_templates.templates_of_kind(picker[1], language)]
+                if choices:
+                    form.template_picker = TemplatePickerForm(
+                        field_name=picker[0],
+                        label=PICKER_WORDS[action.name][0],
+                        button=PICKER_WORDS[action.name][1],
+                        choices=choices,
+                        initial={picker[0]: request.GET.get(picker[0])},
+                    )
+            forms.append((action, form, action.hint_for(subject_request)))
     deadline = selectors.request_deadline(subject_request)
     today = timezone.localdate()
     timeline = selectors.request_timeline(subject_request)
@@ -198,7 +253,6 @@ def _detail(
         **selectors.appeal_panel(subject_request),
         **stores_context(subject_request, can_act=can_act),
         "action_forms": forms,
-        "template_form": ReasonTemplateForm(initial={"reason_template": request.GET.get("reason_template")}),
         "can_act": can_act,
         "can_see_personal": can_see_personal_data(request),
         "attachments": subject_request.attachments.exclude(file="") if can_see_personal_data(request) else [],
