@@ -165,6 +165,7 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     can_act = request.user.has_perm(ACT)
+    step = selectors.request_next_step(subject_request)
     forms: list[tuple[Action, Any, str]] = []
     if can_act:
         template = reason_template(request.GET.get("reason_template", ""))
@@ -179,8 +180,16 @@ def _detail(
                 )
                 form = action_form(action, initial=initial, request=subject_request)
                 forms.append((action, form, action.hint_for(subject_request)))
+    # The next step's form is shown in its panel, the others one click away.
+    primary = next((entry for entry in forms if entry[0].name == step.action), None)
+    others = [entry for entry in forms if entry is not primary]
+    store = stores_context(subject_request, can_act=can_act)
+    step_store = next((row for row in store["store_rows"] if row.task.pk == step.task_pk), None)
     deadline = selectors.request_deadline(subject_request)
     today = timezone.localdate()
+    chosen_filter = request.GET.get("timeline", "all")
+    if chosen_filter not in selectors.TIMELINE_FILTERS:
+        chosen_filter = "all"
     context = {
         "nav": "queue",
         "subject_request": subject_request,
@@ -189,10 +198,19 @@ def _detail(
         "deadline": deadline,
         "rule_panel": selectors.rule_panel(subject_request, today),
         "deadline_differs": deadline.due != subject_request.due_at,
-        "timeline": selectors.request_timeline(subject_request),
+        "timeline": selectors.timeline_filtered(selectors.request_timeline(subject_request), chosen_filter),
+        "timeline_filter": chosen_filter,
+        "timeline_filters": selectors.TIMELINE_FILTERS,
+        "timeline_filter_label": selectors.TIMELINE_FILTERS[chosen_filter],
         **selectors.appeal_panel(subject_request),
-        **stores_context(subject_request, can_act=can_act),
-        "action_forms": forms,
+        **store,
+        "next_step": step,
+        "next_form": primary,
+        "next_store": step_store if step_store is not None and step_store.outcomes else None,
+        "action_forms": others,
+        "safe_forms": [entry for entry in others if not entry[0].danger],
+        "danger_forms": [entry for entry in others if entry[0].danger],
+        "open_action": bound[0].name if bound is not None else ("reject" if "reason_template" in request.GET else ""),
         "template_form": ReasonTemplateForm(initial={"reason_template": request.GET.get("reason_template")}),
         "can_act": can_act,
         "can_see_personal": can_see_personal_data(request),
