@@ -239,6 +239,8 @@ def request_stores(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "subject_request": subject_request,
         "can_act": can_act,
+        # The store the next-step panel offers keeps its form there, not in the table too.
+        "next_step": selectors.request_next_step(subject_request),
         **stores_context(subject_request, can_act=can_act),
     }
     return render(request, "staff/_stores.html", context)
