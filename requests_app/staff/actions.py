@@ -327,4 +327,7 @@ def action_form(
     if action.name == "complete" and request is not None and request.store_tasks.exists():
         # The reason is for a request that reached no store; one whose stores ran has outcomes.
         del form.fields["reason"]
+    if action.name == "approve" and request is not None and request.request_type != RequestType.CORRECTION:
+        # Only a correction approves changes; the field would only be noise on the others.
+        del form.fields["corrections"]
     return form

@@ -5,6 +5,7 @@ Dates are the company's calendar days (``timezone.localdate``), as deadlines are
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections import Counter
@@ -25,8 +26,10 @@ from requests_app.laws import deadlines
 from requests_app.laws.describe import RuleFacts, rule_facts
 from requests_app.models import (
     OPEN_STATES,
+    RESULT_KIND,
     AppealOutcome,
     AuditEvent,
+    ChallengePurpose,
     DataSubjectRequest,
     Direction,
     EmailMessage,
@@ -37,6 +40,7 @@ from requests_app.models import (
     StoreTaskState,
 )
 from requests_app.services.messages import unread_messages, unread_on_request
+from requests_app.staff.next_step import EmailFacts, NextStep, RequestFacts, TaskFacts, next_step
 from requests_app.staff.roles import ACT_CODENAME
 from requests_app.verification.identity_hash import identity_hash
 from requests_app.workflow.audit import OpenedEvent, audit_open, audit_seal_keys
@@ -545,6 +549,19 @@ class TimelineEntry:
         )
 
     @property
+    def data_json(self) -> str:
+        """The event's data as stored (never personal: that is sealed), for the raw view."""
+        return json.dumps(self.event.data if self.event else {}, indent=2, sort_keys=True, ensure_ascii=False)
+
+    @property
+    def sealed_json(self) -> str:
+        """The sealed text and personal data, opened; only for those who may see personal data."""
+        if self.opened is None or self.opened.removed:
+            return ""
+        content = {"reason": self.opened.reason, "personal": self.opened.personal}
+        return json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False)
+
+    @property
     def from_state_label(self) -> str:
         return _state_label(self.event.from_state) if self.event else ""
 
@@ -568,3 +585,74 @@ def request_timeline(request: DataSubjectRequest) -> list[TimelineEntry]:
     entries += [TimelineEntry(at=email.created_at, email=email) for email in emails]
     # An email and the audit event recording it share a transaction: show the event first.
     return sorted(entries, key=lambda entry: (entry.at, entry.email is not None))
+
+
+# Ways to narrow the request page's timeline (``?timeline=``), each with its link's words.
+TIMELINE_FILTERS: dict[str, str] = {
+    "all": "All",
+    "messages": "Messages",
+    "stores": "Store work",
+    "staff": "Staff actions",
+}
+_STORE_ACTIONS = ("fanout.", "store_task.", "bundle.")
+# Reads of the page are on the record, but they are not something staff did to the request.
+_NOT_STAFF_ACTIONS = frozenset({"personal_data.viewed"})
+
+
+def timeline_kind(entry: TimelineEntry) -> str:
+    """Which filter an entry belongs to besides "all": messages, stores, staff, or "" for none."""
+    if entry.email is not None:
+        return "messages"
+    assert entry.event is not None  # noqa: S101 - one of the two is always set
+    action = entry.event.action
+    if action.startswith("email.") or action == "request.replied":
+        return "messages"
+    if action.startswith(_STORE_ACTIONS):
+        return "stores"
+    if entry.event.actor.startswith("staff:") and action not in _NOT_STAFF_ACTIONS:
+        return "staff"
+    return ""
+
+
+def timeline_filtered(entries: list[TimelineEntry], chosen: str) -> list[TimelineEntry]:
+    """The entries of one filter, newest first; an unknown filter shows them all."""
+    kept = (
+        entries
+        if chosen not in TIMELINE_FILTERS or chosen == "all"
+        else [entry for entry in entries if timeline_kind(entry) == chosen]
+    )
+    return list(reversed(kept))
+
+
+def request_next_step(request: DataSubjectRequest) -> NextStep:
+    """The request's next step (see ``next_step``), from its row, store work and emails."""
+    link = (
+        request.challenges.filter(purpose=ChallengePurpose.VERIFY_REQUEST).order_by("-created_at").first()
+        if request.state == State.PENDING_VERIFICATION
+        else None
+    )
+    facts = RequestFacts(
+        state=request.state,
+        request_type=request.request_type,
+        verification_policy=request.verification_policy,
+        email_verified_at=request.email_verified_at,
+        link_sent_at=link.created_at if link is not None else None,
+        second_factor_mismatch=request.audit_events.filter(action="verification.second_factor_not_matched").exists(),
+        paused_at=request.paused_at,
+        paused_from_state=request.paused_from_state,
+        fulfilled_at=request.fulfilled_at,
+        # The result completion needs (workflow.completion_blockers asks the same).
+        has_result=request.bundles.filter(kind=RESULT_KIND.get(RequestType(request.request_type))).exists(),
+        appeal_outcome=request.appeal_outcome,
+        has_fraud_signals=bool(request.fraud_signals),
+        closed_at=request.closed_at,
+        tasks=tuple(
+            TaskFacts(pk=task.pk, target=task.target, state=task.state)
+            for task in request.store_tasks.order_by("step", "id")
+        ),
+        emails=tuple(
+            EmailFacts(direction=e.direction, kind=e.kind, status=e.status, at=e.created_at)
+            for e in request.emails.order_by("created_at", "id")
+        ),
+    )
+    return next_step(facts)

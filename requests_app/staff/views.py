@@ -166,6 +166,13 @@ TEMPLATE_PICKERS: dict[str, tuple[str, str, str]] = {
     "reply": ("reply_template", TemplateKind.REPLY, "message"),
     "ask": ("ask_template", TemplateKind.ASK, "question"),
 }
+
+
+def _picked_action(request: HttpRequest) -> str:
+    """The action whose template picker was just used, so its form opens with the template."""
+    return next((name for name, picker in TEMPLATE_PICKERS.items() if picker[0] in request.GET), "")
+
+
 # Each picker's label and button name what it starts, so no two on the page read the same.
 PICKER_WORDS = {
     "reject": ("Start from a template", "Use this template"),
@@ -211,6 +218,7 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     can_act = request.user.has_perm(ACT)
+    step = selectors.request_next_step(subject_request)
     forms: list[tuple[Action, Any, str]] = []
     if can_act:
         language = _request_language(subject_request)
@@ -237,9 +245,17 @@ def _detail(
                         initial={picker[0]: request.GET.get(picker[0])},
                     )
             forms.append((action, form, action.hint_for(subject_request)))
+    # The next step's form is shown in its panel, the others one click away.
+    primary = next((entry for entry in forms if entry[0].name == step.action), None)
+    others = [entry for entry in forms if entry is not primary]
+    store = stores_context(subject_request, can_act=can_act)
+    step_store = next((row for row in store["store_rows"] if row.task.pk == step.task_pk), None)
     deadline = selectors.request_deadline(subject_request)
     today = timezone.localdate()
     timeline = selectors.request_timeline(subject_request)
+    chosen_filter = request.GET.get("timeline", "all")
+    if chosen_filter not in selectors.TIMELINE_FILTERS:
+        chosen_filter = "all"
     context = {
         "nav": "queue",
         "subject_request": subject_request,
@@ -248,11 +264,20 @@ def _detail(
         "deadline": deadline,
         "rule_panel": selectors.rule_panel(subject_request, today),
         "deadline_differs": deadline.due != subject_request.due_at,
-        "timeline": timeline,
+        "timeline": selectors.timeline_filtered(timeline, chosen_filter),
         "unread": [] if subject_request.is_minimised else [e.email for e in timeline if e.email and e.email.is_unread],
+        "timeline_filter": chosen_filter,
+        "timeline_filters": selectors.TIMELINE_FILTERS,
+        "timeline_filter_label": selectors.TIMELINE_FILTERS[chosen_filter],
         **selectors.appeal_panel(subject_request),
-        **stores_context(subject_request, can_act=can_act),
-        "action_forms": forms,
+        **store,
+        "next_step": step,
+        "next_form": primary,
+        "next_store": step_store if step_store is not None and step_store.outcomes else None,
+        "action_forms": others,
+        "safe_forms": [entry for entry in others if not entry[0].danger],
+        "danger_forms": [entry for entry in others if entry[0].danger],
+        "open_action": bound[0].name if bound is not None else _picked_action(request),
         "can_act": can_act,
         "can_see_personal": can_see_personal_data(request),
         "attachments": subject_request.attachments.exclude(file="") if can_see_personal_data(request) else [],
@@ -280,6 +305,8 @@ def request_stores(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "subject_request": subject_request,
         "can_act": can_act,
+        # The store the next-step panel offers keeps its form there, not in the table too.
+        "next_step": selectors.request_next_step(subject_request),
         **stores_context(subject_request, can_act=can_act),
     }
     return render(request, "staff/_stores.html", context)

@@ -127,6 +127,13 @@ def sign_in(page: Page, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def open_disclosure(page: Page, element_id: str) -> None:
+    """Open one of the request page's disclosures (an action's form, the due date, the subject)."""
+    disclosure = page.locator(f"details#{element_id}")
+    if disclosure.get_attribute("open") is None:
+        disclosure.locator("> summary").click()
+
+
 def give_code(page: Page, device: Any) -> None:
     page.get_by_label("Code from your authenticator app").fill(token_for(device))
     page.get_by_role("button", name=re.compile("^(Continue|Confirm and continue)$")).click()
@@ -175,6 +182,7 @@ def test_an_analyst_signs_in_with_totp_verifies_approves_and_rejects(
         page.get_by_role("button", name="Search", exact=True).click()
         assert "mallory" not in page.url.lower()
         page.get_by_role("link", name=to_reject.reference).click()
+        open_disclosure(page, "action-reject")
         page.get_by_label("Start from a template").select_option(label="Identity could not be confirmed")
         page.get_by_role("button", name="Use this template").click()
         expect(page.get_by_label("Reason", exact=True)).to_have_value(re.compile("^We could not confirm"))
@@ -482,17 +490,19 @@ def test_a_failed_store_blocks_completion_until_staff_record_its_outcome_which_t
         give_code(page, TOTPDevice.objects.get(user=cast.bob))
         page.goto(f"/staff/requests/{request.reference}/")
         # Completing while a store failed is refused, naming it.
+        open_disclosure(page, "action-complete")
         page.get_by_label("The request is fulfilled: close it and tell the subject.").check()
         page.get_by_role("button", name="Mark completed").click()
         expect(page.get_by_role("alert")).to_contain_text("processor (erase) is failed")
         expect(page.locator(".state-badge")).to_have_text("Needs attention")
         page.screenshot(path=str(folder / "refused.png"), full_page=True)
-        # The outcome, with a reason and the processor's confirmation.
-        page.locator("summary", has_text="Record the outcome for processor").click()
-        page.get_by_label(re.compile("^Done by hand")).check()
-        page.get_by_label("What was done, or why not").fill("Erased by hand in the processor's console")
-        page.get_by_label(re.compile("^Evidence")).set_input_files(str(evidence))
-        page.get_by_role("button", name="Record the outcome for processor").click()
+        # The outcome, with a reason and the processor's confirmation: the next step offers it.
+        next_step = page.locator("#next-step")
+        expect(next_step).to_contain_text("A store failed: 'processor'")
+        next_step.get_by_label(re.compile("^Done by hand")).check()
+        next_step.get_by_label("What was done, or why not").fill("Erased by hand in the processor's console")
+        next_step.get_by_label(re.compile("^Evidence")).set_input_files(str(evidence))
+        next_step.get_by_role("button", name="Record the outcome for processor").click()
         expect(page.get_by_text("processor: the outcome is on the record.")).to_be_visible()
         for _ in range(120):
             page.reload()
@@ -555,6 +565,8 @@ def test_an_analyst_enters_a_letter_received_last_week_and_sees_it_due_from_the_
         page.screenshot(path=str(folder / "new-request.png"), full_page=True)
         page.get_by_role("button", name="Record the request").click()
         expect(page.get_by_role("heading", name=re.compile(r"Request DSR-"))).to_be_visible()
+        for disclosure in ("due", "facts", "subject"):
+            open_disclosure(page, disclosure)
         expect(page.locator(".due-line")).to_contain_text(f"{due.day} {due:%b %Y}")
         expect(page.get_by_text("via entered by staff (letter)")).to_be_visible()
         expect(page.get_by_role("link", name="letter-from-grace.pdf")).to_be_visible()
@@ -601,16 +613,20 @@ def test_a_uk_request_paused_for_clarification_is_due_later_by_the_days_it_waite
         page = new_page(1280, 900)
         sign_in(page, "bob")
         page.goto(f"/staff/requests/{request.reference}/")
+        open_disclosure(page, "due")
         expect(page.locator(".due-line")).to_contain_text(day(before))
+        open_disclosure(page, "action-ask")
         page.get_by_label("What do you need from the requester?").fill("Which of your two accounts do you mean?")
         page.get_by_label("Email this question to the requester and pause the request.").check()
         page.get_by_role("button", name="Send the question").click()
         expect(page.get_by_role("status")).to_contain_text("the request waits for the answer")
+        open_disclosure(page, "due")
         expect(page.locator(".due-line")).to_contain_text("Clock paused")
 
         # The requester answers a week later: the wait began seven days ago.
         DataSubjectRequest.objects.filter(pk=request.pk).update(paused_at=timezone.now() - timedelta(days=paused))
         page.reload()
+        open_disclosure(page, "due")
         panel = page.get_by_role("region", name="The rule")
         expect(panel).to_contain_text("Waiting for the requester since")
         expect(panel).to_contain_text(f"({paused} days so far): the clock is stopped")
@@ -618,6 +634,7 @@ def test_a_uk_request_paused_for_clarification_is_due_later_by_the_days_it_waite
         page.get_by_role("button", name="Resume the request").click()
         expect(page.get_by_role("status")).to_contain_text("The request is resumed.")
 
+        open_disclosure(page, "due")
         expect(page.locator(".due-line")).to_contain_text(day(after))
         due = page.get_by_role("region", name="Due date")
         expect(due).to_contain_text(f"The clock was paused for {paused} days while waiting for the requester.")
@@ -630,11 +647,13 @@ def test_a_uk_request_paused_for_clarification_is_due_later_by_the_days_it_waite
         page.screenshot(path=str(folder / "rule-panel.png"), full_page=True)
 
         # Filed under the wrong law after all: the date is counted again, with the pause.
+        open_disclosure(page, "action-jurisdiction")
         page.get_by_label("New jurisdiction").select_option("gdpr")
         page.get_by_label("Why does another law apply?").fill("The subject lives in Dublin.")
         page.get_by_role("button", name="Change the jurisdiction").click()
         gdpr_due = deadlines.due_date("gdpr", received, paused_days=paused).due
         expect(page.get_by_role("status")).to_contain_text(f"It is due {day(gdpr_due)}")
+        open_disclosure(page, "due")
         expect(page.locator(".due-line")).to_contain_text(day(gdpr_due))
 
     run_in_browser(steps)
