@@ -270,7 +270,10 @@ def test_every_staff_and_public_page_has_no_serious_accessibility_problem(
         expect(other.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
         assert_accessible(other)
 
-        # The staff pages, as the analyst sees them.
+        # The staff pages, as the analyst sees them: they land on My work.
+        expect(page.get_by_role("heading", name="My work", exact=True)).to_be_visible()
+        assert_accessible(page)
+        page.goto("/staff/")
         expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
         assert_accessible(page)
         page.goto("/staff/requests/")
