@@ -12,7 +12,7 @@ Its sign-ins and refusals go to axes' access log and failure records like passwo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from requests_app.staff import oidc, otp
+from requests_app.staff import oidc, otp, roles
 from requests_app.staff.forms import LoginForm, TokenForm
 from requests_app.staff.permissions import VIEW, forbidden, second_factor_missing
 
@@ -35,16 +35,39 @@ if TYPE_CHECKING:
 
 
 def _next_url(request: HttpRequest) -> str:
-    """Where to go after signing in: a page of this site only, else the dashboard."""
+    """The page asked for after signing in: a page of this site only; "" for none.
+
+    The dashboard counts as none: it is the staff site's front door, where every sign-in
+    from a bare address starts, so the person lands on their own landing page instead.
+    """
     candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate == reverse("staff_dashboard"):
+        return ""
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
+    return ""
+
+
+def landing_url(user: Any) -> str:
+    """Where a person lands when they asked for no page: a privacy analyst on their own work,
+    a privacy admin, an auditor and anyone else on the dashboard."""
+    if user.is_superuser:
+        return reverse("staff_dashboard")
+    groups = set(user.groups.values_list("name", flat=True))
+    if roles.ANALYST in groups and roles.ADMIN not in groups:
+        return reverse("staff_my_work")
     return reverse("staff_dashboard")
 
 
+def _after_sign_in(request: HttpRequest, next_url: str) -> str:
+    return next_url or landing_url(request.user)
+
+
 def _with_next(url_name: str, next_url: str) -> str:
+    if not next_url:
+        return reverse(url_name)
     return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
 
 
@@ -65,7 +88,9 @@ def _login_page(request: HttpRequest, form: LoginForm, next_url: str, *, status:
 def login(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     if request.user.is_authenticated and request.method == "GET":
-        return redirect(_with_next("staff_otp_verify", next_url) if second_factor_missing(request) else next_url)
+        if second_factor_missing(request):
+            return redirect(_with_next("staff_otp_verify", next_url))
+        return redirect(_after_sign_in(request, next_url))
     form = LoginForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
         # A locked-out client never reaches the password check: axes' backend refuses it, and
@@ -74,7 +99,7 @@ def login(request: HttpRequest) -> HttpResponse:
             auth_login(request, form.get_user())
             if settings.DSAR_STAFF_REQUIRE_2FA:
                 return redirect(_with_next("staff_otp_verify", next_url))
-            return redirect(next_url)
+            return redirect(_after_sign_in(request, next_url))
         return _login_page(request, form, next_url, status=400)
     return _login_page(request, form, next_url)
 
@@ -114,7 +139,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     """Where the provider sends the browser back: check its answer, then sign the person in."""
     if not oidc.enabled():
         return redirect("staff_login")
-    next_url = request.session.get("dsar_oidc_next") or reverse("staff_dashboard")
+    next_url = request.session.get("dsar_oidc_next") or ""
     try:
         user = oidc.user_sign_in(claims=oidc.callback_claims(request))
     except oidc.Refusal as refusal:
@@ -127,8 +152,8 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        next_url = reverse("staff_dashboard")
-    return redirect(next_url)
+        next_url = ""
+    return redirect(_after_sign_in(request, next_url))
 
 
 @require_POST
@@ -149,7 +174,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(VIEW):
         return forbidden(request)
     if not second_factor_missing(request):
-        return redirect(next_url)
+        return redirect(_after_sign_in(request, next_url))
     device = otp.confirmed_device(request.user)
     if device is None:
         return redirect(_with_next("staff_otp_setup", next_url))
@@ -157,7 +182,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             if otp.token_accept(request, device, form.cleaned_data["token"]):
-                return redirect(next_url)
+                return redirect(_after_sign_in(request, next_url))
             form.add_error("token", "That code is not right, or it was already used. Wait for the next code.")
         return render(request, "staff/otp_verify.html", {"form": form, "next": next_url}, status=400)
     return render(request, "staff/otp_verify.html", {"form": form, "next": next_url})
@@ -186,7 +211,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             if otp.token_accept(request, device, form.cleaned_data["token"]):
                 messages.success(request, "Two-factor sign-in is set up. You will be asked for a code at each sign-in.")
-                return redirect(next_url)
+                return redirect(_after_sign_in(request, next_url))
             form.add_error("token", "That code is not right. Check the app shows this account, and try the next code.")
         status = 400
     context = {

@@ -57,7 +57,18 @@ class TokenForm(StaffForm):
 # --- The queue ------------------------------------------------------------------------------
 
 STATE_CHOICES = [("open", "Any open state"), ("any", "Any state"), *State.choices]
-DUE_CHOICES = [("", "Any due date"), ("overdue", "Overdue"), ("soon", "Due in the next 7 days"), ("later", "Later")]
+# A request whose clock is stopped (waiting for the requester, where the law allows) is in none.
+DUE_CHOICES = [
+    ("", "Any due date"),
+    ("overdue", "Overdue"),
+    ("soon", "Due this week (today to 7 days ahead)"),
+    ("later", "Later"),
+]
+WAITING_CHOICES = [
+    ("", "Anything"),
+    ("manual", "A manual step in a store"),
+    ("failed", "A store that failed"),
+]
 SORT_CHOICES = [
     ("due", "Due date, soonest first"),
     ("-due", "Due date, latest first"),
@@ -79,6 +90,8 @@ class QueueFilterForm(StaffForm):
     jurisdiction = forms.ChoiceField(label="Law", required=False)
     assignee = forms.ChoiceField(required=False)
     due = forms.ChoiceField(label="Due", choices=DUE_CHOICES, required=False)
+    waiting = forms.ChoiceField(label="Waiting for", choices=WAITING_CHOICES, required=False)
+    system = forms.CharField(label="In the system", max_length=64, required=False)
     fraud = forms.BooleanField(label="Has fraud signals", required=False)
     unread = forms.BooleanField(label="With unread messages", required=False)
     received_from = forms.DateField(

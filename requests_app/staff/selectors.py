@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
@@ -71,7 +73,9 @@ class QueueQuery:
     channel: str = ""
     jurisdiction: str = ""
     assignee: str = ""  # "", "me", "none", or a user's id
-    due: str = ""  # "", or one of DUE_WINDOWS
+    due: str = ""  # "", or one of DUE_WINDOWS (a request whose clock is stopped is in none)
+    waiting: str = ""  # "", or a key of WAITING_TASK_STATES: a store task waits in that state
+    system: str = ""  # with ``waiting``: the store task is on this system
     fraud: bool = False
     unread: bool = False
     received_from: date | None = None
@@ -106,6 +110,8 @@ def search_filter(term: str, *, by_reference_only: bool = False) -> Q:
 
 
 def due_filter(window: str, today: date) -> Q:
+    """Overdue (before today), soon (today to SOON_DAYS days ahead, both included: "this
+    week"), or later."""
     soon_end = today + timedelta(days=SOON_DAYS)
     if window == "overdue":
         return Q(due_at__lt=today)
@@ -114,6 +120,52 @@ def due_filter(window: str, today: date) -> Q:
     if window == "later":
         return Q(due_at__gt=soon_end)
     return Q()
+
+
+# A filter that matches no row; ``~NOTHING`` matches every row.
+NOTHING = Q(pk__in=[])
+
+# What the queue's "waiting" filter can ask for: a store task in this state, on an open request.
+WAITING_TASK_STATES = {"manual": StoreTaskState.MANUAL, "failed": StoreTaskState.FAILED}
+
+
+def clock_stopped_filter() -> Q:
+    """The open requests whose clock is stopped: waiting for the requester where the law allows it.
+
+    Whether a law stops the clock is in its rule (``Rule.pause_allowed``), not in a column, so
+    the rules of the waiting requests are looked up once here (one small query over the distinct
+    law and rule version of the requests waiting now) and turned into a filter.
+    """
+    pairs = (
+        DataSubjectRequest.objects.filter(state=State.AWAITING_REQUESTER)
+        .order_by()
+        .values_list("jurisdiction", "rule_version")
+        .distinct()
+    )
+    stopping = [
+        Q(jurisdiction=jurisdiction, rule_version=version)
+        for jurisdiction, version in pairs
+        if deadlines.rule_of(DataSubjectRequest(jurisdiction=jurisdiction, rule_version=version)).pause_allowed
+    ]
+    if not stopping:
+        return NOTHING
+    return Q(state=State.AWAITING_REQUESTER) & reduce(operator.or_, stopping)
+
+
+def running_due_filter(window: str, today: date, stopped: Q) -> Q:
+    """``due_filter`` for requests whose clock runs: a stopped clock is neither overdue nor due."""
+    return due_filter(window, today) & ~stopped
+
+
+def waiting_filter(waiting: str, *, system: str = "") -> Q:
+    """Requests with a store task in the state ``waiting`` names (on ``system``, when given)."""
+    task_state = WAITING_TASK_STATES.get(waiting)
+    if task_state is None:
+        return Q()
+    tasks = StoreTask.objects.filter(request=OuterRef("pk"), state=task_state)
+    if system:
+        tasks = tasks.filter(system=system)
+    return Q(Exists(tasks))
 
 
 def queue_requests(query: QueueQuery, *, user: Any, today: date) -> QuerySet[DataSubjectRequest]:
@@ -135,7 +187,9 @@ def queue_requests(query: QueueQuery, *, user: Any, today: date) -> QuerySet[Dat
     elif query.assignee.isdigit():
         requests = requests.filter(assignee_id=int(query.assignee))
     if query.due:
-        requests = requests.filter(due_filter(query.due, today))
+        requests = requests.filter(running_due_filter(query.due, today, clock_stopped_filter()))
+    if query.waiting:
+        requests = requests.filter(waiting_filter(query.waiting, system=query.system))
     if query.fraud:
         requests = requests.exclude(fraud_signals=[])
     if query.unread:
@@ -203,12 +257,13 @@ class DashboardCounts:
 
 def dashboard_counts(today: date) -> DashboardCounts:
     open_requests = DataSubjectRequest.objects.filter(state__in=OPEN_STATES)
+    stopped = clock_stopped_filter()
     # order_by(): the model's default ordering would otherwise split the groups.
     per_state = dict(open_requests.order_by().values("state").annotate(n=Count("id")).values_list("state", "n"))
     figures = open_requests.aggregate(
         total=Count("id"),
-        due_soon=Count("id", filter=due_filter("soon", today)),
-        overdue=Count("id", filter=due_filter("overdue", today)),
+        due_soon=Count("id", filter=running_due_filter("soon", today, stopped)),
+        overdue=Count("id", filter=running_due_filter("overdue", today, stopped)),
         unassigned=Count("id", filter=Q(assignee__isnull=True)),
     )
     return DashboardCounts(
@@ -253,7 +308,7 @@ STORE_ERROR_ACTIONS = ("store_task.retrying", "store_task.failed")
 @dataclass(frozen=True)
 class FailingSystem:
     system: str
-    failed_now: int  # tasks of open requests that failed after their retries
+    failed_now: int  # open requests with a task on this system that failed after its retries
     errors_7_days: int
     errors_30_days: int
 
@@ -276,7 +331,7 @@ def failing_systems(now: datetime) -> list[FailingSystem]:
         StoreTask.objects.filter(state=StoreTaskState.FAILED, request__state__in=OPEN_STATES)
         .order_by()
         .values("system")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("request", distinct=True))
         .values_list("system", "n")
     )
     by_system = {row["system"]: (row["last_7"], row["last_30"]) for row in errors if row["system"]}

@@ -18,6 +18,7 @@ from requests_app.staff import (
 
 urlpatterns = [
     path("", views.dashboard, name="staff_dashboard"),
+    path("my-work/", views.my_work, name="staff_my_work"),
     path("login/", auth_views.login, name="staff_login"),
     path("login/verify/", auth_views.otp_verify, name="staff_otp_verify"),
     path("login/two-factor/", auth_views.otp_setup, name="staff_otp_setup"),

@@ -22,7 +22,7 @@ from requests_app.errors import ApplicationError
 from requests_app.fulfilment.current_values import correction_values_read
 from requests_app.models import FALLBACK_LANGUAGE, TEMPLATE_LANGUAGES, DataSubjectRequest, RequestType, TemplateKind
 from requests_app.services import requests as services
-from requests_app.staff import charts, reason_templates, selectors, stores
+from requests_app.staff import charts, reason_templates, selectors, stores, workload
 from requests_app.staff.actions import (
     ACTIONS,
     Action,
@@ -65,8 +65,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     completion = selectors.weekly_completion(today)
     context = {
         "nav": "dashboard",
+        "today": today,
+        "time_zone": settings.TIME_ZONE,
         "counts": selectors.dashboard_counts(today),
         "unread": selectors.unread_requests(),
+        "workload": workload.assignee_workload(today, selectors.clock_stopped_filter()),
+        "waiting_for_a_person": workload.requests_waiting_for_a_person(),
+        "manual_steps": workload.manual_steps_by_system(),
         "failing_systems": selectors.failing_systems(timezone.now()),
         "received": received,
         "received_chart": charts.received_chart(received),
@@ -80,6 +85,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_required(VIEW)
+def my_work(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's open requests, most urgent first: an analyst's landing page."""
+    context = {
+        "nav": "my_work",
+        "work": workload.my_work(request.user, timezone.localdate()),
+        "can_act": request.user.has_perm(ACT),
+    }
+    return render(request, "staff/my_work.html", context)
+
+
+@require_GET
+@staff_required(VIEW)
 def queue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     assignees = assignee_choices()
@@ -89,7 +106,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         # A search looks in every state unless a state was chosen: the request someone asks
         # about by email is as often a closed one.
         chosen["state"] = "any"
-    filters = QueueFilterForm(chosen, assignees=assignees)
+    filters = QueueFilterForm(chosen, assignees=workload.assignee_filter_choices(assignees))
     personal = can_see_personal_data(request)
     query = filters.query(search=search, by_reference_only=not personal)
     page = Paginator(selectors.queue_requests(query, user=request.user, today=today), selectors.PAGE_SIZE).get_page(

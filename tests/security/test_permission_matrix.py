@@ -133,6 +133,7 @@ CASES = [
     Case("staff_otp_setup", "get", lambda w: "/staff/login/two-factor/", SIGN_IN_STEP),
     Case("staff_logout", "post", lambda w: "/staff/logout/", everyone(302)),
     Case("staff_dashboard", "get", lambda w: "/staff/", staff_page()),
+    Case("staff_my_work", "get", lambda w: "/staff/my-work/", staff_page()),
     Case("staff_queue", "get", lambda w: "/staff/requests/", staff_page()),
     Case("staff_queue_search", "post", lambda w: "/staff/requests/search/", staff_page(auditor=302, analyst=302),
          {"q": "DSR"}),

@@ -158,9 +158,10 @@ def test_an_analyst_signs_in_with_totp_verifies_approves_and_rejects(
         sign_in(page, "bob")
         expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
         give_code(page, device)
-        expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+        expect(page.get_by_role("heading", name="My work", exact=True)).to_be_visible()
+        page.get_by_role("link", name="Dashboard", exact=True).click()
 
-        page.get_by_role("link", name="1 due in the next 7 days").click()
+        page.get_by_role("link", name="1 due this week").click()
         expect(page.get_by_role("heading", name="Requests", exact=True)).to_be_visible()
         row = page.get_by_role("row").filter(has_text=due_soon.reference)
         expect(row).to_contain_text("Due in 3 days")
@@ -277,7 +278,10 @@ def test_every_staff_and_public_page_has_no_serious_accessibility_problem(
         expect(other.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
         assert_accessible(other)
 
-        # The staff pages, as the analyst sees them.
+        # The staff pages, as the analyst sees them: they land on My work.
+        expect(page.get_by_role("heading", name="My work", exact=True)).to_be_visible()
+        assert_accessible(page)
+        page.goto("/staff/")
         expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
         assert_accessible(page)
         page.goto("/staff/requests/")

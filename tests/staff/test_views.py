@@ -582,7 +582,7 @@ def test_a_wrong_password_gets_the_same_answer_whether_or_not_the_user_exists(ca
 
 def test_the_login_sends_only_to_pages_of_this_site(cast: Cast) -> None:
     response = sign_in(Client(), "bob", next_url="https://evil.example/")
-    assert response["Location"] == "/staff/"
+    assert response["Location"] == "/staff/my-work/", "an analyst's own landing page, not the other site"
 
 
 def test_after_the_failure_limit_even_the_right_password_is_refused(cast: Cast, settings: Any) -> None:
@@ -660,7 +660,7 @@ def test_with_a_device_signing_in_takes_a_valid_token_from_it(cast: Cast, settin
     assert "That code is not right" in wrong.content.decode()
     right = client.post("/staff/login/verify/", {"token": token_for(device), "next": "/staff/"})
 
-    assert right["Location"] == "/staff/"
+    assert right["Location"] == "/staff/my-work/", "the dashboard is the front door: an analyst lands on My work"
     assert client.get("/staff/").status_code == 200
 
 
