@@ -173,6 +173,21 @@ CASES = [
     Case("staff_agent_authorisation", "get", lambda w: f"{_theirs(w)}agent-authorisation/",
          staff_page(auditor=403, analyst=404)),
     Case("staff_request_action", "post", lambda w: f"{_theirs(w)}note/", staff_action(), {"note-note": "Checked"}),
+    # Reading a correction's current values from the stores: personal data, for those who act.
+    # A request that is no correction: refused (409, as an action the workflow refuses), nothing read.
+    Case("staff_correction_values", "post", lambda w: f"{_theirs(w)}correction-values/", staff_action(ok=409)),
+    # Single sign-on is off here: both addresses send everyone to the password sign-in.
+    Case("staff_oidc_start", "get", lambda w: "/staff/login/sso/", everyone(302)),
+    Case("staff_oidc_callback", "get", lambda w: "/staff/login/sso/callback/", everyone(302)),
+    # The team and the templates: the Privacy admin's alone. No such person or action: 404.
+    Case("staff_people", "get", lambda w: "/staff/people/", admin_only()),
+    Case("staff_person_invite", "get", lambda w: "/staff/people/invite/", admin_only()),
+    Case("staff_person", "get", lambda w: f"/staff/people/{w.cast.dave.pk}/", admin_only()),
+    Case("staff_person_action", "post", lambda w: f"/staff/people/{w.cast.dave.pk}/no-such-action/", admin_only(404)),
+    # An invitation link is its own proof; a forged one is refused for anyone.
+    Case("staff_invitation_accept", "get", lambda w: "/staff/invitation/forged-token/", everyone(404)),
+    Case("staff_templates", "get", lambda w: "/staff/templates/", admin_only()),
+    Case("staff_template_edit", "get", lambda w: "/staff/templates/rejection/identity/de/", admin_only()),
     Case("staff_api_keys", "get", lambda w: "/staff/api-keys/", admin_only()),
     Case("staff_api_key_revoke", "post", lambda w: "/staff/api-keys/nokey/revoke/", admin_only(ok=404)),
     # The API's description is public; the API itself wants a key or a staff session.

@@ -55,6 +55,8 @@ def test_an_analyst_sees_a_reply_unread_reads_it_and_the_marks_go(
     def steps(new_page: PageMaker) -> None:
         page = new_page(1400, 1000)
         sign_in(page, "bob")
+        expect(page.get_by_role("heading", level=1)).to_have_text("My work")
+        page.get_by_role("link", name="Dashboard").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
         card = page.locator("section", has=page.get_by_role("heading", name="Unread messages"))
         expect(card.get_by_role("link", name=request.reference)).to_be_visible()

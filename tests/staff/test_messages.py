@@ -118,7 +118,7 @@ def test_a_reply_is_unread_and_the_request_page_says_so_at_the_top_and_on_the_me
     body = request_page(bob, request)
 
     assert "1 unread message" in body
-    assert f'id="message-{message.pk}"' in body and f'href="#message-{message.pk}"' in body
+    assert f'id="message-{message.pk}"' in body and f'href="?timeline=messages#message-{message.pk}"' in body
     assert '<span class="unread-badge">Unread</span>' in body
     assert f'action="/staff/requests/{request.reference}/messages/{message.pk}/read/"' in body
     message.refresh_from_db()
@@ -281,7 +281,7 @@ def test_the_dashboard_lists_requests_with_unread_messages_longest_waiting_first
     mark_read(bob, done, reply_to(done))
 
     body = bob.get("/staff/").content.decode()
-    card = body[body.index('id="unread-title"') : body.index('id="failing-title"')]
+    card = body[body.index('id="unread-title"') : body.index('id="state-title"')]
 
     assert "2 requests with messages nobody has marked read" in card
     assert card.index(first.reference) < card.index(second.reference)

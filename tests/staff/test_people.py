@@ -145,8 +145,9 @@ def test_an_invited_person_sets_a_password_then_a_second_factor_and_is_in(
     assert guest.get("/staff/requests/")["Location"].startswith("/staff/login/verify/")
     guest.get(done["Location"])
     device = TOTPDevice.objects.get(user=eve, confirmed=False)
+    # An analyst's landing page is My work.
     assert guest.post("/staff/login/two-factor/", {"token": token_for(device), "next": "/staff/"})["Location"] == (
-        "/staff/"
+        "/staff/my-work/"
     )
     assert guest.get("/staff/requests/").status_code == 200
 
