@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from requests_app.errors import GuardFailed
 from requests_app.fulfilment import bundle_keys, decisions, evidence, recipients
@@ -157,35 +157,37 @@ def _build(request: DataSubjectRequest, kind: str) -> Bundle:
     assert request.datamap_version is not None  # noqa: S101 - set when the store tasks were created
     datamap = datamap_of(request.datamap_version)
     tasks = list(StoreTask.objects.filter(request=request).order_by("step", "id"))
-    context = bundle_context(request, datamap, tasks)
-    key = bundle_keys.signing_key()
-    with tempfile.TemporaryDirectory(prefix="dsar-bundle-") as folder:
-        plain, sealed = Path(folder) / "bundle.zip", Path(folder) / "bundle.enc"
-        counts: dict[str, Any] = {}
-        records = 0
-        with plain.open("wb") as out:
-            if kind == BundleKind.ACCESS:
-                summary = write_access_bundle(
-                    out,
-                    context,
-                    _records(request, datamap, tasks),
-                    signing_key=key,
-                    pdf_record_limit=settings.DSAR_REPORT_RECORD_LIMIT,
-                    tmp_dir=folder,
-                    exports=manual_exports(tasks),
-                )
-                counts = {f"{system}.{dataset}": n for (system, dataset), n in summary.counts.items()}
-                records = summary.total_records
-            elif kind == BundleKind.DELETION_CERTIFICATE:
-                write_deletion_certificate(out, context, erasure_outcomes(tasks), signing_key=key)
-            elif kind == BundleKind.DECISION_RECORD:
-                write_decision_record(out, context, decision_of(request), decision_outcomes(tasks), signing_key=key)
-            else:
-                write_correction_report(out, context, correction_outcomes(request, datamap, tasks), signing_key=key)
-        digest = _sha256(plain)
-        with plain.open("rb") as src, sealed.open("wb") as dst:
-            encrypt_stream(src, dst, bundle_keys.encryption_key())
-        return _record(request, kind, sealed, plain.stat().st_size, digest, counts, records)
+    # The documents speak the requester's language: headings, outcomes and dates.
+    with translation.override(request.language):
+        context = bundle_context(request, datamap, tasks)
+        key = bundle_keys.signing_key()
+        with tempfile.TemporaryDirectory(prefix="dsar-bundle-") as folder:
+            plain, sealed = Path(folder) / "bundle.zip", Path(folder) / "bundle.enc"
+            counts: dict[str, Any] = {}
+            records = 0
+            with plain.open("wb") as out:
+                if kind == BundleKind.ACCESS:
+                    summary = write_access_bundle(
+                        out,
+                        context,
+                        _records(request, datamap, tasks),
+                        signing_key=key,
+                        pdf_record_limit=settings.DSAR_REPORT_RECORD_LIMIT,
+                        tmp_dir=folder,
+                        exports=manual_exports(tasks),
+                    )
+                    counts = {f"{system}.{dataset}": n for (system, dataset), n in summary.counts.items()}
+                    records = summary.total_records
+                elif kind == BundleKind.DELETION_CERTIFICATE:
+                    write_deletion_certificate(out, context, erasure_outcomes(tasks), signing_key=key)
+                elif kind == BundleKind.DECISION_RECORD:
+                    write_decision_record(out, context, decision_of(request), decision_outcomes(tasks), signing_key=key)
+                else:
+                    write_correction_report(out, context, correction_outcomes(request, datamap, tasks), signing_key=key)
+            digest = _sha256(plain)
+            with plain.open("rb") as src, sealed.open("wb") as dst:
+                encrypt_stream(src, dst, bundle_keys.encryption_key())
+            return _record(request, kind, sealed, plain.stat().st_size, digest, counts, records)
 
 
 def _record(
@@ -539,6 +541,7 @@ def bundle_context(
         public_key_url=absolute_url(PUBLIC_KEY_PATH),
         store_records=store_records(tasks),
         recipients=recipient_records(request, datamap, tasks),
+        language=request.language,
     )
 
 
