@@ -23,13 +23,13 @@ def main() -> int:
             with po_path.open("rb") as handle:
                 catalog = read_po(handle, abort_invalid=True)
         except PoFileError as error:
-            print(f"{po_path.relative_to(LOCALE.parent)}: {error}", file=sys.stderr)
+            sys.stderr.write(f"{po_path.relative_to(LOCALE.parent)}: {error}\n")
             failed = True
             continue
         with po_path.with_suffix(".mo").open("wb") as out:
             write_mo(out, catalog, use_fuzzy=False)
         done = sum(1 for message in catalog if message.id and message.string and not message.fuzzy)
-        print(f"{po_path.relative_to(LOCALE.parent)}: {done} messages compiled")
+        sys.stdout.write(f"{po_path.relative_to(LOCALE.parent)}: {done} messages compiled\n")
     return 1 if failed else 0
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.errors import GuardFailed
 from requests_app.fulfilment import bundle_keys, decisions, evidence, recipients
@@ -303,7 +304,7 @@ def store_record(task: StoreTask) -> StoreRecord:
         done=not task.not_searched and not (resolved and task.outcome == StoreOutcome.NOT_DONE),
         searched_with=_searched_with(task),
         found=tuple((str(d), int(n)) for d, n in (task.counts.get("found") or {}).items()) if not resolved else (),
-        by=(task.resolved_by or "a member of our staff") if resolved else "",
+        by=(task.resolved_by or str(_("a member of our staff"))) if resolved else "",
         at=task.finished_at if resolved else None,
         note=note,
         evidence=task.attachment_name if resolved else "",
@@ -387,13 +388,13 @@ def erasure_outcomes(tasks: list[StoreTask]) -> list[ErasureOutcome]:
                     words=_erasure_words(c.changes, c.retained, task.outcome_words),
                     # A processor carries out the erasure itself and may not say how much it held:
                     # that is not "nothing found".
-                    note=PROCESSOR_NOTE if task.kind == "http" and not done else "",
+                    note=str(PROCESSOR_NOTE) if task.kind == "http" and not done else "",
                 )
             )
     return outcomes
 
 
-PROCESSOR_NOTE = "Erased by the processor, which does not report how many records it held"
+PROCESSOR_NOTE = _("Erased by the processor, which does not report how many records it held")
 
 
 def _erasure_words(changed: int, kept: int, erased: str) -> str:
@@ -457,7 +458,7 @@ def decision_of(request: DataSubjectRequest) -> Decision:
     rule = deadlines.rule_of(request)
     return Decision(
         request_type=request.request_type,
-        asked=decisions.ASKED[request.request_type],
+        asked=str(decisions.ASKED[request.request_type]),
         law=rule.label,
         citation=decisions.decision_citation(request.request_type, rule),
         due=request.due_at,
@@ -482,7 +483,7 @@ def decision_outcomes(tasks: list[StoreTask]) -> list[DecisionOutcome]:
                 outcome=str(outcome),
                 words=task.outcome_words if resolved else str(OUTCOME_WORDS[StoreAction.APPLY][StoreOutcome.NOT_DONE]),
                 applied=resolved and task.outcome == StoreOutcome.DONE_BY_HAND,
-                by=(task.resolved_by or "a member of our staff") if resolved else "",
+                by=(task.resolved_by or str(_("a member of our staff"))) if resolved else "",
                 at=task.finished_at if resolved else None,
                 note=task.note if resolved else "",
                 evidence=task.attachment_name if resolved else "",
@@ -495,7 +496,7 @@ def decision_summary(request: DataSubjectRequest) -> dict[str, Any]:
     """How the decision went, counted by system, for the completion email."""
     outcomes = decision_outcomes(list(request.store_tasks.order_by("step", "id")))
     return {
-        "asked": decisions.ASKED[request.request_type],
+        "asked": str(decisions.ASKED[request.request_type]),
         "systems": len(outcomes),
         "applied": sum(1 for o in outcomes if o.applied),
         "no_data": sum(1 for o in outcomes if o.outcome == StoreOutcome.NO_DATA),
