@@ -543,6 +543,7 @@ def bundle_context(
         store_records=store_records(tasks),
         recipients=recipient_records(request, datamap, tasks),
         language=request.language,
+        request_type_label=str(request.get_request_type_display()),
     )
 
 

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
 QUERY_PARAMETER = "lang"
+# The requester's pages. Everything else (the staff UI, the admin, the API) is the privacy
+# team's and stays in LANGUAGE_CODE whatever the browser asks, so no page mixes two languages.
+REQUESTER_PATHS = ("/request/",)
 
 
 def supported(code: str | None) -> str | None:
@@ -47,6 +50,10 @@ class QueryLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(REQUESTER_PATHS):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+            return self.get_response(request)
         chosen = supported(request.GET.get(QUERY_PARAMETER))
         if chosen:
             translation.activate(chosen)
