@@ -15,6 +15,7 @@ import io
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,7 +41,7 @@ PYTHON_FILES = (
     "requests_app/fulfilment/bundles/certificate.py",
     "requests_app/fulfilment/bundles/report.py",
 )
-KEYWORDS = {
+KEYWORDS: dict[str, Any] = {
     "_": None,
     "gettext": None,
     "gettext_lazy": None,
@@ -56,17 +57,18 @@ Message = tuple[str | tuple[str, str], str | None, str]  # (msgid or (singular, 
 
 
 def _extract(code: bytes, where: str) -> list[Message]:
-    found = []
-    for lineno, _funcname, messages, _comments in extract_python(io.BytesIO(code), KEYWORDS, [], {}):
-        # Babel gives (context, msgid[, plural]) for the *pgettext keywords.
-        parts = messages if isinstance(messages, tuple) else (messages,)
-        spec = KEYWORDS[_funcname]
+    found: list[Message] = []
+    for lineno, funcname, messages, _comments in extract_python(io.BytesIO(code), KEYWORDS, [], {}):
+        parts: list[Any] = list(messages) if isinstance(messages, tuple | list) else [messages]
+        spec = KEYWORDS[str(funcname)]
         context = None
+        # Babel gives (context, msgid[, plural]) for the *pgettext keywords.
         if isinstance(spec, tuple) and isinstance(spec[0], tuple):
-            context, parts = parts[0], parts[1:]
-        msgid: str | tuple[str, str] = parts[0] if len(parts) == 1 else (parts[0], parts[1])
-        if parts[0]:
-            found.append((msgid, context, f"{where}:{lineno}"))
+            context, parts = str(parts[0]), parts[1:]
+        if not parts[0]:
+            continue
+        msgid: str | tuple[str, str] = str(parts[0]) if len(parts) == 1 else (str(parts[0]), str(parts[1]))
+        found.append((msgid, context, f"{where}:{lineno}"))
     return found
 
 
@@ -140,7 +142,7 @@ def _translated(message: object) -> bool:
 
 def problems() -> list[str]:
     """What is missing: a string in scope not in a catalogue, untranslated, fuzzy or obsolete."""
-    wanted = {(m[0][0] if isinstance(m[0], tuple) else m[0], m[1]) for m in extract()}
+    wanted: set[tuple[str, str | None]] = {(m[0][0] if isinstance(m[0], tuple) else m[0], m[1]) for m in extract()}
     found = []
     for language in languages():
         path = po_path(language)
@@ -149,19 +151,19 @@ def problems() -> list[str]:
             continue
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=language)
-        have = {}
+        have: dict[tuple[str, str | None], Any] = {}
         for message in catalog:
             if message.id:
-                key = message.id[0] if isinstance(message.id, tuple) else message.id
-                have[(key, message.context)] = message
-        for key in sorted(wanted, key=str):
-            message = have.get(key)
-            if message is None:
-                found.append(f"{language}: missing {key[0]!r}")
-            elif not _translated(message):
-                found.append(f"{language}: untranslated or fuzzy {key[0]!r}")
-        for key in sorted(set(have) - wanted, key=str):
-            found.append(f"{language}: no longer used {key[0]!r}")
+                msgid = str(message.id[0] if isinstance(message.id, tuple | list) else message.id)
+                have[(msgid, message.context)] = message
+        for wanted_key in sorted(wanted, key=str):
+            entry = have.get(wanted_key)
+            if entry is None:
+                found.append(f"{language}: missing {wanted_key[0]!r}")
+            elif not _translated(entry):
+                found.append(f"{language}: untranslated or fuzzy {wanted_key[0]!r}")
+        for unused in sorted(set(have) - wanted, key=str):
+            found.append(f"{language}: no longer used {unused[0]!r}")
     return found
 
 
