@@ -72,6 +72,7 @@ class StaffRequestForm(forms.Form):
         label="Language to answer in",
         choices=settings.LANGUAGES,
         initial=settings.LANGUAGE_CODE,
+        required=False,
         help_text="Every email, the status page link and the PDFs to the requester use it.",
     )
     jurisdiction = forms.ChoiceField(label="Law", choices=jurisdiction_choices)
@@ -142,7 +143,7 @@ class StaffRequestForm(forms.Form):
             received_at=staff_entry.received_on(data["received_on"]),
             received_via=data["received_via"],
             appeal_of=data["appeal_of"].strip() if data["request_type"] == RequestType.APPEAL else "",
-            language=data["language"],
+            language=data.get("language") or "",
         )
 
 

@@ -408,3 +408,20 @@ def test_a_language_code_is_matched_to_the_languages_offered() -> None:
     assert supported("ES") == "es"
     assert supported("pt-BR") is None
     assert supported("") is None
+
+
+@pytest.mark.django_db
+def test_staff_enter_a_letter_in_spanish_and_the_requester_is_written_to_in_spanish(settings: Any) -> None:
+    from tests.staff.test_permissions import FAST_HASHERS, client_for, make_cast
+    from tests.staff.test_request_new import form
+
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    bob = client_for(make_cast().bob)
+    assert 'name="language"' in bob.get("/staff/requests/new/").content.decode()
+    assert bob.post("/staff/requests/new/", form(language="es", subject_email="lucia@example.es")).status_code == 302
+    request = DataSubjectRequest.objects.get(subject_email="lucia@example.es")
+    assert request.language == "es"
+    assert EmailMessage.objects.get(request=request, kind="acknowledgement").subject.endswith(
+        "Hemos recibido su solicitud de privacidad"
+    )
+    assert bob.post("/staff/requests/new/", form(language="tlh", subject_email="x@example.es")).status_code == 400
