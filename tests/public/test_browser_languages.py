@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from django.utils import translation
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from requests_app.fulfilment.bundles.keys import generate_signing_key
 from requests_app.models import DataSubjectRequest, EmailMessage
 from tests.bundle_data import write_test_bundle
-from tests.public.test_browser import browser, page  # noqa: F401 - the fixtures
-from tests.staff.test_browser import assert_accessible
+from tests.staff.test_browser import PageMaker, RunInBrowser, assert_accessible, run_in_browser
+
+__all__ = ["run_in_browser"]  # the fixture, used by name
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -57,9 +58,16 @@ def _email_text(address: str, kind: str) -> str:
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_the_form_sent_page_and_status_page_in_each_language(page: Page, folder: Path, language: str) -> None:  # noqa: F811
+def test_the_form_sent_page_and_status_page_in_each_language(
+    run_in_browser: RunInBrowser, folder: Path, language: str
+) -> None:
+    run_in_browser(lambda new_page: _ask_confirm_and_follow(new_page, folder, language))
+
+
+def _ask_confirm_and_follow(new_page: PageMaker, folder: Path, language: str) -> None:
     words = LANGUAGES[language]
     address = f"ada-{language}@example.org"
+    page = new_page()
     page.goto("/request/")
     menu = page.get_by_role("navigation", name=re.compile("Language|Sprache|Langue|Idioma"))
     menu.get_by_role("link", name=words["menu"]).click()
@@ -94,25 +102,25 @@ def test_the_form_sent_page_and_status_page_in_each_language(page: Page, folder:
     assert status is not None
     if language != "en":
         assert status.group(1).endswith(f"?lang={language}")
-    fresh = page.context.browser.new_context(base_url=page.url.split("/request/")[0])  # type: ignore[union-attr]
-    try:
-        other = fresh.new_page()
-        other.goto(status.group(1))
-        expect(other.locator("html")).to_have_attribute("lang", language)
-    finally:
-        fresh.close()
+    other = new_page()
+    other.goto(status.group(1))
+    expect(other.locator("html")).to_have_attribute("lang", language)
 
 
-def test_the_german_email_says_it_in_german(page: Page) -> None:  # noqa: F811
-    page.goto("/request/?lang=de")
-    words = LANGUAGES["de"]
-    page.get_by_label(words["type"]).check()
-    page.get_by_label(words["name"], exact=True).fill("Max Mustermann")
-    page.get_by_label(words["email"], exact=True).fill("max@example.de")
-    page.get_by_label(words["where"]).select_option("DE")
-    page.get_by_label(words["declare"]).check()
-    page.get_by_role("button", name=words["send"]).click()
-    expect(page.get_by_role("heading", name=words["sent"])).to_be_visible()
+def test_the_german_email_says_it_in_german(run_in_browser: RunInBrowser) -> None:
+    def steps(new_page: PageMaker) -> None:
+        page = new_page()
+        page.goto("/request/?lang=de")
+        words = LANGUAGES["de"]
+        page.get_by_label(words["type"]).check()
+        page.get_by_label(words["name"], exact=True).fill("Max Mustermann")
+        page.get_by_label(words["email"], exact=True).fill("max@example.de")
+        page.get_by_label(words["where"]).select_option("DE")
+        page.get_by_label(words["declare"]).check()
+        page.get_by_role("button", name=words["send"]).click()
+        expect(page.get_by_role("heading", name=words["sent"])).to_be_visible()
+
+    run_in_browser(steps)
     message = EmailMessage.objects.filter(to_addresses__contains=["max@example.de"], kind="acknowledgement").get()
     assert message.subject.endswith("Wir haben Ihren Datenschutzantrag erhalten")
     assert "Guten Tag Max Mustermann," in message.body_text
