@@ -28,6 +28,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime-installed $@
 
 demo: $(VENV)/.runtime-installed
+	$(BIN)/python scripts/compile_messages.py
 	@"$$(command -v ldconfig || echo /sbin/ldconfig)" -p 2>/dev/null | grep -q libpangoft2-1.0 || echo "Note: the PDF reports need Pango (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0); everything else runs without it."
 	$(BIN)/python manage.py migrate --noinput
 	set -a && . ./demo.env && set +a && $(BIN)/python manage.py load_demo

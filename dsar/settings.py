@@ -142,6 +142,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "requests_app.infra.language.QueryLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -389,11 +390,16 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Locale ---------------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"
+# The languages a requester is answered in: public pages, every email to them and their PDFs.
+# The staff side stays in English. Adding one: see the README's "Languages".
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
 # Deadlines are counted in calendar days of the company's own time zone.
 TIME_ZONE = env_str("DSAR_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# A year: the language a requester chose on our pages is kept for their next visit.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 # --- The application's own settings ---------------------------------------------------------
 

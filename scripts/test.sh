@@ -7,6 +7,9 @@ bin=.venv/bin
 
 step() { echo; echo "== $*"; }
 
+step "translations (compiled from locale/*/LC_MESSAGES/django.po; the .mo files are not committed)"
+$bin/python scripts/compile_messages.py
+
 step "ruff"
 $bin/ruff check .
 $bin/ruff format --check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -64,6 +65,13 @@ class RequestCreateSerializer(serializers.Serializer[Any]):
         help_text="The caller already verified the subject (needs the requests:create_verified scope).",
     )
     verification_note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The language the requester is answered in; empty: the site's default (LANGUAGE_CODE).",
+    )
     appeal_of = serializers.CharField(
         max_length=40,
         required=False,
@@ -112,6 +120,7 @@ class RequestSerializer(serializers.Serializer[Any]):
     state = serializers.ChoiceField(choices=State.choices)
     state_label = serializers.CharField(source="get_state_display")
     jurisdiction = serializers.CharField()
+    language = serializers.CharField(help_text="The language the requester is answered in.")
     received_at = serializers.DateTimeField()
     due_at = serializers.DateField(help_text="The last day to answer, in the company's time zone.")
     extended = serializers.BooleanField(source="is_extended")

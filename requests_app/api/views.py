@@ -247,6 +247,7 @@ class RequestsView(ApiView):
             portability=data["portability"],
             received_at=data["received_at"],
             appeal_of=data["appeal_of"].strip(),
+            language=data["language"],
         )
         actor = caller_actor(request)
         source_ip = ratelimit.client_ip(request._request)

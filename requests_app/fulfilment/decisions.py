@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
+
 if TYPE_CHECKING:
     from requests_app.datamap.schema import DataMap, Field, System
     from requests_app.laws.rules import Rule
@@ -55,10 +57,10 @@ PUBLIC_TASK = re.compile(r"public (task|interest)|official authority|6\s*\(1\)\s
 
 # What each decision asks for, in the words the record and the email use.
 ASKED = {
-    OPT_OUT: "opt out of the sale or sharing of your personal data and of targeted advertising",
-    LIMIT: "limit the use and disclosure of your sensitive personal information",
-    RESTRICTION: "restrict the processing of your personal data",
-    OBJECTION: "object to the processing of your personal data",
+    OPT_OUT: _("opt out of the sale or sharing of your personal data and of targeted advertising"),
+    LIMIT: _("limit the use and disclosure of your sensitive personal information"),
+    RESTRICTION: _("restrict the processing of your personal data"),
+    OBJECTION: _("object to the processing of your personal data"),
 }
 
 # Each decision's own provision, in the law that first created it (its "home" law).

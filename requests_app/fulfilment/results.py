@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.errors import GuardFailed
 from requests_app.fulfilment import bundle_keys, decisions, evidence, recipients
@@ -161,35 +162,37 @@ def _build(request: DataSubjectRequest, kind: str) -> Bundle:
     assert request.datamap_version is not None  # noqa: S101 - set when the store tasks were created
     datamap = datamap_of(request.datamap_version)
     tasks = list(StoreTask.objects.filter(request=request).order_by("step", "id"))
-    context = bundle_context(request, datamap, tasks)
-    key = bundle_keys.signing_key()
-    with tempfile.TemporaryDirectory(prefix="dsar-bundle-") as folder:
-        plain, sealed = Path(folder) / "bundle.zip", Path(folder) / "bundle.enc"
-        counts: dict[str, Any] = {}
-        records = 0
-        with plain.open("wb") as out:
-            if kind == BundleKind.ACCESS:
-                summary = write_access_bundle(
-                    out,
-                    context,
-                    _records(request, datamap, tasks),
-                    signing_key=key,
-                    pdf_record_limit=settings.DSAR_REPORT_RECORD_LIMIT,
-                    tmp_dir=folder,
-                    exports=manual_exports(tasks),
-                )
-                counts = {f"{system}.{dataset}": n for (system, dataset), n in summary.counts.items()}
-                records = summary.total_records
-            elif kind == BundleKind.DELETION_CERTIFICATE:
-                write_deletion_certificate(out, context, erasure_outcomes(tasks), signing_key=key)
-            elif kind == BundleKind.DECISION_RECORD:
-                write_decision_record(out, context, decision_of(request), decision_outcomes(tasks), signing_key=key)
-            else:
-                write_correction_report(out, context, correction_outcomes(request, datamap, tasks), signing_key=key)
-        digest = _sha256(plain)
-        with plain.open("rb") as src, sealed.open("wb") as dst:
-            encrypt_stream(src, dst, bundle_keys.encryption_key())
-        return _record(request, kind, sealed, plain.stat().st_size, digest, counts, records)
+    # The documents speak the requester's language: headings, outcomes and dates.
+    with translation.override(request.language):
+        context = bundle_context(request, datamap, tasks)
+        key = bundle_keys.signing_key()
+        with tempfile.TemporaryDirectory(prefix="dsar-bundle-") as folder:
+            plain, sealed = Path(folder) / "bundle.zip", Path(folder) / "bundle.enc"
+            counts: dict[str, Any] = {}
+            records = 0
+            with plain.open("wb") as out:
+                if kind == BundleKind.ACCESS:
+                    summary = write_access_bundle(
+                        out,
+                        context,
+                        _records(request, datamap, tasks),
+                        signing_key=key,
+                        pdf_record_limit=settings.DSAR_REPORT_RECORD_LIMIT,
+                        tmp_dir=folder,
+                        exports=manual_exports(tasks),
+                    )
+                    counts = {f"{system}.{dataset}": n for (system, dataset), n in summary.counts.items()}
+                    records = summary.total_records
+                elif kind == BundleKind.DELETION_CERTIFICATE:
+                    write_deletion_certificate(out, context, erasure_outcomes(tasks), signing_key=key)
+                elif kind == BundleKind.DECISION_RECORD:
+                    write_decision_record(out, context, decision_of(request), decision_outcomes(tasks), signing_key=key)
+                else:
+                    write_correction_report(out, context, correction_outcomes(request, datamap, tasks), signing_key=key)
+            digest = _sha256(plain)
+            with plain.open("rb") as src, sealed.open("wb") as dst:
+                encrypt_stream(src, dst, bundle_keys.encryption_key())
+            return _record(request, kind, sealed, plain.stat().st_size, digest, counts, records)
 
 
 def _record(
@@ -305,7 +308,7 @@ def store_record(task: StoreTask) -> StoreRecord:
         done=not task.not_searched and not (resolved and task.outcome == StoreOutcome.NOT_DONE),
         searched_with=_searched_with(task),
         found=tuple((str(d), int(n)) for d, n in (task.counts.get("found") or {}).items()) if not resolved else (),
-        by=(task.resolved_by or "a member of our staff") if resolved else "",
+        by=(task.resolved_by or str(_("a member of our staff"))) if resolved else "",
         at=task.finished_at if resolved else None,
         note=note,
         evidence=task.attachment_name if resolved else "",
@@ -389,13 +392,13 @@ def erasure_outcomes(tasks: list[StoreTask]) -> list[ErasureOutcome]:
                     words=_erasure_words(c.changes, c.retained, task.outcome_words),
                     # A processor carries out the erasure itself and may not say how much it held:
                     # that is not "nothing found".
-                    note=PROCESSOR_NOTE if task.kind == "http" and not done else "",
+                    note=str(PROCESSOR_NOTE) if task.kind == "http" and not done else "",
                 )
             )
     return outcomes
 
 
-PROCESSOR_NOTE = "Erased by the processor, which does not report how many records it held"
+PROCESSOR_NOTE = _("Erased by the processor, which does not report how many records it held")
 
 
 def _erasure_words(changed: int, kept: int, erased: str) -> str:
@@ -487,7 +490,7 @@ def decision_of(request: DataSubjectRequest) -> Decision:
     rule = deadlines.rule_of(request)
     return Decision(
         request_type=request.request_type,
-        asked=decisions.ASKED[request.request_type],
+        asked=str(decisions.ASKED[request.request_type]),
         law=rule.label,
         citation=decisions.decision_citation(request.request_type, rule),
         due=request.due_at,
@@ -512,7 +515,7 @@ def decision_outcomes(tasks: list[StoreTask]) -> list[DecisionOutcome]:
                 outcome=str(outcome),
                 words=task.outcome_words if resolved else str(OUTCOME_WORDS[StoreAction.APPLY][StoreOutcome.NOT_DONE]),
                 applied=resolved and task.outcome == StoreOutcome.DONE_BY_HAND,
-                by=(task.resolved_by or "a member of our staff") if resolved else "",
+                by=(task.resolved_by or str(_("a member of our staff"))) if resolved else "",
                 at=task.finished_at if resolved else None,
                 note=task.note if resolved else "",
                 evidence=task.attachment_name if resolved else "",
@@ -525,7 +528,7 @@ def decision_summary(request: DataSubjectRequest) -> dict[str, Any]:
     """How the decision went, counted by system, for the completion email."""
     outcomes = decision_outcomes(list(request.store_tasks.order_by("step", "id")))
     return {
-        "asked": decisions.ASKED[request.request_type],
+        "asked": str(decisions.ASKED[request.request_type]),
         "systems": len(outcomes),
         "applied": sum(1 for o in outcomes if o.applied),
         "no_data": sum(1 for o in outcomes if o.outcome == StoreOutcome.NO_DATA),
@@ -571,6 +574,8 @@ def bundle_context(
         public_key_url=absolute_url(PUBLIC_KEY_PATH),
         store_records=store_records(tasks),
         recipients=recipient_records(request, datamap, tasks),
+        language=request.language,
+        request_type_label=str(request.get_request_type_display()),
     )
 
 

@@ -112,6 +112,8 @@ class ParsedEmail:
     automated: str | None  # None, "auto-reply", "bounce" or "bulk"
     auth: AuthResults
     defects: tuple[str, ...]
+    # The Content-Language header (RFC 3282) of the message or its text part; None if absent.
+    content_language: str | None = None
 
 
 # --- the message --------------------------------------------------------------------------
@@ -177,7 +179,16 @@ def _parse(raw: bytes, max_attachment_bytes: int) -> ParsedEmail:
         automated=_automated(msg, parts, subject=subject, from_address=from_address, from_name=from_name),
         auth=_auth_results(_raw_header(msg, "Authentication-Results")),
         defects=defects.names(),
+        content_language=_content_language(msg, parts),
     )
+
+
+def _content_language(msg: EmailMessage, parts: list[MIMEPart]) -> str | None:
+    for part in (msg, *parts):
+        value = clean_line(_header_text(part, "Content-Language"))  # type: ignore[arg-type]
+        if value:
+            return value[:100]
+    return None
 
 
 class _Defects:

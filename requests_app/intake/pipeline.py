@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from requests_app.infra import queue
+from requests_app.intake.email_language import detect_language
 from requests_app.intake.email_parse import EmailParseError, ParsedEmail, mask_address, parse_email
 from requests_app.intake.email_text import detect_request_type, find_reference, stated_name
 from requests_app.models import (
@@ -180,6 +181,13 @@ def _new_request_or_triage(message: EmailMessage, parsed: ParsedEmail) -> EmailM
         subject_email=parsed.from_address,
         subject_name=parsed.from_name,
         details=parsed.text_without_quotes[:20000],
+        language=detect_language(
+            content_language=parsed.content_language,
+            subject=parsed.subject,
+            text=parsed.text_without_quotes,
+            supported=[code for code, _ in settings.LANGUAGES],
+        )
+        or "",
     )
     request = services.request_submit(
         new,

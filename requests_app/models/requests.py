@@ -90,6 +90,12 @@ class VerificationPolicy(models.TextChoices):
     EMAIL_AND_STAFF = "email+staff", _("Email, and a decision by the privacy team")
 
 
+def default_language() -> str:
+    """The site's language, for a request that did not say its own (a callable, so that a
+    change of LANGUAGE_CODE needs no migration)."""
+    return str(settings.LANGUAGE_CODE)
+
+
 class DataSubjectRequest(models.Model):
     """One request from one data subject.
 
@@ -151,6 +157,12 @@ class DataSubjectRequest(models.Model):
     # Global Privacy Control: the browser sent ``Sec-GPC: 1`` with the form (an opt-out signal
     # that CCPA regulations §7025 and the Colorado rules require honouring).
     gpc_signal = models.BooleanField(default=False, editable=False)
+    # The requester's language: every email to them, their status page and their PDFs use it.
+    language = models.CharField(
+        max_length=8,
+        default=default_language,
+        help_text=_("The language the requester is answered in (one of settings.LANGUAGES)."),
+    )
     # An appeal is of one earlier, refused or partly refused request of the same subject; its
     # outcome is recorded when it is decided.
     appeal_of = models.ForeignKey(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.models.requests import DataSubjectRequest
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 class StoreAction(models.TextChoices):
@@ -52,40 +55,40 @@ NEEDS_PERSON_STATES = (StoreTaskState.MANUAL, StoreTaskState.FAILED)
 # The words every record uses for what happened, per action: the staff page, the access
 # report, the certificate of erasure and the correction report all say the same thing.
 # "done" is a program's result; the others are outcomes a person recorded.
-OUTCOME_WORDS: dict[str, dict[str, str]] = {
+OUTCOME_WORDS: dict[str, dict[str, StrOrPromise]] = {
     StoreAction.RESOLVE: {
-        "done": "Searched",
-        "not_searched": "Not searched",
-        StoreOutcome.DONE_BY_HAND: "Searched by hand",
-        StoreOutcome.NO_DATA: "No data held",
-        StoreOutcome.NOT_DONE: "Not searched",
+        "done": _("Searched"),
+        "not_searched": _("Not searched"),
+        StoreOutcome.DONE_BY_HAND: _("Searched by hand"),
+        StoreOutcome.NO_DATA: _("No data held"),
+        StoreOutcome.NOT_DONE: _("Not searched"),
     },
     StoreAction.ERASE: {
-        "done": "Erased",
-        "not_searched": "Not searched",
-        StoreOutcome.DONE_BY_HAND: "Erased by hand",
-        StoreOutcome.NO_DATA: "No data held",
-        StoreOutcome.RETAINED: "Kept for a legal reason",
-        StoreOutcome.NOT_DONE: "Not erased",
+        "done": _("Erased"),
+        "not_searched": _("Not searched"),
+        StoreOutcome.DONE_BY_HAND: _("Erased by hand"),
+        StoreOutcome.NO_DATA: _("No data held"),
+        StoreOutcome.RETAINED: _("Kept for a legal reason"),
+        StoreOutcome.NOT_DONE: _("Not erased"),
     },
     StoreAction.CORRECT: {
-        "done": "Corrected",
-        "not_searched": "Not searched",
-        StoreOutcome.DONE_BY_HAND: "Corrected by hand",
-        StoreOutcome.NO_DATA: "No data held",
-        StoreOutcome.NOT_DONE: "Not corrected",
+        "done": _("Corrected"),
+        "not_searched": _("Not searched"),
+        StoreOutcome.DONE_BY_HAND: _("Corrected by hand"),
+        StoreOutcome.NO_DATA: _("No data held"),
+        StoreOutcome.NOT_DONE: _("Not corrected"),
     },
     StoreAction.NOTIFY: {
-        "done": "Told",
-        StoreOutcome.DONE_BY_HAND: "Told",
-        StoreOutcome.NO_DATA: "Never received the data",
-        StoreOutcome.NOT_DONE: "Not told",
+        "done": _("Told"),
+        StoreOutcome.DONE_BY_HAND: _("Told"),
+        StoreOutcome.NO_DATA: _("Never received the data"),
+        StoreOutcome.NOT_DONE: _("Not told"),
     },
     StoreAction.APPLY: {
-        StoreOutcome.DONE_BY_HAND: "Applied",
-        StoreOutcome.NO_DATA: "No data held",
-        StoreOutcome.RETAINED: "Not applied: a legal ground to continue",
-        StoreOutcome.NOT_DONE: "Not applied",
+        StoreOutcome.DONE_BY_HAND: _("Applied"),
+        StoreOutcome.NO_DATA: _("No data held"),
+        StoreOutcome.RETAINED: _("Not applied: a legal ground to continue"),
+        StoreOutcome.NOT_DONE: _("Not applied"),
     },
 }
 
@@ -201,9 +204,9 @@ class StoreTask(models.Model):
         """What happened, in the records' words ("Erased by hand", "Not searched"); "" while open."""
         words = OUTCOME_WORDS.get(self.action, {})
         if self.state == StoreTaskState.RESOLVED:
-            return words.get(self.outcome) or (str(StoreOutcome(self.outcome).label) if self.outcome else "")
+            return str(words.get(self.outcome) or (StoreOutcome(self.outcome).label if self.outcome else ""))
         if self.state == StoreTaskState.DONE:
-            return words.get("not_searched" if self.not_searched else "done", "Done")
+            return str(words.get("not_searched" if self.not_searched else "done", _("Done")))
         return ""
 
     @property

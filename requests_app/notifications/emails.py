@@ -22,9 +22,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from requests_app.infra import queue
+from requests_app.infra.language import with_language
 from requests_app.models import DataSubjectRequest, Direction, EmailMessage, EmailStatus
 from requests_app.workflow.audit import Actor, audit_append
 
@@ -73,8 +74,8 @@ def _base_context(request: DataSubjectRequest) -> dict[str, Any]:
         "company_name": settings.DSAR_COMPANY_NAME,
         "reply_to": settings.DSAR_REPLY_TO_EMAIL,
         "supervisory_authority": settings.DSAR_SUPERVISORY_AUTHORITY,
-        "verify_code_url": absolute_url("/request/verify/"),
-        "request_form_url": absolute_url("/request/"),
+        "verify_code_url": with_language(absolute_url("/request/verify/"), request.language),
+        "request_form_url": with_language(absolute_url("/request/"), request.language),
     }
 
 
@@ -87,7 +88,13 @@ def notify(*, request: DataSubjectRequest, kind: str, to: str, context: dict[str
     """Record a notification to ``to`` and send it once the caller's transaction commits."""
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}")
-    rendered = _render(kind, {**_base_context(request), **(context or {})})
+    context = {**_base_context(request), **(context or {})}
+    # The requester is answered in their language: text, dates and the links to our pages.
+    for name in ("status_url", "verify_url"):
+        if name in context:
+            context[name] = with_language(context[name], request.language)
+    with translation.override(request.language):
+        rendered = _render(kind, context)
     return _queue(kind=kind, request=request, to=[to], rendered=rendered)
 
 
@@ -106,7 +113,8 @@ def staff_notify(
         "staff_url": absolute_url(reverse("staff_dashboard")),
         "request": request,
     }
-    rendered = _render(f"staff/{kind}", {**base, **context})
+    with translation.override(settings.LANGUAGE_CODE):  # the privacy team's language, not a requester's
+        rendered = _render(f"staff/{kind}", {**base, **context})
     return _queue(kind=f"staff_{kind}", request=request, to=to, rendered=rendered)
 
 

@@ -23,13 +23,13 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_safe
 
 from requests_app.errors import GuardFailed, UnknownJurisdiction
 from requests_app.fulfilment import bundle_keys
-from requests_app.infra import ratelimit
+from requests_app.infra import language, ratelimit
 from requests_app.laws import deadlines
 from requests_app.models import ChallengePurpose, Channel, DataSubjectRequest, Direction, RequestType, State
 from requests_app.public import regions
@@ -140,6 +140,8 @@ def request_form(request: HttpRequest) -> HttpResponse:
         agent_email=data.get("agent_email", "") if is_agent else "",
         appeal_of=data.get("appeal_of", ""),
         gpc_signal=gpc,
+        # The language the form was filled in, from its menu or the browser: we answer in it.
+        language=language.supported(translation.get_language()) or settings.LANGUAGE_CODE,
     )
     try:
         subject_request = services.request_submit(

@@ -69,6 +69,13 @@ class StaffRequestForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     request_type = forms.ChoiceField(label="Request type", choices=RequestType.choices)
+    language = forms.ChoiceField(
+        label="Language to answer in",
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+        help_text="Every email, the status page link and the PDFs to the requester use it.",
+    )
     jurisdiction = forms.ChoiceField(label="Law", choices=jurisdiction_choices)
     subject_name = forms.CharField(label="The subject's name", max_length=200, required=False)
     subject_email = forms.EmailField(
@@ -137,6 +144,7 @@ class StaffRequestForm(forms.Form):
             received_at=staff_entry.received_on(data["received_on"]),
             received_via=data["received_via"],
             appeal_of=data["appeal_of"].strip() if data["request_type"] == RequestType.APPEAL else "",
+            language=data.get("language") or "",
         )
 
 

@@ -33,6 +33,7 @@ class NewRequest:
     received_via: str = ""  # entered by staff: phone, letter, in person or other (ReceivedVia)
     appeal_of: str = ""  # an appeal: the reference of the refused request it appeals
     gpc_signal: bool = False  # the browser sent Global Privacy Control (Sec-GPC: 1)
+    language: str = ""  # the requester's language (settings.LANGUAGES); empty: LANGUAGE_CODE
 
     @property
     def is_agent(self) -> bool:

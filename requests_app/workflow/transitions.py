@@ -108,6 +108,9 @@ def request_create(
         )
     if verification_policy not in VerificationPolicy.values:
         raise GuardFailed(f"Unknown verification policy {verification_policy!r}")
+    language = new.language or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        raise GuardFailed(f"Unknown language {language!r}; expected one of {[code for code, _ in settings.LANGUAGES]}")
     received_at = new.received_at or timezone.now()
     counted = counted_new_request(new, timezone.localdate(received_at))
     rule, due = counted.rule, counted.due
@@ -125,6 +128,7 @@ def request_create(
         "rule_version": rule.version,
         "appeal_of": counted.appeal_of,
         "gpc_signal": new.gpc_signal,
+        "language": language,
         "received_at": received_at,
         "due_at": due,
         "agent_name": new.agent_name.strip(),

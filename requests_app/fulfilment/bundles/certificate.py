@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.fulfilment.bundles.keys import key_id
 from requests_app.fulfilment.bundles.manifest import SignedZip
@@ -36,12 +37,12 @@ if TYPE_CHECKING:
 # What each erasure action of the data map did, in the words the table, its legend and the
 # "kept" section all use: one word (or phrase) per action.
 ACTION_LABELS = {
-    "delete_row": "deleted",
-    "delete": "deleted",
-    "null": "emptied",
-    "mask": "masked",
-    "hash": "replaced by a one-way hash",
-    "retain": "kept",
+    "delete_row": _("deleted"),
+    "delete": _("deleted"),
+    "null": _("emptied"),
+    "mask": _("masked"),
+    "hash": _("replaced by a one-way hash"),
+    "retain": _("kept"),
 }
 
 
@@ -128,7 +129,7 @@ def write_deletion_certificate(
         context,
         document="certificate.pdf",
         template="bundles/certificate.html",
-        title=f"Certificate of erasure for request {context.reference}",
+        title=str(_("Certificate of erasure for request %(reference)s") % {"reference": context.reference}),
         template_context={
             "rows": rows,
             "labels": ACTION_LABELS,
@@ -160,7 +161,7 @@ def write_correction_report(
         context,
         document="correction-report.pdf",
         template="bundles/correction.html",
-        title=f"Correction report for request {context.reference}",
+        title=str(_("Correction report for request %(reference)s") % {"reference": context.reference}),
         template_context={
             # A change refused when the correction was approved went to no store: it is only
             # among what we could not change, with the reason staff gave.
@@ -182,18 +183,18 @@ def write_correction_report(
 # Why a system may keep processing after the decision, by decision: what the law allows, so
 # the subject reads the ground beside the reason staff recorded.
 LEGAL_GROUNDS = {
-    "objection": (
+    "objection": _(
         "GDPR Art. 21(1) lets us continue only where we demonstrate compelling legitimate grounds for "
         "the processing which override your interests, rights and freedoms, or where it is needed to "
         "establish, exercise or defend legal claims. Processing for direct marketing always stops (Art. 21(3))."
     ),
-    "restriction": (
+    "restriction": _(
         "GDPR Art. 18(2): data whose processing is restricted may, apart from being stored, be processed "
         "only with your consent, to establish, exercise or defend legal claims, to protect the rights of "
         "another person, or for reasons of important public interest."
     ),
-    "opt_out": "The law lets a business continue only for the purposes it sets out; the ground we rely on is given.",
-    "limit": (
+    "opt_out": _("The law lets a business continue only for the purposes it sets out; the ground we rely on is given."),
+    "limit": _(
         "The law lets a business keep using sensitive personal information for the purposes its "
         "regulations allow (11 CCR §7027(m)); the ground we rely on is given."
     ),
@@ -223,7 +224,7 @@ def write_decision_record(
         context,
         document="decision-record.pdf",
         template="bundles/decision.html",
-        title=f"Record of the decision for request {context.reference}",
+        title=str(_("Record of the decision for request %(reference)s") % {"reference": context.reference}),
         template_context={
             "decision": decision,
             "outcomes": outcomes,
@@ -231,7 +232,7 @@ def write_decision_record(
             "no_data": [o for o in outcomes if o.outcome == "no_data"],
             "not_applied": not_applied,
             "kept": [o for o in outcomes if o.outcome == "retained"],
-            "legal_ground": LEGAL_GROUNDS[decision.request_type],
+            "legal_ground": str(LEGAL_GROUNDS[decision.request_type]),
             "gpc_honoured": gpc_honoured,
             "request_label": decision.asked[:1].upper() + decision.asked[1:],
         },

@@ -107,6 +107,8 @@ class BundleContext:
     # Where the subject can fetch the public key that checks manifest.sig (set by the caller).
     public_key_url: str = ""
     language: str = "en"
+    # The request type in the requester's words and language ("Access to your data").
+    request_type_label: str = ""
     # The record of the search (and of the change), one line per system and action, and the
     # recipients told; empty when the caller has none to give.
     store_records: tuple[StoreRecord, ...] = ()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.fulfilment.bundles.disclosures import disclosures_build
 from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, StoreRecord
@@ -217,7 +218,10 @@ def render_access_report(
             "total_records": sum(s.count for s in systems),
             "generated_at": generated_at,
             "record_limit": record_limit,
-            "title": f"Your personal data held by {context.company_name} ({context.reference})",
+            "title": str(
+                _("Your personal data held by %(company)s (%(reference)s)")
+                % {"company": context.company_name, "reference": context.reference}
+            ),
         },
         out,
     )
