@@ -4,7 +4,7 @@ import requests_app.models.requests
 
 
 class Migration(migrations.Migration):
-    dependencies = [("requests_app", "0020_request_types_of_every_law")]
+    dependencies = [("requests_app", "0021_message_reads")]
 
     operations = [
         migrations.AddField(

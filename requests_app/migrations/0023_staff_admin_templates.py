@@ -115,7 +115,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0021_message_reads'),
+        ('requests_app', '0022_request_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

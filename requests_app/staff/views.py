@@ -200,8 +200,7 @@ PICKER_WORDS = {
 
 def _request_language(subject_request: DataSubjectRequest) -> str:
     """The language the requester is answered in, for choosing templates; English by default."""
-    # A request records its language once the requester can choose one; until then, English.
-    language = str(getattr(subject_request, "language", "") or "")
+    language = subject_request.language
     return language if language in dict(TEMPLATE_LANGUAGES) else FALLBACK_LANGUAGE
 
 

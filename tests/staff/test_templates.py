@@ -219,9 +219,9 @@ def test_a_template_is_offered_in_the_requests_language_else_in_english(cast: Ca
 def test_the_language_of_a_request_chooses_its_templates(db: None) -> None:
     request = DataSubjectRequest(reference="DSR-X")
     assert views._request_language(request) == "en"
-    request.language = "de"  # type: ignore[attr-defined]
+    request.language = "de"
     assert views._request_language(request) == "de"
-    request.language = "xx"  # type: ignore[attr-defined]
+    request.language = "xx"
     assert views._request_language(request) == "en"
 
 
