@@ -593,6 +593,15 @@ class TimelineEntry:
         return title
 
     @property
+    def title_without_personal_data(self) -> str:
+        """The title for a role that may not see personal data: an email's subject line is the
+        sender's words and may name the subject, so only its direction and kind are shown."""
+        if self.email is None:
+            return self.title
+        direction = "out" if self.email.direction == Direction.OUTBOUND else "in"
+        return f"Email {direction}: {self.email.kind}" if self.email.kind else f"Email {direction}"
+
+    @property
     def change(self) -> str:
         """What a jurisdiction change changed, in words (the other events say it in their states)."""
         if self.event is None or self.event.action != "request.jurisdiction_changed":

@@ -234,6 +234,22 @@ def test_the_auditor_sees_raw_events_without_their_personal_data(cast: Cast, bob
     assert request.subject_email not in auditor
 
 
+def test_the_auditor_sees_neither_an_emails_subject_line_nor_what_staff_wrote(
+    cast: Cast, bob: Client, carol: Client
+) -> None:
+    request = request_in_state(State.VERIFIED)
+    request.emails.create(direction="in", status="attached", subject="Re: Ada Lovelace, born 1815")
+    bob.post(f"/staff/requests/{request.reference}/note/", {"note-note": "Ada called from her office."})
+
+    analyst = timeline(page(bob, request))
+    assert "Re: Ada Lovelace, born 1815" in analyst and "Ada called from her office." in analyst
+
+    auditor = timeline(page(carol, request))
+    assert "Email in" in auditor and "Internal note" in auditor
+    assert "Ada" not in auditor
+    assert "hidden, since your role does not see what may be personal data" in auditor
+
+
 def test_the_page_without_its_raw_events_names_actions_in_words(cast: Cast, bob: Client) -> None:
     request = busy_request(cast, bob)
     words = without_raw_events(timeline(page(bob, request)))
