@@ -14,12 +14,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from requests_app.fulfilment.bundles.keys import generate_signing_key
-from requests_app.models import DataSubjectRequest, EmailMessage
+from requests_app.models import DataSubjectRequest, EmailMessage, State
+from requests_app.services import requests as services
+from requests_app.verification import challenges as verification
+from requests_app.workflow.audit import Actor
 from tests.bundle_data import write_test_bundle
+from tests.factories import request_in_state, stored_bundle
 from tests.staff.test_browser import PageMaker, RunInBrowser, assert_accessible, run_in_browser
 
 __all__ = ["run_in_browser"]  # the fixture, used by name
@@ -144,3 +148,43 @@ def test_the_german_pdf_report_draws_in_german(folder: Path, tmp_path: Path) -> 
         check=True,
     )
     assert sorted(p.name for p in folder.glob("report-de-*.png"))
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_every_other_public_page_passes_axe_core_in_each_language(
+    run_in_browser: RunInBrowser, folder: Path, language: str
+) -> None:
+    """The pages a requester meets besides the form, sent and status pages: in the language
+    chosen once (the cookie keeps it), each page says it in its lang attribute and has no
+    serious or critical accessibility problem."""
+    request = request_in_state(State.VERIFIED, language=language, subject_name="Ada Lovelace")
+    services.request_ask_requester(request=request, actor=Actor.system("tests"), question="Which account?")
+    DataSubjectRequest.objects.filter(pk=request.pk).update(email_verified_at=timezone.now())
+    bundle = stored_bundle(request)
+    status = f"/request/status/{verification.status_token(request)}/"
+
+    def steps(new_page: PageMaker) -> None:
+        page = new_page()
+        page.goto(f"/request/?lang={language}")
+        for path in (
+            "/request/verify/",
+            "/request/verify/resend/",
+            "/request/verify/not-a-real-link/",
+            status,
+            f"{status}download/{bundle.pk}/",
+        ):
+            page.goto(path)
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            assert_accessible(page)
+        page.locator("main form button[type=submit]").first.click()  # ask for a download code
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        assert_accessible(page)
+        page.screenshot(path=str(folder / f"download-code-{language}.png"), full_page=True)
+        page.goto("/request/")
+        page.locator("main form button[type=submit]").last.click()  # the form with its errors
+        expect(page.locator(".error-summary")).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        assert_accessible(page)
+        page.screenshot(path=str(folder / f"form-errors-{language}.png"), full_page=True)
+
+    run_in_browser(steps)
