@@ -48,7 +48,7 @@ def test_an_admin_invites_a_colleague_who_sets_a_password_and_totp_then_edits_a_
     folder.mkdir(parents=True, exist_ok=True)
 
     def steps(new_page: PageMaker) -> None:
-        admin = new_page(1280, 900)
+        admin = new_page(1400, 900)
         sign_in(admin, "alice")
         give_code(admin, device)
         admin.get_by_role("link", name="People", exact=True).click()
@@ -109,7 +109,9 @@ def test_an_admin_invites_a_colleague_who_sets_a_password_and_totp_then_edits_a_
         )
         admin.get_by_role("button", name="Save the template").click()
         expect(admin.get_by_role("status").first).to_contain_text("is saved")
-        expect(admin.get_by_role("link", name="Edit “Identity could not be confirmed” in Deutsch")).to_be_visible()
+        admin.get_by_role("link", name="Edit “Identity could not be confirmed” in Deutsch").click()
+        expect(admin.get_by_label("Title", exact=True)).to_have_value("Identität nicht bestätigt")
+        picture(admin, folder, "template-edit")
 
     run_in_browser(steps)
     eve = User.objects.get(username="eve@example.com")

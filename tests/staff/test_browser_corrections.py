@@ -90,7 +90,7 @@ def test_an_analyst_reviews_a_correction_field_by_field_and_the_store_gets_the_n
     folder = Path(os.environ.get("DSAR_SCREENSHOTS_DIR") or tmp_path)
 
     def steps(new_page: PageMaker) -> None:
-        page = new_page(1280, 1000)
+        page = new_page(1400, 1000)
         sign_in(page, "bob")
         give_code(page, TOTPDevice.objects.get(user=cast.bob))
         page.goto(f"/staff/requests/{request.reference}/")

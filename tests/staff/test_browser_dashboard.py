@@ -79,7 +79,7 @@ def test_an_analyst_lands_on_my_work_and_an_admin_reads_the_dashboard_on_a_wide_
     folder.mkdir(parents=True, exist_ok=True)
 
     def steps(new_page: PageMaker) -> None:
-        analyst = new_page(1280, 900)
+        analyst = new_page(1400, 900)
         sign_in(analyst, "bob")
         expect(analyst.get_by_role("heading", name="My work", level=1)).to_be_visible()
         assert analyst.url.endswith("/staff/my-work/")
