@@ -18,6 +18,7 @@ from requests_app.models import (
     OUTCOME_STATES,
     RequestType,
     State,
+    StoreAction,
     StoreTaskState,
     VerificationPolicy,
 )
@@ -53,6 +54,7 @@ class TaskFacts:
     pk: int
     target: str  # the store, or the recipient a notify task tells
     state: str  # a StoreTaskState value
+    action: str = "resolve"  # a StoreAction value
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,13 @@ def _stores(facts: RequestFacts) -> NextStep | None:
             f"A store failed: {_names(failed)}. Retry it, or record its outcome.",
             action=STORE_RETRY,
             task_pk=failed[0].pk,
+        )
+    if manual and manual[0].action == StoreAction.NOTIFY:
+        return NextStep(
+            "store_manual",
+            f"Recipient {_names(manual[:1])} is to be told of the change: tell them and record it done.",
+            action=STORE_RESOLVE,
+            task_pk=manual[0].pk,
         )
     if manual:
         return NextStep(

@@ -711,7 +711,7 @@ def request_next_step(request: DataSubjectRequest) -> NextStep:
         has_fraud_signals=bool(request.fraud_signals),
         closed_at=request.closed_at,
         tasks=tuple(
-            TaskFacts(pk=task.pk, target=task.target, state=task.state)
+            TaskFacts(pk=task.pk, target=task.target, state=task.state, action=task.action)
             for task in request.store_tasks.order_by("step", "id")
         ),
         emails=tuple(

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from requests_app.models import OPEN_STATES, DataSubjectRequest, State, StoreTask, StoreTaskState
+from requests_app.services.messages import unread_on_request
 from requests_app.staff.selectors import DueStatus, due_status, running_due_filter, waiting_filter
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class WorkItem:
     request: DataSubjectRequest
     due: DueStatus
     waits_for: str
+    unread: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,10 @@ def my_work_count(user: Any) -> int:
 
 def my_work(user: Any, today: date) -> MyWork:
     rows = my_work_requests(user).annotate(
-        manual=Count("store_tasks", filter=Q(store_tasks__state=StoreTaskState.MANUAL)),
-        failed=Count("store_tasks", filter=Q(store_tasks__state=StoreTaskState.FAILED)),
+        # distinct: the two joins (store tasks, emails) would otherwise multiply each other's rows.
+        manual=Count("store_tasks", filter=Q(store_tasks__state=StoreTaskState.MANUAL), distinct=True),
+        failed=Count("store_tasks", filter=Q(store_tasks__state=StoreTaskState.FAILED), distinct=True),
+        unread=Count("emails", filter=unread_on_request(), distinct=True),
     )
     active: list[WorkItem] = []
     waiting: list[WorkItem] = []
@@ -91,6 +95,7 @@ def my_work(user: Any, today: date) -> MyWork:
             request=request,
             due=due_status(request, today),
             waits_for=waits_for(request, manual=request.manual, failed=request.failed),
+            unread=request.unread,
         )
         (waiting if request.state == State.AWAITING_REQUESTER else active).append(item)
     return MyWork(active=active, waiting=waiting)

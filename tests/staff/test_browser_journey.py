@@ -171,7 +171,7 @@ def test_an_analysts_day_from_my_work_through_an_unread_reply_to_a_completed_cor
         expect(page.get_by_role("status")).to_contain_text("The request is approved and in progress.")
 
         # The worker corrects the store; the recipient of the corrected fields is told by hand.
-        wait_for_panel(page, "'our affiliates' needs a person")
+        wait_for_panel(page, "Recipient 'our affiliates' is to be told of the change")
         expect(panel).to_contain_text(
             "Tell our affiliates that the subject's personal data they received was corrected"
         )

@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import
 from requests_app.models import State, StoreTaskState
 from requests_app.staff import roles, workload
 from tests.staff.test_dashboard import due_on, task
+from tests.staff.test_messages import reply_to
 from tests.staff.test_permissions import FAST_HASHERS, PASSWORD, Cast, client_for, make_cast
 from tests.staff.test_views import token_for
 
@@ -165,3 +166,23 @@ def test_the_waits_for_words_follow_the_store_work(cast: Cast) -> None:
         task(request, system, StoreTaskState.MANUAL)
     [item] = workload.my_work(cast.bob, timezone.localdate()).active
     assert item.waits_for == "A person: 2 manual steps in a store"
+
+
+def test_my_work_marks_requests_with_unread_messages_and_counts_each_once(cast: Cast) -> None:
+    request = due_on(timezone.localdate(), State.IN_PROGRESS, assignee=cast.bob)
+    for system in ("a", "b"):
+        task(request, system, StoreTaskState.MANUAL)
+    reply_to(request)
+    reply_to(request, "And one more thing.")
+    quiet = due_on(timezone.localdate() + timedelta(days=3), State.IN_PROGRESS, assignee=cast.bob)
+
+    items = {item.request.pk: item for item in workload.my_work(cast.bob, timezone.localdate()).active}
+    # Two unread messages beside two manual steps: neither join multiplies the other's count.
+    assert (items[request.pk].unread, items[request.pk].waits_for) == (2, "A person: 2 manual steps in a store")
+    assert items[quiet.pk].unread == 0
+
+    body = client_for(cast.bob).get("/staff/my-work/").content.decode()
+    row = body[body.index(request.reference) : body.index("</tr>", body.index(request.reference))]
+    assert '<span class="unread-badge">2 unread</span>' in row
+    quiet_row = body[body.index(quiet.reference) : body.index("</tr>", body.index(quiet.reference))]
+    assert "unread" not in quiet_row

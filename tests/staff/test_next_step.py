@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from requests_app.models import RequestType, State, StoreTaskState, VerificationPolicy
+from requests_app.models import RequestType, State, StoreAction, StoreTaskState, VerificationPolicy
 from requests_app.staff.actions import ACTIONS
 from requests_app.staff.next_step import (
     NOBODY,
@@ -143,6 +143,16 @@ def test_a_manual_step_names_its_store_and_the_form_to_record_it() -> None:
     tasks = (task(1, "accounts", StoreTaskState.DONE), task(2, "billing", StoreTaskState.MANUAL))
     step = next_step(facts(State.IN_PROGRESS, tasks=tasks))
     assert step.sentence == "Store 'billing' needs a person: do the manual step and record it done."
+    assert (step.action, step.task_pk) == (STORE_RESOLVE, 2)
+
+
+def test_a_recipient_to_tell_is_called_a_recipient_not_a_store() -> None:
+    tasks = (
+        task(1, "accounts", StoreTaskState.DONE),
+        TaskFacts(pk=2, target="our affiliates", state=StoreTaskState.MANUAL, action=StoreAction.NOTIFY),
+    )
+    step = next_step(facts(State.IN_PROGRESS, tasks=tasks))
+    assert step.sentence == "Recipient 'our affiliates' is to be told of the change: tell them and record it done."
     assert (step.action, step.task_pk) == (STORE_RESOLVE, 2)
 
 
