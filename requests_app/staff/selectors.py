@@ -10,7 +10,7 @@ import math
 import operator
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from typing import TYPE_CHECKING, Any, Literal
@@ -568,6 +568,9 @@ class TimelineEntry:
     event: AuditEvent | None = None
     email: EmailMessage | None = None
     opened: OpenedEvent | None = None
+    # For a run of reads of the page by one person shown as one entry: how many, since when.
+    reads: int = 1
+    first_read_at: datetime | None = None
 
     @property
     def reason(self) -> str:
@@ -685,7 +688,36 @@ def timeline_filtered(entries: list[TimelineEntry], chosen: str) -> list[Timelin
         if chosen not in TIMELINE_FILTERS or chosen == "all"
         else [entry for entry in entries if timeline_kind(entry) == chosen]
     )
-    return list(reversed(kept))
+    return _reads_grouped(list(reversed(kept)))
+
+
+def _reads_grouped(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Runs of "Personal data viewed" by one person, one after another, as one entry.
+
+    Every look at the page by someone who may see personal data is on the record, and a
+    working day would otherwise bury the timeline under them. The newest read of a run stands
+    for it (its raw event is the newest's), saying how many reads and since when; each read
+    stays in the audit trail.
+    """
+    grouped: list[TimelineEntry] = []
+    for entry in entries:
+        previous = grouped[-1] if grouped else None
+        if (
+            previous is not None
+            and _is_read(entry)
+            and _is_read(previous)
+            and previous.event is not None
+            and entry.event is not None
+            and previous.event.actor == entry.event.actor
+        ):
+            grouped[-1] = replace(previous, reads=previous.reads + 1, first_read_at=entry.at)
+        else:
+            grouped.append(entry)
+    return grouped
+
+
+def _is_read(entry: TimelineEntry) -> bool:
+    return entry.event is not None and entry.event.action == "personal_data.viewed"
 
 
 def request_next_step(request: DataSubjectRequest) -> NextStep:

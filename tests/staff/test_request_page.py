@@ -250,6 +250,22 @@ def test_the_auditor_sees_neither_an_emails_subject_line_nor_what_staff_wrote(
     assert "hidden, since your role does not see what may be personal data" in auditor
 
 
+def test_reads_of_the_page_one_after_another_by_one_person_show_as_one_entry(cast: Cast, bob: Client) -> None:
+    request = request_in_state(State.VERIFIED)
+    for _ in range(3):
+        page(bob, request)
+    bob.post(f"/staff/requests/{request.reference}/note/", {"note-note": "Called the requester."})
+    body = timeline(page(bob, request))
+
+    reads = AuditEvent.objects.filter(request=request, action="personal_data.viewed").count()
+    assert reads == 4  # every look is on the record
+    words = without_raw_events(body)
+    # Newest first: the last read, the note, then the three reads before it as one entry.
+    assert words.count("Personal data viewed") == 2
+    assert "(3 times since" in words
+    assert words.index("Personal data viewed") < words.index("Internal note") < words.index("(3 times since")
+
+
 def test_the_page_without_its_raw_events_names_actions_in_words(cast: Cast, bob: Client) -> None:
     request = busy_request(cast, bob)
     words = without_raw_events(timeline(page(bob, request)))
