@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
@@ -358,3 +359,12 @@ def test_the_people_page_lists_everyone_with_their_role_and_state(cast: Cast, al
         assert name in body
     assert "Invited, link works until" in body
     assert roles.AUDITOR in body
+
+
+def test_a_superuser_without_a_role_is_called_a_superuser_not_roleless(cast: Cast, alice: Client) -> None:
+    root = get_user_model().objects.create_superuser("root", "root@example.com", "x" * 16)
+    listing = alice.get("/staff/people/").content.decode()
+    row = listing[listing.index(">root<") : listing.index("</tr>", listing.index(">root<"))]
+    assert "Superuser" in row and "No role" not in row
+    page = alice.get(f"/staff/people/{root.pk}/").content.decode()
+    assert "Superuser: every permission, whatever the role" in page
