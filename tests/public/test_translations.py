@@ -264,7 +264,8 @@ def signing_key() -> Any:
 
 
 def documents(tmp_path: Path, key: Any, language: str) -> dict[str, str]:
-    """The access report, the certificate of erasure and the correction report, as text."""
+    """The access report, the certificate of erasure and the correction report, as text, and
+    the README.txt that comes with each."""
     texts = {}
     with translation.override(language):
         # The outcome words come from the catalogue (OUTCOME_WORDS), as fulfilment passes them.
@@ -287,6 +288,7 @@ def documents(tmp_path: Path, key: Any, language: str) -> dict[str, str]:
     ):
         with zipfile.ZipFile(zip_path) as archive:
             texts[name] = _pdf_text(archive.read(pdf))
+            texts[f"{name} README.txt"] = archive.read("README.txt").decode()
     return texts
 
 
