@@ -43,8 +43,9 @@ def production_page(tmp_path_factory: pytest.TempPathFactory) -> dict[str, objec
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DSAR_", "SECRET_KEY"))}
     environment.update(PRODUCTION, DSAR_VAR_DIR=str(tmp_path_factory.mktemp("var")))
     environment["DJANGO_SETTINGS_MODULE"] = "dsar.settings"
+    # collectstatic hashes every static file first: on a busy machine that alone can take a minute.
     result = subprocess.run(
-        [sys.executable, "-c", SERVE], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", SERVE], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr[-3000:]
     page: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
