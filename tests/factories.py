@@ -117,3 +117,22 @@ def appeal_in_state(state: State, *, of: DataSubjectRequest, **kwargs: Any) -> D
     return request_in_state(
         state, request_type=RequestType.APPEAL, appeal_of=of.reference, subject_email=of.subject_email, **kwargs
     )
+
+
+def demo_datamap_for_tests(*, keep_recipients: bool = False) -> None:
+    """Import the demo data map without its vendor's console (a manual system), so the stores
+    finish without a person; without its recipients too, unless ``keep_recipients`` (then the
+    recipients of erased or corrected fields wait to be told by a person, GDPR Art. 19)."""
+    from demo import DEMO_DATAMAP_PATH
+    from requests_app.datamap import load_datamap_file
+    from requests_app.datamap.schema import dump_datamap
+    from requests_app.fulfilment.datamap_versions import datamap_import
+
+    document = dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH))
+    document["systems"] = [s for s in document["systems"] if s["kind"] != "manual"]
+    if not keep_recipients:
+        for system in document["systems"]:
+            for dataset in system["datasets"]:
+                for field in dataset["fields"]:
+                    field["recipients"] = []
+    datamap_import(document, actor=Actor.system("tests"))

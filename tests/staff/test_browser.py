@@ -35,7 +35,7 @@ from requests_app.verification import challenges as verification
 from requests_app.workflow.audit import Actor
 from requests_app.workflow.transitions import transition
 from tests.email_corpus import corpus_message
-from tests.factories import appeal_in_state, request_in_state, stored_bundle
+from tests.factories import appeal_in_state, demo_datamap_for_tests, request_in_state, stored_bundle
 from tests.paths import TESTS
 from tests.public.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.staff.test_permissions import FAST_HASHERS, PASSWORD, Cast, make_cast
@@ -436,15 +436,7 @@ def test_an_analyst_approves_a_deletion_watches_the_stores_finish_and_downloads_
 
     seed_estate(estate.sql_url, estate.redis_url, subjects=3, rows_per_subject=2, heavy_subjects=0,
                 auth_db=estate.auth_db, reset=True)  # fmt: skip
-    document = dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH))
-    # Without the manual analytics step and the recipients to tell, so the stores can finish
-    # without a person.
-    document["systems"] = [s for s in document["systems"] if s["kind"] != "manual"]
-    for system in document["systems"]:
-        for dataset in system["datasets"]:
-            for field in dataset["fields"]:
-                field["recipients"] = []
-    datamap_import(document, actor=Actor.system("tests"))
+    demo_datamap_for_tests()
     request = request_in_state(State.AWAITING_APPROVAL, request_type="deletion", subject_email=SPECIAL_EMAILS[0])
     TOTPDevice.objects.create(user=cast.bob, name="phone", confirmed=True)
 

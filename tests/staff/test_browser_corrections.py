@@ -18,15 +18,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from demo import DEMO_DATAMAP_PATH
 from demo.seed import SPECIAL_EMAILS, seed_estate
-from requests_app.datamap import load_datamap_file
-from requests_app.datamap.schema import dump_datamap
-from requests_app.fulfilment.datamap_versions import datamap_import
 from requests_app.fulfilment.results import review_refusals
 from requests_app.models import AuditEvent, RequestType, State
-from requests_app.workflow.audit import Actor
-from tests.factories import request_in_state
+from tests.factories import demo_datamap_for_tests, request_in_state
 from tests.staff import test_browser as staff_browser
 from tests.staff.test_browser import PageMaker, RunInBrowser, assert_accessible, give_code, sign_in
 from tests.waiting import mail_to, plain_text, wait_for
@@ -59,9 +54,8 @@ def users_row(estate: Estate) -> dict[str, Any]:
     return result
 
 
-def test_an_analyst_reviews_a_correction_field_by_field_and_the_store_gets_the_new_values(
-    cast: Cast, run_in_browser: RunInBrowser, celery_worker: Worker, estate: Estate, tmp_path: Path
-) -> None:
+def the_estate_holds_old_values(estate: Estate) -> None:
+    """The demo estate, with the subject's name, phone and organisation set to known old values."""
     seed_estate(estate.sql_url, estate.redis_url, subjects=3, rows_per_subject=2, heavy_subjects=0,
                 auth_db=estate.auth_db, reset=True)  # fmt: skip
     engine = sa.create_engine(estate.sql_url)
@@ -71,15 +65,13 @@ def test_an_analyst_reviews_a_correction_field_by_field_and_the_store_gets_the_n
             {"e": EMAIL},
         )
     engine.dispose()
-    document = dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH))
-    # Without the manual analytics step and the recipients to tell, so the stores can finish
-    # without a person.
-    document["systems"] = [s for s in document["systems"] if s["kind"] != "manual"]
-    for system in document["systems"]:
-        for dataset in system["datasets"]:
-            for field in dataset["fields"]:
-                field["recipients"] = []
-    datamap_import(document, actor=Actor.system("tests"))
+
+
+def test_an_analyst_reviews_a_correction_field_by_field_and_the_store_gets_the_new_values(
+    cast: Cast, run_in_browser: RunInBrowser, celery_worker: Worker, estate: Estate, tmp_path: Path
+) -> None:
+    the_estate_holds_old_values(estate)
+    demo_datamap_for_tests()
     request = request_in_state(
         State.AWAITING_APPROVAL,
         request_type=RequestType.CORRECTION,

@@ -13,27 +13,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import sqlalchemy as sa
 
 # django-otp ships no type information.
 from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 from playwright.sync_api import Page, expect
 
-from demo import DEMO_DATAMAP_PATH
-from demo.seed import SPECIAL_EMAILS, seed_estate
-from requests_app.datamap import load_datamap_file
-from requests_app.datamap.schema import dump_datamap
-from requests_app.fulfilment.datamap_versions import datamap_import
+from demo.seed import SPECIAL_EMAILS
 from requests_app.fulfilment.results import review_refusals
 from requests_app.intake.pipeline import email_process, email_receive
 from requests_app.models import AuditEvent, Direction, EmailMessage, RequestType, State
 from requests_app.services import requests as services
 from requests_app.workflow.audit import Actor
 from requests_app.workflow.transitions import request_assign
-from tests.factories import request_in_state
+from tests.factories import demo_datamap_for_tests, request_in_state
 from tests.staff import test_browser as staff_browser
 from tests.staff.test_browser import PageMaker, RunInBrowser, assert_accessible, give_code, sign_in
-from tests.staff.test_browser_corrections import users_row
+from tests.staff.test_browser_corrections import the_estate_holds_old_values, users_row
 from tests.staff.test_browser_request_page import wait_for_panel
 from tests.waiting import mail_to, plain_text, wait_for
 
@@ -57,27 +52,12 @@ def checked(page: Page, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / f"journey-{name}.png"))
 
 
-def the_estate_holds_old_values(estate: Estate) -> None:
-    seed_estate(estate.sql_url, estate.redis_url, subjects=3, rows_per_subject=2, heavy_subjects=0,
-                auth_db=estate.auth_db, reset=True)  # fmt: skip
-    engine = sa.create_engine(estate.sql_url)
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text("UPDATE users SET name = 'Ada Old', phone = '+1 555 0000', organisation = 'Acme' WHERE email = :e"),
-            {"e": EMAIL},
-        )
-    engine.dispose()
-    document = dump_datamap(load_datamap_file(DEMO_DATAMAP_PATH))
-    # Without the vendor's console to search by hand; the recipients stay, so the corrected
-    # fields' recipient has to be told by a person (GDPR Art. 19).
-    document["systems"] = [s for s in document["systems"] if s["kind"] != "manual"]
-    datamap_import(document, actor=Actor.system("tests"))
-
-
 def test_an_analysts_day_from_my_work_through_an_unread_reply_to_a_completed_correction(
     cast: Cast, run_in_browser: RunInBrowser, celery_worker: Worker, estate: Estate, tmp_path: Path
 ) -> None:
     the_estate_holds_old_values(estate)
+    # The recipients stay: the corrected fields' recipient has to be told by a person (Art. 19).
+    demo_datamap_for_tests(keep_recipients=True)
     request = request_in_state(
         State.AWAITING_APPROVAL,
         request_type=RequestType.CORRECTION,
