@@ -50,7 +50,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import connection
 
-from bench.benchmarks._common import meets
+from bench.benchmarks._common import ThrowawayDatabase, meets
 from dsar.celery import app as celery_app
 from requests_app.fulfilment import results
 from requests_app.fulfilment.bundles import writer
@@ -262,31 +262,6 @@ def _estate_map() -> dict[str, Any]:
             },
         ],
     }
-
-
-class _customer_database:
-    """A database of its own on the benchmark's PostgreSQL server, dropped afterwards."""
-
-    def __enter__(self) -> str:
-        settings_dict = connection.settings_dict
-        url = sa.engine.URL.create(
-            "postgresql+psycopg",
-            username=settings_dict["USER"] or None,
-            password=settings_dict["PASSWORD"] or None,
-            host=settings_dict["HOST"] or None,
-            port=int(settings_dict["PORT"]) if settings_dict["PORT"] else None,
-            database="postgres",
-        )
-        self.name = f"dsar_bench_customers_{uuid.uuid4().hex[:8]}"
-        self.admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
-        return url.set(database=self.name).render_as_string(hide_password=False)
-
-    def __exit__(self, *exc: object) -> None:
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        self.admin.dispose()
 
 
 def _fill(url: str, sizes: Sizes) -> int:
@@ -570,7 +545,10 @@ def run(*, quick: bool) -> Iterator[dict[str, Any]]:
     celery_app.conf.task_default_queue = queue
     users = iter(range(sizes.users))
     try:
-        with _customer_database() as sql_url, tempfile.TemporaryDirectory(prefix="dsar-bench-estate-") as folder:
+        with (
+            ThrowawayDatabase("dsar_bench_customers") as sql_url,
+            tempfile.TemporaryDirectory(prefix="dsar-bench-estate-") as folder,
+        ):
             os.environ[URL_ENV] = sql_url
             _fill(sql_url, sizes)
             version = datamap_import(_estate_map(), actor=STAFF)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from django.db import connection, transaction
 
-from bench.benchmarks._common import meets, rate
+from bench.benchmarks._common import ThrowawayDatabase, meets, rate
 from demo import DEMO_DATAMAP_PATH
 from demo.seed import seed_estate
 from dsar.celery import app as celery_app
@@ -57,7 +57,7 @@ def run(*, quick: bool) -> Iterator[dict[str, Any]]:
     if connection.vendor != "postgresql":
         raise RuntimeError("the fan-out benchmarks run on PostgreSQL (make bench)")
     celery_app.conf.task_default_queue = QUEUE
-    with _estate_database() as sql_url:
+    with ThrowawayDatabase("dsar_bench_estate") as sql_url:
         os.environ.update({"DSAR_DEMO_SQL_URL": sql_url, "DSAR_HASH_SALT": "bench-salt"})
         datamap_import(_sql_only_demo_map(), actor=STAFF)
         try:
@@ -66,31 +66,6 @@ def run(*, quick: bool) -> Iterator[dict[str, Any]]:
             yield from _end_to_end(sql_url, quick=quick)
         finally:
             celery_app.control.purge()
-
-
-class _estate_database:
-    """A throwaway PostgreSQL database on the benchmark's server for the demo estate."""
-
-    def __enter__(self) -> str:
-        settings = connection.settings_dict
-        url = sa.engine.URL.create(
-            "postgresql+psycopg",
-            username=settings["USER"] or None,
-            password=settings["PASSWORD"] or None,
-            host=settings["HOST"] or None,
-            port=int(settings["PORT"]) if settings["PORT"] else None,
-            database="postgres",
-        )
-        self.name = f"dsar_bench_estate_{uuid.uuid4().hex[:8]}"
-        self.admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
-        return url.set(database=self.name).render_as_string(hide_password=False)
-
-    def __exit__(self, *exc: object) -> None:
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        self.admin.dispose()
 
 
 def _sql_only_demo_map() -> dict[str, Any]:
