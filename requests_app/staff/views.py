@@ -41,6 +41,7 @@ from requests_app.staff.permissions import (
     staff_actor,
     staff_required,
 )
+from requests_app.verification import fraud
 from requests_app.workflow import progress
 
 SEARCH_SESSION_KEY = "staff_queue_search"
@@ -294,6 +295,7 @@ def _detail(
         "safe_forms": [entry for entry in others if not entry[0].danger],
         "danger_forms": [entry for entry in others if entry[0].danger],
         "open_action": bound[0].name if bound is not None else _picked_action(request),
+        "high_risk_signals": fraud.high_risk(subject_request.fraud_signals),
         "can_act": can_act,
         "can_see_personal": can_see_personal_data(request),
         "attachments": subject_request.attachments.exclude(file="") if can_see_personal_data(request) else [],

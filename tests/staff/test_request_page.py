@@ -266,6 +266,19 @@ def test_reads_of_the_page_one_after_another_by_one_person_show_as_one_entry(cas
     assert words.index("Personal data viewed") < words.index("Internal note") < words.index("(3 times since")
 
 
+def test_the_fraud_section_says_whether_a_signal_holds_the_request(cast: Cast, bob: Client) -> None:
+    risky = request_in_state(
+        State.AWAITING_APPROVAL, fraud_signals=[{"code": "disposable_email", "detail": "A throwaway address."}]
+    )
+    mild = request_in_state(State.VERIFIED, fraud_signals=[{"code": "many_for_subject", "detail": "Two more."}])
+
+    held = section(page(bob, risky), 'id="signals-title"')
+    assert "disposable_email</strong> (high risk)" in held
+    assert "no store is searched until a person approves it" in held
+    calm = section(page(bob, mild), 'id="signals-title"')
+    assert "(high risk)" not in calm and "None of these is high risk" in calm
+
+
 def test_the_page_without_its_raw_events_names_actions_in_words(cast: Cast, bob: Client) -> None:
     request = busy_request(cast, bob)
     words = without_raw_events(timeline(page(bob, request)))
