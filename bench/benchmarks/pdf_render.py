@@ -106,7 +106,7 @@ def _timed_reports(count: int) -> list[float]:
     from requests_app.fulfilment.bundles.keys import generate_signing_key
 
     context, key = _context(), generate_signing_key()
-    render = writer.render_access_report
+    render = getattr(writer, "render_access_report")  # noqa: B009 - timed in place, then put back
     seconds: list[float] = []
 
     def timed(*args: Any, **kwargs: Any) -> None:
@@ -114,13 +114,13 @@ def _timed_reports(count: int) -> list[float]:
         render(*args, **kwargs)
         seconds.append(time.perf_counter() - started)
 
-    writer.render_access_report = timed  # type: ignore[assignment]
+    setattr(writer, "render_access_report", timed)  # noqa: B010 - timed, then put back
     try:
         for _ in range(count):
             with tempfile.TemporaryDirectory(prefix="dsar-bench-pdf-") as folder:
                 writer.write_access_bundle(io.BytesIO(), context, _records(), signing_key=key, tmp_dir=folder)
     finally:
-        writer.render_access_report = render  # type: ignore[assignment]
+        setattr(writer, "render_access_report", render)  # noqa: B010
     return seconds
 
 

@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.fulfilment.bundles import rendering
 from requests_app.fulfilment.bundles.disclosures import disclosures_build
 from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, StoreRecord
 from requests_app.fulfilment.bundles.spool import DatasetSpool, displayable
@@ -184,14 +185,17 @@ def branding_context(branding: Branding) -> dict[str, str]:
     }
 
 
-def render_pdf(template_name: str, context: dict[str, Any], out: IO[bytes]) -> None:
-    """Render a template under templates/bundles/ to a tagged PDF written to `out`."""
-    from weasyprint import HTML  # imported here: it loads Pango, which plain imports need not
-    from weasyprint.urls import URLFetcher
+def render_pdf(
+    template_name: str, context: dict[str, Any], out: IO[bytes], *, stylesheet: str = "bundles/report.css"
+) -> None:
+    """Render a template to a tagged PDF written to `out`, styled by the `stylesheet` template.
 
+    The stylesheet is rendered with the context's `brand` and parsed once per process for
+    each brand and language (see rendering.py); an empty name gives no stylesheet.
+    """
     html = render_to_string(template_name, context)
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    HTML(string=html, url_fetcher=fetcher).write_pdf(out, pdf_variant="pdf/ua-1", pdf_tags=True)
+    sheets = [rendering.stylesheet(stylesheet, context.get("brand", {}))] if stylesheet else []
+    rendering.write_pdf(html, out, stylesheets=sheets)
 
 
 def render_access_report(
