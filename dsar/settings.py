@@ -264,6 +264,9 @@ CELERY_TASK_TIME_LIMIT = env_int("DSAR_TASK_TIME_LIMIT", 900, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30 if CELERY_TASK_TIME_LIMIT > 60 else CELERY_TASK_TIME_LIMIT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# A prefork child warms the PDF renderer before it reports ready (fonts, stylesheets, one
+# small report: a few seconds on a busy machine); Celery's default 4 s would kill it for that.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 60.0
 # On SIGTERM (with REMAP_SIGTERM=SIGQUIT, as every documented way of running a worker sets),
 # running tasks get this long to finish; then they are stopped, and their work comes back
 # (a redelivered message, an expired lease): every task can be run again safely.

@@ -9,12 +9,14 @@ from __future__ import annotations
 import smtplib
 
 from celery import Task, shared_task
+from celery.signals import worker_process_init
 from django.db import OperationalError
 from django.utils import timezone
 
 from requests_app.drp import callbacks as drp_callbacks
 from requests_app.fulfilment import fanout
 from requests_app.fulfilment import results as fulfilment
+from requests_app.fulfilment.bundles.warm import pdf_warm_quietly
 from requests_app.fulfilment.connectors import ConnectorError
 from requests_app.infra import queue
 from requests_app.intake import mailbox, pipeline
@@ -25,6 +27,16 @@ from requests_app.reminders import scan as reminders
 from requests_app.services import outbox, retention, second_factor
 from requests_app.services import requests as services
 from requests_app.webhooks import deliveries as webhooks
+
+
+@worker_process_init.connect
+def warm_pdf_renderer(**_: object) -> None:
+    """Each prefork child loads fonts and stylesheets as it starts, not on its first bundle.
+
+    Children only: Pango and Fontconfig are best not loaded before a fork. The solo pool (the
+    tests' worker) does not send this signal; it pays on its first PDF as before.
+    """
+    pdf_warm_quietly()
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=5)

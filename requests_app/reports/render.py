@@ -110,7 +110,7 @@ def _pdf(template: str, context: dict[str, Any], title: str) -> bytes:
         "company_name": settings.DSAR_COMPANY_NAME,
         "generated_at": timezone.localtime(),
     }
-    render_pdf(template, context, out)
+    render_pdf(template, context, out, stylesheet="")  # reports/base.html has its own <style>
     return out.getvalue()
 
 

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.fulfilment.bundles import rendering
 from requests_app.fulfilment.bundles.disclosures import disclosures_build
 from requests_app.fulfilment.bundles.inputs import Branding, BundleContext, StoreRecord
 from requests_app.fulfilment.bundles.spool import DatasetSpool, displayable
@@ -184,14 +187,43 @@ def branding_context(branding: Branding) -> dict[str, str]:
     }
 
 
-def render_pdf(template_name: str, context: dict[str, Any], out: IO[bytes]) -> None:
-    """Render a template under templates/bundles/ to a tagged PDF written to `out`."""
-    from weasyprint import HTML  # imported here: it loads Pango, which plain imports need not
-    from weasyprint.urls import URLFetcher
+def render_pdf(
+    template_name: str, context: dict[str, Any], out: IO[bytes], *, stylesheet: str = "bundles/report.css"
+) -> None:
+    """Render a template to a tagged PDF written to `out`, styled by the `stylesheet` template.
 
+    The stylesheet is rendered with the context's `brand` and parsed once per process for
+    each brand and language (see rendering.py); an empty name gives no stylesheet.
+    """
     html = render_to_string(template_name, context)
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    HTML(string=html, url_fetcher=fetcher).write_pdf(out, pdf_variant="pdf/ua-1", pdf_tags=True)
+    sheets = [rendering.stylesheet(stylesheet, context.get("brand", {}))] if stylesheet else []
+    rendering.write_pdf(html, out, stylesheets=sheets)
+
+
+def explanation_html(context: BundleContext) -> str:
+    """The part of the access report every subject of a data map version reads the same.
+
+    What GDPR Art. 15(1)-(2) and CCPA §1798.110 require us to tell (purposes, categories,
+    recipients, retention, sources, automated decisions, transfers) and the rights, rendered
+    once per process for each set of facts and language and kept in a small LRU table. The
+    key is the facts themselves (the data map's disclosures and the company's texts), not a
+    version label, so a changed data map or company text can never be served an old page.
+    """
+    texts = {
+        "company_name": context.company_name,
+        "contact_email": context.contact_email,
+        "supervisory_authority": context.supervisory_authority,
+        "automated_decision_making": context.automated_decision_making,
+        "transfer_safeguards": context.transfer_safeguards,
+    }
+    disclosures = disclosures_build(context)
+    key = (translation.get_language(), disclosures, tuple(texts.items()))
+
+    def render() -> str:
+        # Only these texts reach the template: anything else of the subject's would be cached.
+        return render_to_string("bundles/_explanation.html", {"ctx": texts, "disclosures": disclosures})
+
+    return mark_safe(rendering.state().explanations.get(key, render))  # noqa: S308 - a rendered template
 
 
 def render_access_report(
@@ -210,7 +242,7 @@ def render_access_report(
         {
             "ctx": context,
             "brand": branding_context(context.branding),
-            "disclosures": disclosures_build(context),
+            "explanation": explanation_html(context),
             "systems": systems,
             "searched_count": len(searched),
             "all_searched": len(searched) == len(systems),
