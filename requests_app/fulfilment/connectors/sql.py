@@ -64,6 +64,8 @@ POOL_SIZE = 2
 POOL_OVERFLOW = 2
 # Reopened after this many seconds, before a server or firewall drops it as idle.
 POOL_RECYCLE_SECONDS = 1800
+# How long a connector waits for a free connection when the process's are all in use.
+POOL_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ def shared_engine(url: sa.URL, *, connect_timeout: int | None = None) -> sa.Engi
                 pool_size=POOL_SIZE,
                 max_overflow=POOL_OVERFLOW,
                 pool_recycle=POOL_RECYCLE_SECONDS,
+                pool_timeout=POOL_TIMEOUT_SECONDS,
                 pool_pre_ping=True,
                 connect_args=connect_args,
             )
@@ -526,6 +529,9 @@ class SqlConnector(Connector):
             transient = isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) or exc.connection_invalidated
             transient = transient and not sqlstate.startswith(PERMANENT_SQLSTATES)
             raise self.error(f"database error: {message}", transient=transient) from exc
+        except sa_exc.TimeoutError as exc:
+            # Every pooled connection of this process was busy for the pool's timeout: try later.
+            raise self.error("database error: no connection free in this process's pool", transient=True) from exc
         except sa_exc.SQLAlchemyError as exc:
             raise self.error(f"database error: {type(exc).__name__}: {exc}", transient=False) from exc
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from demo import DEMO_DATAMAP_PATH
 from demo.seed import seed_estate
 from requests_app.datamap import System, load_datamap_file
-from requests_app.fulfilment.connectors import ConnectorError, Subject, connector_for
+from requests_app.fulfilment.connectors import ConnectorError, Subject, connector_for, sql
 from requests_app.fulfilment.connectors.sql import _after_fork_in_child, engine_url
 
 if TYPE_CHECKING:
@@ -242,3 +242,23 @@ def test_the_fork_hook_gives_every_engine_a_new_empty_pool(postgres_url: str) ->
     assert engine.pool is not before
     assert engine.pool.checkedin() == 0  # type: ignore[attr-defined]
     assert connector_for(_system("accounts"), environ=_env(url)).count(Subject({"email": (email,)})) == {"users": 1}
+
+
+def test_a_process_whose_pooled_connections_are_all_busy_gets_a_transient_error(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sql, "POOL_TIMEOUT_SECONDS", 0.01)  # the engine below is made with it
+    url = postgres_url + "?application_name=busy"
+    connector = connector_for(_system("accounts"), environ=_env(url))
+    email = _users_email(url)
+    engine: sa.Engine = connector.engine  # type: ignore[attr-defined]
+    busy = [engine.connect() for _ in range(sql.POOL_SIZE + sql.POOL_OVERFLOW)]
+    try:
+        with pytest.raises(ConnectorError) as caught:
+            connector.count(Subject({"email": (email,)}))
+    finally:
+        for conn in busy:
+            conn.close()
+    assert caught.value.transient is True
+    assert "no connection free" in str(caught.value)
+    assert connector.count(Subject({"email": (email,)})) == {"users": 1}
