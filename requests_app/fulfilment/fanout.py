@@ -367,8 +367,9 @@ def _run_connector(task: StoreTask, token: str, system: System, subject: Subject
     checkpoint = _TaskCheckpoint(task, token)
     with connector_for(system) as connector:
         if task.action == StoreAction.RESOLVE:
-            identifiers = {name: list(values) for name, values in connector.resolve(subject).items()}
-            return {"identifiers": identifiers, "counts": {"found": connector.count(subject)}}
+            resolved, found = connector.search(subject)
+            identifiers = {name: list(values) for name, values in resolved.items()}
+            return {"identifiers": identifiers, "counts": {"found": found}}
         if task.action == StoreAction.ERASE:
             counts = connector.erase(
                 subject, checkpoint, batch_size=settings.DSAR_ERASE_BATCH_SIZE, heartbeat=heartbeat

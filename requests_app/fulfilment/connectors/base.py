@@ -200,6 +200,10 @@ class Connector(ABC):
     def count(self, subject: Subject) -> dict[str, int]:
         """Return the number of the subject's records per dataset (absent: unknown)."""
 
+    def search(self, subject: Subject) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
+        """Return what :meth:`resolve` and :meth:`count` return, reading each thing once where the kind can."""
+        return self.resolve(subject), self.count(subject)
+
     @abstractmethod
     def erase(
         self,

@@ -7,6 +7,11 @@ Exports stream through a server-side cursor. Erasure and correction are set-base
 batch selects the next few thousand primary keys of the subject's rows in key order, then
 runs one statement per erasure action for those keys, commits, and saves the last key in
 the checkpoint; a restarted run continues after it.
+
+What a connector learns outlives it, once per process: each database URL has one engine with a
+small pool of connections (checked before use, so a store that restarted is reconnected, and
+dropped in a forked child so no two processes share a socket), and each system's reflected
+tables are kept until the system's definition in the data map changes.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import base64
 import datetime
 import decimal
 import hashlib
+import json
+import os
+import threading
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -51,6 +59,13 @@ IN_CHUNK = 10_000
 STREAM_ROWS = 1000
 # PostgreSQL error classes that retrying cannot fix: bad password (28), no such database (3D).
 PERMANENT_SQLSTATES = ("28", "3D")
+# Connections each process keeps per database: a task uses one at a time.
+POOL_SIZE = 2
+POOL_OVERFLOW = 2
+# Reopened after this many seconds, before a server or firewall drops it as idle.
+POOL_RECYCLE_SECONDS = 1800
+# How long a connector waits for a free connection when the process's are all in use.
+POOL_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,75 @@ class Batches:
     size: int
 
 
+@dataclass
+class _Tables:
+    """One system's reflected tables on one database, for one definition of the system."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    tables: dict[tuple[str | None, str], sa.Table] = field(default_factory=dict)
+
+
+_LOCK = threading.Lock()
+_ENGINES: dict[tuple[str, int | None], sa.Engine] = {}
+_TABLES: dict[tuple[str, str, str], _Tables] = {}
+
+
+def shared_engine(url: sa.URL, *, connect_timeout: int | None = None) -> sa.Engine:
+    """The process's engine for ``url``: made once, its pool shared by every connector."""
+    key = (url.render_as_string(hide_password=False), connect_timeout)
+    with _LOCK:
+        engine = _ENGINES.get(key)
+        if engine is not None:
+            return engine
+        if url.get_backend_name() == "sqlite":
+            # A file opens in microseconds, and a test or the quick start may replace it.
+            engine = sa.create_engine(url, poolclass=NullPool)
+            sa.event.listen(engine, "connect", _register_sqlite_sha256)
+        else:
+            connect_args = {} if connect_timeout is None else {"connect_timeout": connect_timeout}
+            engine = sa.create_engine(
+                url,
+                pool_size=POOL_SIZE,
+                max_overflow=POOL_OVERFLOW,
+                pool_recycle=POOL_RECYCLE_SECONDS,
+                pool_timeout=POOL_TIMEOUT_SECONDS,
+                pool_pre_ping=True,
+                connect_args=connect_args,
+            )
+        _ENGINES[key] = engine
+        return engine
+
+
+def system_digest(system: System) -> str:
+    """The sha256 of the system's definition: a new data map version that changes it changes this."""
+    document = json.dumps(asdict(system), sort_keys=True, default=str)
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+def _tables_for(key: tuple[str, str, str]) -> _Tables:
+    with _LOCK:
+        return _TABLES.setdefault(key, _Tables())
+
+
+def forget_tables(key: tuple[str, str, str]) -> None:
+    """Drop what was reflected for ``key``: the next use reflects the tables again."""
+    with _LOCK:
+        _TABLES.pop(key, None)
+
+
+def _after_fork_in_child() -> None:
+    """Give a forked process pools of its own: the parent's connections stay the parent's."""
+    global _LOCK
+    _LOCK = threading.Lock()  # another thread of the parent may have held it
+    for entry in _TABLES.values():
+        entry.lock = threading.Lock()
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class SqlConnector(Connector):
     def __init__(self, system: System, *, environ: Mapping[str, str]) -> None:
         super().__init__(system)
@@ -97,28 +181,33 @@ class SqlConnector(Connector):
             self.salt = env_value(connection, "hash_salt_env", environ, required=uses_hash)
         except (LookupError, sa_exc.ArgumentError) as exc:
             raise self.error(f"bad connection settings: {exc}", transient=False) from exc
-        connect_args: dict[str, Any] = {}
+        connect_timeout = None
         if url.get_backend_name() in ("postgresql", "mysql"):
             # Without it, an unreachable host holds the task for the operating system's TCP timeout.
-            connect_args["connect_timeout"] = int(connection.get("connect_timeout", 10))
+            connect_timeout = int(connection.get("connect_timeout", 10))
         self.mask = str(connection.get("mask", DEFAULT_MASK))
         self.schema = connection.get("schema") or None
-        # No pool: a task opens one connection for its run and closes it.
-        self.engine = sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
-        if url.get_backend_name() == "sqlite":
-            sa.event.listen(self.engine, "connect", _register_sqlite_sha256)
+        self.engine = shared_engine(url, connect_timeout=connect_timeout)
+        self._tables_key = (system.name, system_digest(system), url.render_as_string(hide_password=True))
         self._targets: dict[str, Target] = {}
-
-    def close(self) -> None:
-        self.engine.dispose()
 
     # Reading
 
     def resolve(self, subject: Subject) -> dict[str, tuple[str, ...]]:
-        found: dict[str, tuple[str, ...]] = {}
         if not self.system.provides:
-            return found
+            return {}
         with self._connection() as conn:
+            return self._resolve(conn, subject)
+
+    def search(self, subject: Subject) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
+        """Resolve and count on one connection, resolving once."""
+        with self._connection() as conn:
+            found = self._resolve(conn, subject)
+            return found, self._count(conn, subject.merged(found))
+
+    def _resolve(self, conn: Connection, subject: Subject) -> dict[str, tuple[str, ...]]:
+        found: dict[str, tuple[str, ...]] = {}
+        if self.system.provides:
             for derivation in self.system.provides:
                 target = self._target(conn, self._dataset(derivation.dataset))
                 where = self._match(target, subject)
@@ -131,8 +220,8 @@ class SqlConnector(Connector):
         return found
 
     def export(self, subject: Subject, checkpoint: Checkpoint | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
-        subject = subject.merged(self.resolve(subject))
         with self._connection() as conn:
+            subject = subject.merged(self._resolve(conn, subject))
             for dataset in self.system.datasets:
                 target = self._target(conn, dataset)
                 where = self._match(target, subject)
@@ -143,22 +232,24 @@ class SqlConnector(Connector):
                     yield dataset.name, {key: jsonable(value) for key, value in row._mapping.items()}
 
     def count(self, subject: Subject) -> dict[str, int]:
-        subject = subject.merged(self.resolve(subject))
-        counts = {}
         with self._connection() as conn:
-            for dataset in self.system.datasets:
-                target = self._target(conn, dataset)
-                where = self._match(target, subject)
-                counts[dataset.name] = 0
-                if where is not None:
-                    query = sa.select(sa.func.count()).select_from(target.table).where(where)
-                    counts[dataset.name] = int(conn.execute(query).scalar_one())
+            return self._count(conn, subject.merged(self._resolve(conn, subject)))
+
+    def _count(self, conn: Connection, subject: Subject) -> dict[str, int]:
+        counts = {}
+        for dataset in self.system.datasets:
+            target = self._target(conn, dataset)
+            where = self._match(target, subject)
+            counts[dataset.name] = 0
+            if where is not None:
+                query = sa.select(sa.func.count()).select_from(target.table).where(where)
+                counts[dataset.name] = int(conn.execute(query).scalar_one())
         return counts
 
     def current_values(self, subject: Subject, fields: Mapping[str, Iterable[str]]) -> CurrentValues:
-        subject = subject.merged(self.resolve(subject))
         found: CurrentValues = {}
         with self._connection() as conn:
+            subject = subject.merged(self._resolve(conn, subject))
             for dataset_name, names in fields.items():
                 dataset = self._dataset(dataset_name)
                 target = self._target(conn, dataset)
@@ -369,11 +460,11 @@ class SqlConnector(Connector):
         return dataset
 
     def _target(self, conn: Connection, dataset: Dataset) -> Target:
-        """Reflect the dataset's table once and check every column the map names is in it."""
+        """The dataset's table, reflected once per process, with every column the map names checked."""
         if dataset.name in self._targets:
             return self._targets[dataset.name]
         locator = dataset.locator
-        table = sa.Table(locator["table"], sa.MetaData(), autoload_with=conn, schema=self.schema)
+        table = self._reflected(conn, locator["table"])
         wanted = {locator["primary_key"], *locator["match"].values(), *(f.name for f in dataset.fields)}
         missing = sorted(name for name in wanted if name not in table.c)
         if missing:
@@ -393,6 +484,16 @@ class SqlConnector(Connector):
                 )
         self._targets[dataset.name] = target
         return target
+
+    def _reflected(self, conn: Connection, name: str) -> sa.Table:
+        """The table as the database described it the first time this process asked."""
+        entry = _tables_for(self._tables_key)
+        with entry.lock:
+            table = entry.tables.get((self.schema, name))
+            if table is None:
+                table = sa.Table(name, sa.MetaData(), autoload_with=conn, schema=self.schema)
+                entry.tables[(self.schema, name)] = table
+            return table
 
     def _match(self, target: Target, subject: Subject) -> sa.ColumnElement[bool] | None:
         """Return the condition for the subject's rows, or None when nothing identifies them."""
@@ -421,11 +522,16 @@ class SqlConnector(Connector):
         except sa_exc.NoSuchTableError as exc:
             raise self.error(f"no such table: {exc}", transient=False) from exc
         except sa_exc.DBAPIError as exc:
+            # A table changed under a cached description fails here: the next attempt reflects anew.
+            forget_tables(self._tables_key)
             message = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
             sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
             transient = isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) or exc.connection_invalidated
             transient = transient and not sqlstate.startswith(PERMANENT_SQLSTATES)
             raise self.error(f"database error: {message}", transient=transient) from exc
+        except sa_exc.TimeoutError as exc:
+            # Every pooled connection of this process was busy for the pool's timeout: try later.
+            raise self.error("database error: no connection free in this process's pool", transient=True) from exc
         except sa_exc.SQLAlchemyError as exc:
             raise self.error(f"database error: {type(exc).__name__}: {exc}", transient=False) from exc
 
