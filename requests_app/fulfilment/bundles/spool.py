@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
 import json
 import tempfile
@@ -43,6 +44,8 @@ def json_default(value: Any) -> Any:
 
 # One encoder for all records: json.dumps with options builds a new one on every call.
 _json = json.JSONEncoder(ensure_ascii=False, default=json_default).encode
+# What that encoder writes for a str (ensure_ascii=False): the C function where CPython has it.
+_encode_string = json.encoder.encode_basestring
 
 
 def csv_cell(value: Any) -> str:
@@ -91,9 +94,31 @@ def display_cell(value: Any) -> str:
     return displayable(text)
 
 
+# A store's rows share one shape; a few shapes per dataset at most. Past this many, the rows
+# take the general path instead of growing the table of shapes without bound.
+MAX_SHAPES = 32
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How the records with one sequence of keys become a JSON line and a CSV row.
+
+    Worked out once per sequence of keys, so a record costs one pass over its values: each
+    value is encoded once for JSON and once for CSV (an ISO date is formatted once for both).
+    """
+
+    json_keys: tuple[tuple[int, str], ...]  # (position in the record, '"key": ') of every key kept
+    csv_positions: tuple[int, ...]  # the position of each header column in the record, -1 if missing
+    extra: tuple[int, ...]  # positions of kept keys that are not in the header
+
+
 @dataclass
 class DatasetSpool:
-    """Spool of one (system, dataset): two temporary files, a count and the first records."""
+    """Spool of one (system, dataset): two temporary files, a count and the first records.
+
+    Each file is hashed and measured while it is written, so the ZIP copy need not read it twice.
+    ``withheld`` names fields never disclosed: they are dropped from every record here.
+    """
 
     system: str
     dataset: str
@@ -102,6 +127,7 @@ class DatasetSpool:
     header: tuple[str, ...]
     sample_limit: int
     tmp_dir: Path | str | None = None
+    withheld: frozenset[str] = frozenset()
     count: int = 0
     sample: list[dict[str, str]] = field(default_factory=list)
     extra_keys: list[str] = field(default_factory=list)
@@ -113,13 +139,19 @@ class DatasetSpool:
             extra = f"_{extra}"
         self.jsonl_file: IO[bytes] = tempfile.TemporaryFile(dir=self.tmp_dir)  # noqa: SIM115
         self.csv_file: IO[bytes] = tempfile.TemporaryFile(dir=self.tmp_dir)  # noqa: SIM115
+        self.jsonl_sha256 = hashlib.sha256()
+        self.csv_sha256 = hashlib.sha256()
+        self.jsonl_size = 0
+        self.csv_size = 0
         # Lines collect in memory and go to disk every FLUSH_CHARS: far fewer calls than one
         # write per record, and no TextIOWrapper (which resets a decoder on every write to a
         # readable file: a third of the time per record).
         self._jsonl_lines: list[str] = []
+        self._csv_rows: list[list[Any]] = []
         self._csv_buffer = io.StringIO()
         self._csv = csv.writer(self._csv_buffer)
         self._pending = 0
+        self._shapes: dict[tuple[Any, ...], _Shape | None] = {}
         # Column names come from the map or from the store's own keys: neutralised like cells.
         self._csv.writerow([csv_cell(name) for name in (*self.header, extra)])
 
@@ -131,7 +163,70 @@ class DatasetSpool:
     def csv_path(self) -> str:
         return f"data/{self.folder}/{self.stem}.csv"
 
+    def _shape(self, keys: tuple[Any, ...]) -> _Shape | None:
+        """The plan for records with these keys in this order; None: take the general path."""
+        if any(type(key) is not str for key in keys):
+            return None  # json turns other keys into text its own way (or refuses them)
+        kept = [(i, key) for i, key in enumerate(keys) if key not in self.withheld]
+        where = {key: i for i, key in kept}
+        return _Shape(
+            json_keys=tuple((i, _encode_string(key) + ": ") for i, key in kept),
+            csv_positions=tuple(where.get(name, -1) for name in self.header),
+            extra=tuple(i for i, key in kept if key not in self._header_set),
+        )
+
     def add(self, record: dict[str, Any]) -> None:
+        keys = tuple(record)
+        try:
+            shape = self._shapes[keys]
+        except KeyError:
+            shape = self._shape(keys) if len(self._shapes) < MAX_SHAPES else None
+            if len(self._shapes) < MAX_SHAPES:
+                self._shapes[keys] = shape
+        if shape is None:
+            self._add_general(record)
+            return
+        self.count += 1
+        values = tuple(record.values())
+        # One pass over the values: the JSON text of each (as json.JSONEncoder writes it inside
+        # an object) and its CSV cell. Inlined for the common types: this loop is most of the
+        # export's time.
+        texts: list[Any] = list(values)
+        parts = []
+        for index, key in shape.json_keys:
+            value = values[index]
+            kind = type(value)
+            if kind is str:
+                parts.append(key + _encode_string(value))
+                if value[:1] in FORMULA_START:
+                    texts[index] = "'" + value
+            elif kind is int:
+                parts.append(key + int.__repr__(value))
+            elif value is None:
+                parts.append(key + "null")  # the csv module writes None as an empty cell
+            elif kind is datetime:
+                text = value.isoformat()  # ISO text never needs a JSON escape
+                parts.append(key + '"' + text + '"')
+                texts[index] = text
+            else:
+                parts.append(key + _json(value))
+                texts[index] = csv_cell(value)
+        line = "{" + ", ".join(parts) + "}"
+        self._jsonl_lines.append(line)
+        self._pending += len(line)
+        row = [texts[i] if i >= 0 else None for i in shape.csv_positions]
+        row.append(_json({keys[i]: values[i] for i in shape.extra}) if shape.extra else "")
+        self._csv_rows.append(row)
+        if self.count <= self.sample_limit:
+            kept = {keys[i]: values[i] for i, _ in shape.json_keys} if self.withheld else record
+            self._keep_sample(kept, self._header_set)
+        if self._pending > FLUSH_CHARS:
+            self.flush()
+
+    def _add_general(self, record: dict[str, Any]) -> None:
+        """Any record, whatever its keys: the reference the shaped path must match byte for byte."""
+        if self.withheld:
+            record = {key: value for key, value in record.items() if key not in self.withheld}
         self.count += 1
         line = _json(record)
         self._jsonl_lines.append(line)
@@ -139,22 +234,13 @@ class DatasetSpool:
         header_set = self._header_set
         row: list[Any] = []
         for name in self.header:
-            # Inlined csv_cell for the common types: this loop is most of the export's time.
             value: Any = record.get(name)
-            kind = type(value)
-            if kind is str:
-                row.append("'" + value if value[:1] in FORMULA_START else value)
-            elif kind is int or value is None:
-                row.append(value)  # the csv module writes None as an empty cell
-            elif kind is datetime:
-                row.append(value.isoformat())
-            else:
-                row.append(csv_cell(value))
+            row.append(None if value is None else csv_cell(value))
         if record.keys() <= header_set:
             row.append("")
         else:
             row.append(csv_cell({k: v for k, v in record.items() if k not in header_set}))
-        self._csv.writerow(row)
+        self._csv_rows.append(row)
         if self.count <= self.sample_limit:
             self._keep_sample(record, header_set)
         if self._pending > FLUSH_CHARS:
@@ -172,18 +258,27 @@ class DatasetSpool:
         return (*(displayable(name) for name in self.header), *self.extra_keys)
 
     def flush(self) -> None:
-        """Write the lines collected so far to the temporary files.
+        """Write the lines collected so far to the temporary files, hashing what is written.
 
         backslashreplace keeps a lone surrogate (from badly decoded bytes) from failing the
         whole export: in JSON it becomes a valid \\udcxx escape of the same string.
         """
         if self._jsonl_lines:
             self._jsonl_lines.append("")  # so the join ends with a newline
-            self.jsonl_file.write("\n".join(self._jsonl_lines).encode("utf-8", "backslashreplace"))
+            data = "\n".join(self._jsonl_lines).encode("utf-8", "backslashreplace")
             self._jsonl_lines.clear()
-        self.csv_file.write(self._csv_buffer.getvalue().encode("utf-8", "backslashreplace"))
+            self.jsonl_sha256.update(data)
+            self.jsonl_size += len(data)
+            self.jsonl_file.write(data)
+        if self._csv_rows:
+            self._csv.writerows(self._csv_rows)
+            self._csv_rows.clear()
+        data = self._csv_buffer.getvalue().encode("utf-8", "backslashreplace")
         self._csv_buffer.seek(0)
         self._csv_buffer.truncate()
+        self.csv_sha256.update(data)
+        self.csv_size += len(data)
+        self.csv_file.write(data)
         self._pending = 0
         self.jsonl_file.flush()
         self.csv_file.flush()

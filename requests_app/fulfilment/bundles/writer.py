@@ -107,16 +107,17 @@ class _Spools:
         header = (
             tuple(f.name for f in dataset_info.fields if f.name not in withheld)
             if dataset_info and dataset_info.fields
-            else None
+            else tuple(str(k) for k in record if k not in withheld)
         )
         spool = DatasetSpool(
             system=system,
             dataset=dataset,
             folder=self._folders.component(system),
             stem=self._stems.setdefault(system, NameRegistry()).component(dataset),
-            header=header if header is not None else tuple(str(k) for k in record),
+            header=header,
             sample_limit=self._sample_limit,
             tmp_dir=self._tmp_dir,
+            withheld=withheld,
         )
         self.by_key[(system, dataset)] = spool
         return spool
@@ -128,14 +129,16 @@ class _Spools:
 
 def _spool_all(records: Records, spools: _Spools) -> int:
     total = 0
-    withheld = spools.withheld
+    # Records come store by store: the spool of the last one is most often the next one's.
+    last: tuple[str, str] | None = None
+    add: Any = None
     for system, dataset, record in records:
         if not isinstance(record, dict):
             raise BundleError(f"a record of {system}/{dataset} is a {type(record).__name__}, not a dict")
-        hidden = withheld.get((system, dataset)) if withheld else None
-        if hidden:
-            record = {key: value for key, value in record.items() if key not in hidden}
-        spools.get(system, dataset, record).add(record)
+        if (system, dataset) != last:
+            add = spools.get(system, dataset, record).add
+            last = (system, dataset)
+        add(record)  # the spool drops the fields the data map withholds
         total += 1
     for spool in spools.by_key.values():
         spool.flush()
@@ -230,8 +233,10 @@ def _write_zip(
         bundle.write_bytes("README.txt", _readme(context, spools, created_at=created_at, signer=key_id(signing_key)))
         bundle.copy_file("report.pdf", pdf)
         for spool in spools:
-            bundle.copy_file(spool.jsonl_path, spool.jsonl_file)
-            bundle.copy_file(spool.csv_path, spool.csv_file)
+            bundle.copy_hashed(
+                spool.jsonl_path, spool.jsonl_file, size=spool.jsonl_size, sha256=spool.jsonl_sha256.hexdigest()
+            )
+            bundle.copy_hashed(spool.csv_path, spool.csv_file, size=spool.csv_size, sha256=spool.csv_sha256.hexdigest())
         for export, path in exports:
             with export.open() as handle:
                 bundle.copy_file(path, handle)
