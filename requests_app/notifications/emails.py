@@ -181,6 +181,14 @@ def email_send(message_pk: int) -> bool:
     return True
 
 
+def _language_of(message: EmailMessage) -> str:
+    """The language the message was written in: the requester's for their mail (``notify``
+    renders it in their language), the team's for the team's own."""
+    if message.kind.startswith("staff_") or message.request is None:
+        return settings.LANGUAGE_CODE
+    return message.request.language or settings.LANGUAGE_CODE
+
+
 def _deliver(message: EmailMessage) -> None:
     mail = EmailMultiAlternatives(
         subject=message.subject,
@@ -190,7 +198,11 @@ def _deliver(message: EmailMessage) -> None:
         # The team's own mail is answered to the colleague who sent it, never to the intake
         # mailbox, where a reply would become a new request.
         reply_to=[] if message.kind.startswith("staff_") else [settings.DSAR_REPLY_TO_EMAIL],
-        headers={"Message-ID": f"<{message.message_id}>", **LOOP_HEADERS},
+        headers={
+            "Message-ID": f"<{message.message_id}>",
+            "Content-Language": _language_of(message),
+            **LOOP_HEADERS,
+        },
     )
     mail.attach_alternative(message.body_html, "text/html")
     raw = mail.message().as_bytes()

@@ -106,6 +106,17 @@ def test_sending_delivers_the_recorded_message_with_its_message_id_and_keeps_the
     assert message.message_id.encode() in raw
 
 
+def test_a_message_says_the_language_it_is_written_in() -> None:
+    german = DataSubjectRequestFactory.create(subject_email="greta@example.de", language="de")
+    english = DataSubjectRequestFactory.create(subject_email="ada@example.org")
+    for request in (german, english):
+        email_send(notify(request=request, kind="closed_unverified", to=request.subject_email).pk)
+    by_address = {sent.to[0]: sent for sent in mail.outbox}
+    assert by_address["greta@example.de"].extra_headers["Content-Language"] == "de"
+    assert by_address["ada@example.org"].extra_headers["Content-Language"] == "en"
+    assert EmailMessage.objects.get(request=german).raw.read().count(b"Content-Language: de") == 1
+
+
 def test_a_sent_message_is_not_sent_again_when_its_task_runs_twice() -> None:
     message = notify(request=DataSubjectRequestFactory.create(), kind="closed_unverified", to="a@example.org")
     assert email_send(message.pk) is True
