@@ -209,6 +209,16 @@ def test_an_analyst_signs_in_with_totp_verifies_approves_and_rejects(
     assert "We could not confirm" in plain_text(mail_to(celery_worker.mail_dir, "mallory@example.org")[-1])
 
 
+def reload_until_completed(page: Page) -> None:
+    """Reload the request page until the worker has completed the request (a minute at most)."""
+    for _ in range(120):
+        page.reload()
+        if page.locator(".state-badge").inner_text().strip() == "Completed":
+            break
+        page.wait_for_timeout(500)
+    expect(page.locator(".state-badge")).to_have_text("Completed")
+
+
 def assert_accessible(page: Page) -> None:
     """No serious or critical violation that axe-core finds on the page as it is now."""
     # Evaluated through the browser's debugging protocol, which the Content-Security-Policy
@@ -449,12 +459,7 @@ def test_an_analyst_approves_a_deletion_watches_the_stores_finish_and_downloads_
         page.get_by_role("button", name="Approve and start work").click()
         expect(page.get_by_text("The request is approved and in progress.")).to_be_visible()
         # The worker searches and erases every store; the page shows it when reloaded.
-        for _ in range(120):
-            page.reload()
-            if page.locator(".state-badge").inner_text().strip() == "Completed":
-                break
-            page.wait_for_timeout(500)
-        expect(page.locator(".state-badge")).to_have_text("Completed")
+        reload_until_completed(page)
         expect(page.get_by_role("row", name=re.compile(r"^accounts\s+Erase\s+Erased"))).to_be_visible()
         with page.expect_download() as download:
             page.get_by_role("link", name="Certificate of erasure").click()
@@ -500,12 +505,7 @@ def test_a_failed_store_blocks_completion_until_staff_record_its_outcome_which_t
         next_step.get_by_label(re.compile("^Evidence")).set_input_files(str(evidence))
         next_step.get_by_role("button", name="Record the outcome for processor").click()
         expect(page.get_by_text("processor: the outcome is on the record.")).to_be_visible()
-        for _ in range(120):
-            page.reload()
-            if page.locator(".state-badge").inner_text().strip() == "Completed":
-                break
-            page.wait_for_timeout(500)
-        expect(page.locator(".state-badge")).to_have_text("Completed")
+        reload_until_completed(page)
         expect(page.get_by_role("row", name=re.compile(r"^processor\s+Erase\s+Erased by hand"))).to_be_visible()
         page.screenshot(path=str(folder / "outcome-recorded.png"), full_page=True)
         with page.expect_download() as download:

@@ -23,7 +23,14 @@ from requests_app.fulfilment.results import review_refusals
 from requests_app.models import AuditEvent, RequestType, State
 from tests.factories import demo_datamap_for_tests, request_in_state
 from tests.staff import test_browser as staff_browser
-from tests.staff.test_browser import PageMaker, RunInBrowser, assert_accessible, give_code, sign_in
+from tests.staff.test_browser import (
+    PageMaker,
+    RunInBrowser,
+    assert_accessible,
+    give_code,
+    reload_until_completed,
+    sign_in,
+)
 from tests.waiting import mail_to, plain_text, wait_for
 
 if TYPE_CHECKING:
@@ -121,12 +128,7 @@ def test_an_analyst_reviews_a_correction_field_by_field_and_the_store_gets_the_n
         page.get_by_label("Approve the request and start work on it.").check()
         page.get_by_role("button", name="Approve and start work").click()
         expect(page.get_by_text("The request is approved and in progress.")).to_be_visible()
-        for _ in range(120):
-            page.reload()
-            if page.locator(".state-badge").inner_text().strip() == "Completed":
-                break
-            page.wait_for_timeout(500)
-        expect(page.locator(".state-badge")).to_have_text("Completed")
+        reload_until_completed(page)
         expect(page.get_by_text("Corrections refused")).to_be_visible()
         page.screenshot(path=str(folder / "correction-completed.png"), full_page=True)
         with page.expect_download() as download:
