@@ -17,7 +17,6 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.fulfilment.bundles import rendering
@@ -28,6 +27,9 @@ from requests_app.fulfilment.bundles.spool import DatasetSpool, displayable
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from datetime import datetime
+
+    from weasyprint import CSS
+    from weasyprint.document import Document
 
     from requests_app.datamap.schema import Field
 
@@ -200,12 +202,13 @@ def render_pdf(
     rendering.write_pdf(html, out, stylesheets=sheets)
 
 
-def explanation_html(context: BundleContext) -> str:
-    """The part of the access report every subject of a data map version reads the same.
+def explanation_document(context: BundleContext, brand: dict[str, str], stylesheets: list[CSS]) -> Document:
+    """The part of the access report every subject of a data map version reads the same, laid out.
 
     What GDPR Art. 15(1)-(2) and CCPA §1798.110 require us to tell (purposes, categories,
-    recipients, retention, sources, automated decisions, transfers) and the rights, rendered
-    once per process for each set of facts and language and kept in a small LRU table. The
+    recipients, retention, sources, automated decisions, transfers) and the rights: pages
+    laid out once per process for each set of facts, language and brand, and kept in a small
+    LRU table; each report puts them in the pages it reserves for them (rendering.py). The
     key is the facts themselves (the data map's disclosures and the company's texts), not a
     version label, so a changed data map or company text can never be served an old page.
     """
@@ -217,13 +220,14 @@ def explanation_html(context: BundleContext) -> str:
         "transfer_safeguards": context.transfer_safeguards,
     }
     disclosures = disclosures_build(context)
-    key = (translation.get_language(), disclosures, tuple(texts.items()))
+    key = (translation.get_language(), disclosures, tuple(texts.items()), tuple(sorted(brand.items())))
 
-    def render() -> str:
+    def lay_out() -> Document:
         # Only these texts reach the template: anything else of the subject's would be cached.
-        return render_to_string("bundles/_explanation.html", {"ctx": texts, "disclosures": disclosures})
+        html = render_to_string("bundles/explanation.html", {"ctx": texts, "brand": brand, "disclosures": disclosures})
+        return rendering.layout(html, stylesheets=stylesheets)
 
-    return mark_safe(rendering.state().explanations.get(key, render))  # noqa: S308 - a rendered template
+    return rendering.state().explanations.get(key, lay_out)
 
 
 def render_access_report(
@@ -237,12 +241,15 @@ def render_access_report(
 ) -> None:
     systems = system_sections(context, spools, exports)
     searched = [s for s in systems if s.searched]
-    render_pdf(
+    brand = branding_context(context.branding)
+    sheets = [rendering.stylesheet("bundles/report.css", brand)]
+    explanation = explanation_document(context, brand, sheets)
+    html = render_to_string(
         "bundles/report.html",
         {
             "ctx": context,
-            "brand": branding_context(context.branding),
-            "explanation": explanation_html(context),
+            "brand": brand,
+            "explanation_pages": rendering.reserved_page_ids(len(explanation.pages)),
             "systems": systems,
             "searched_count": len(searched),
             "all_searched": len(searched) == len(systems),
@@ -255,5 +262,5 @@ def render_access_report(
                 % {"company": context.company_name, "reference": context.reference}
             ),
         },
-        out,
     )
+    rendering.write_pdf_with_pages(html, out, stylesheets=sheets, inserted=explanation)

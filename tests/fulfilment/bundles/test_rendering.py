@@ -13,6 +13,7 @@ import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from celery.signals import worker_process_init
 from django.conf import settings
 from django.utils import translation
@@ -20,6 +21,7 @@ from pypdf import PdfReader
 
 from requests_app import tasks  # noqa: F401 - connects the worker's signal receivers, as the worker does
 from requests_app.fulfilment.bundles import rendering
+from requests_app.fulfilment.bundles.inputs import Branding
 from requests_app.fulfilment.bundles.report import render_access_report
 from requests_app.fulfilment.bundles.spool import DatasetSpool
 from requests_app.fulfilment.bundles.warm import pdf_warm
@@ -200,3 +202,62 @@ def test_after_warming_the_first_report_uses_the_stylesheet_warming_parsed():
     before, after, text = _in_fresh_thread(warm_then_report)
     assert before == after == len(settings.LANGUAGES)  # the company's branding, every language
     assert "Página 1" in text
+
+
+def _page_texts(pdf: bytes) -> list[str]:
+    def page(number: int) -> str:
+        command = ["pdftotext", "-f", str(number), "-l", str(number), "-", "-"]
+        return subprocess.run(command, input=pdf, check=True, capture_output=True).stdout.decode()
+
+    return [page(number) for number in range(1, len(PdfReader(io.BytesIO(pdf)).pages) + 1)]
+
+
+def test_the_explanation_taken_from_the_cache_sits_in_place_under_the_subjects_own_page_footer():
+    one = make_context(systems=(ACCOUNTS,), reference="DSR-AAAA-0001")
+    other = make_context(systems=(ACCOUNTS,), reference="DSR-BBBB-0002")
+
+    def both() -> list[str]:
+        _pdf(one)  # lays the explanation out
+        return _page_texts(_pdf(other))  # takes it from the cache
+
+    pages = _in_fresh_thread(both)
+    total = len(pages)
+    for number, text in enumerate(pages, 1):
+        assert "Reference DSR-BBBB-0002" in text and f"Page {number} of {total}" in text
+        assert "DSR-AAAA-0001" not in text
+    where = {heading: next(n for n, text in enumerate(pages) if heading in text) for heading in (
+        "What we searched and what we found", "Why we use your data", "Your rights", "System: accounts",
+    )}  # fmt: skip
+    assert list(where.values()) == sorted(where.values())  # the explanation between the summary and the systems
+    assert all(text.split("Reference")[0].strip() for text in pages)  # no page is left empty
+
+
+def test_each_brand_gets_its_own_laid_out_explanation():
+    plain = make_context(systems=(ACCOUNTS,))
+    branded = make_context(
+        systems=(ACCOUNTS,), branding=Branding(company_name="Example API Ltd", primary_colour="#7a1f5c")
+    )
+
+    def both() -> int:
+        _pdf(plain)
+        _pdf(branded)
+        return len(rendering.state().explanations)
+
+    assert _in_fresh_thread(both) == 2
+
+
+def test_a_document_that_lost_a_page_reserved_for_inserted_pages_is_refused_and_nothing_is_written():
+    def attempt() -> bytes:
+        sheets: list[Any] = []
+        inserted = rendering.layout("<html lang='en'><body><p>Inserted</p></body></html>", stylesheets=sheets)
+        out = io.BytesIO()
+        with pytest.raises(RuntimeError, match="lost its reserved page"):
+            rendering.write_pdf_with_pages(
+                "<html lang='en'><body><p>Host without a reserved page</p></body></html>",
+                out,
+                stylesheets=sheets,
+                inserted=inserted,
+            )
+        return out.getvalue()
+
+    assert _in_fresh_thread(attempt) == b""
