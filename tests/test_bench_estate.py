@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.benchmarks.estate import GOALS, figure, percentile, spread, worker_log_figures
+from bench.benchmarks.estate import GOALS, figure, percentile, spread, worker_log_figures, worker_seconds_by_task
 
 LOAD = ([0.5, 0.4, 0.3], [1.5, 0.6, 0.35])
 
@@ -93,3 +93,11 @@ def test_a_log_without_bundle_work_says_so_rather_than_inventing_a_figure() -> N
         "fulfil_task_s (worker log)": None,
         "pdf_steps_1_to_7_s (worker log)": None,
     }
+
+
+def test_the_workers_time_is_summed_by_task_most_first() -> None:
+    assert worker_seconds_by_task(WORKER_LOG) == {
+        "fulfil_request": {"tasks": 2, "seconds": 8.0},
+        "send_email_message": {"tasks": 1, "seconds": 0.08},
+    }
+    assert list(worker_seconds_by_task(WORKER_LOG)) == ["fulfil_request", "send_email_message"]

@@ -159,6 +159,17 @@ def spread(seconds: Sequence[float]) -> dict[str, Any]:
 
 LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ")
 FULFIL_DONE = re.compile(r"Task requests_app\.tasks\.fulfil_request\[[^\]]*\] succeeded in ([0-9.]+)s")
+TASK_DONE = re.compile(r"Task requests_app\.tasks\.(\w+)\[[^\]]*\] succeeded in ([0-9.]+)s")
+
+
+def worker_seconds_by_task(text: str) -> dict[str, dict[str, float]]:
+    """Where the worker's time went, from its log: each task's count and total seconds."""
+    totals: dict[str, dict[str, float]] = {}
+    for match in TASK_DONE.finditer(text):
+        entry = totals.setdefault(match.group(1), {"tasks": 0, "seconds": 0.0})
+        entry["tasks"] += 1
+        entry["seconds"] = round(entry["seconds"] + float(match.group(2)), 3)
+    return dict(sorted(totals.items(), key=lambda item: -item[1]["seconds"]))
 
 
 def worker_log_figures(text: str) -> dict[str, Any]:
@@ -639,5 +650,7 @@ def _scenarios(sizes: Sizes, users: Iterator[int], worker: _Worker) -> Iterator[
             "median_request_s": round(statistics.median(seconds.values()), 3),
         }
 
+    offset = worker.log_size()
     figures, load = _scenario(burst)
+    figures["worker_seconds_by_task (worker log)"] = worker_seconds_by_task(worker.log_since(offset))
     yield figure("estate_burst", figures, load=load)
