@@ -48,11 +48,21 @@ class CallbackRetry(Exception):
         self.delay = delay
 
 
+def _callback_request(event: RequestEvent) -> DrpRequest | None:
+    """The agent's request that wants a callback for ``event``, if there is one."""
+    if event.kind not in CALLBACK_EVENTS:
+        return None
+    return DrpRequest.objects.filter(request_id=event.request_id).exclude(status_callback="").first()
+
+
+def callback_wanted(event: RequestEvent) -> bool:
+    """Whether ``event`` calls for a status callback to an agent."""
+    return _callback_request(event) is not None
+
+
 def callbacks_from_event(event: RequestEvent) -> None:
     """Record the callback ``event`` calls for, if its request came from an agent with a callback URL."""
-    if event.kind not in CALLBACK_EVENTS:
-        return
-    drp = DrpRequest.objects.filter(request_id=event.request_id).exclude(status_callback="").first()
+    drp = _callback_request(event)
     if drp is None:
         return
     callback, created = DrpCallback.objects.get_or_create(drp_request=drp, event=event)

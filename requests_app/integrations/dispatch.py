@@ -13,15 +13,22 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from requests_app.drp.callbacks import callbacks_from_event
+from requests_app.drp.callbacks import callback_wanted, callbacks_from_event
 from requests_app.models import RequestEvent
-from requests_app.webhooks.deliveries import webhook_deliveries_create
+from requests_app.webhooks.deliveries import subscriptions_wanting, webhook_deliveries_create
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 # Each takes the locked event row and writes its own rows in the same transaction.
 CONSUMERS: tuple[Callable[[RequestEvent], object], ...] = (webhook_deliveries_create, callbacks_from_event)
+
+
+def event_has_consumers(event: RequestEvent) -> bool:
+    """Whether any consumer takes ``event``: an active webhook subscription to its kind, or an
+    agent waiting for a status callback. It is asked as the event is recorded (apps.py hands
+    it to workflow.events); an event no consumer takes is recorded as dispatched, with no task."""
+    return bool(subscriptions_wanting(event.kind)) or callback_wanted(event)
 
 
 def event_dispatch(event_pk: int) -> bool:

@@ -58,15 +58,20 @@ ERROR_CHARS = 500
 SWEEP_BATCH = 500
 
 
+def subscriptions_wanting(kind: str) -> list[int]:
+    """The active subscriptions that take events of ``kind``."""
+    # Subscriptions are few; filtering their event lists here works on every database
+    # (SQLite has no JSON containment).
+    active = WebhookSubscription.objects.filter(is_active=True).values_list("pk", "events")
+    return [pk for pk, events in active if kind in events]
+
+
 def webhook_deliveries_create(event: RequestEvent) -> int:
     """Write the deliveries of ``event`` (locked by the dispatcher) and send them after commit.
 
     Returns how many deliveries the event now has waiting to be sent.
     """
-    # Subscriptions are few; filtering their event lists here works on every database
-    # (SQLite has no JSON containment).
-    wanted = [pk for pk, events in WebhookSubscription.objects.filter(is_active=True).values_list("pk", "events")
-              if event.kind in events]  # fmt: skip
+    wanted = subscriptions_wanting(event.kind)
     if not wanted:
         return 0
     now = timezone.now()

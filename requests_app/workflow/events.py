@@ -3,6 +3,12 @@
 ``event_record`` is called by the workflow inside the transaction that makes the change,
 and sends the dispatch message only after that transaction commits: an event is never
 announced for a change that rolled back, and a lost message is found by the sweeper.
+
+An event no consumer takes (no webhook subscription to its kind, no agent waiting for a
+callback) is recorded as dispatched and sends no message: it goes to the consumers there
+are when it is recorded. Who consumes is known to the layers above (integrations), which
+tell this module at start-up (apps.py); until they have, every event is sent to the
+dispatcher, which decides as before.
 """
 
 from __future__ import annotations
@@ -10,12 +16,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from requests_app.infra import queue
 from requests_app.models import EventKind, RequestEvent
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from requests_app.models import DataSubjectRequest
+
+_consumers: dict[str, Callable[[RequestEvent], bool]] = {}  # "has_consumers": set by apps.py
+
+
+def event_consumers_known(has_consumers: Callable[[RequestEvent], bool]) -> None:
+    """Say how to tell whether anyone takes an event (integrations.dispatch.event_has_consumers)."""
+    _consumers["has_consumers"] = has_consumers
+
+
+def _nobody_takes(event: RequestEvent) -> bool:
+    has_consumers = _consumers.get("has_consumers")
+    return has_consumers is not None and not has_consumers(event)
 
 
 def request_snapshot(request: DataSubjectRequest) -> dict[str, Any]:
@@ -44,6 +65,8 @@ def event_record(
     """
     payload = {"request": request_snapshot(request), **(data or {})}
     event = RequestEvent(kind=kind, request=request, data=payload, unique_key=unique_key)
+    if _nobody_takes(event):
+        event.dispatched_at = timezone.now()  # handed to every consumer there is: none
     if unique_key:
         try:
             with transaction.atomic():
@@ -53,5 +76,6 @@ def event_record(
     else:
         with transaction.atomic(savepoint=False):
             event.save()
-    queue.enqueue_on_commit(queue.DISPATCH_EVENT, event.pk)
+    if event.dispatched_at is None:
+        queue.enqueue_on_commit(queue.DISPATCH_EVENT, event.pk)
     return event

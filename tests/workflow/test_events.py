@@ -11,8 +11,9 @@ from django.utils import timezone
 from requests_app.errors import GuardFailed
 from requests_app.infra import queue
 from requests_app.integrations.dispatch import event_dispatch
-from requests_app.models import EventKind, RequestEvent, State
+from requests_app.models import DrpAgent, DrpRequest, EventKind, RequestEvent, State, WebhookSubscription
 from requests_app.services import outbox
+from requests_app.webhooks.subscriptions import webhook_subscription_create
 from requests_app.workflow.audit import Actor
 from requests_app.workflow.events import event_record
 from requests_app.workflow.transitions import request_extend, transition
@@ -21,6 +22,12 @@ from tests.factories import DataSubjectRequestFactory, request_in_state
 pytestmark = pytest.mark.django_db
 
 ACTOR = Actor.system("tests")
+
+
+def subscribe(events: list[str] | None = None) -> None:
+    """A consumer for the events: a webhook subscription (its URL is never called here)."""
+    kinds = events or [EventKind.REQUEST_CREATED, EventKind.REQUEST_STATE_CHANGED, EventKind.REQUEST_COMPLETED]
+    webhook_subscription_create(name="Ticketing", url="https://tickets.example.com/hook", events=kinds, actor=ACTOR)
 
 
 def kinds(request) -> list[str]:
@@ -93,6 +100,7 @@ def test_an_event_with_a_unique_key_is_recorded_once():
 
 
 def test_an_event_is_dispatched_once():
+    subscribe()
     request = request_in_state(State.PENDING_VERIFICATION)
     event = RequestEvent.objects.get(request=request)
     assert event_dispatch(event.pk) is True
@@ -102,6 +110,7 @@ def test_an_event_is_dispatched_once():
 
 
 def test_the_sweeper_sends_again_an_event_whose_message_was_lost(monkeypatch):
+    subscribe()
     request = request_in_state(State.PENDING_VERIFICATION)
     event = RequestEvent.objects.get(request=request)
     RequestEvent.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(hours=1))
@@ -118,3 +127,61 @@ def test_the_sweeper_sends_again_an_event_whose_message_was_lost(monkeypatch):
     sent.clear()
     outbox.outbox_sweep()
     assert all(name != queue.DISPATCH_EVENT for name, _ in sent)
+
+
+def _dispatch_messages(monkeypatch) -> list[tuple[object, ...]]:
+    sent: list[tuple[object, ...]] = []
+
+    def enqueue_on_commit(name: str, *args: object) -> None:
+        if name == queue.DISPATCH_EVENT:
+            sent.append(args)
+
+    monkeypatch.setattr(queue, "enqueue_on_commit", enqueue_on_commit)
+    return sent
+
+
+def test_an_event_no_consumer_takes_is_recorded_as_dispatched_and_sends_no_message(monkeypatch):
+    subscribe(events=[EventKind.REQUEST_COMPLETED])  # a consumer, but not of this kind
+    sent = _dispatch_messages(monkeypatch)
+    request = request_in_state(State.PENDING_VERIFICATION)
+    event = RequestEvent.objects.get(request=request)
+    assert event.dispatched_at is not None
+    assert sent == []
+    assert event_dispatch(event.pk) is False  # nothing left to hand over
+
+
+def test_an_event_a_subscription_takes_waits_for_the_dispatcher(monkeypatch):
+    subscribe(events=[EventKind.REQUEST_CREATED])
+    sent = _dispatch_messages(monkeypatch)
+    request = request_in_state(State.PENDING_VERIFICATION)
+    event = RequestEvent.objects.get(request=request)
+    assert event.dispatched_at is None
+    assert sent == [(event.pk,)]
+
+
+def test_an_inactive_subscription_is_no_consumer(monkeypatch):
+    subscribe()
+    WebhookSubscription.objects.update(is_active=False)
+    sent = _dispatch_messages(monkeypatch)
+    request = request_in_state(State.PENDING_VERIFICATION)
+    assert RequestEvent.objects.get(request=request).dispatched_at is not None
+    assert sent == []
+
+
+def test_a_state_change_of_an_agents_request_with_a_callback_waits_for_the_dispatcher(monkeypatch):
+    request = request_in_state(State.PENDING_VERIFICATION)
+    agent = DrpAgent.objects.create(agent_id="agent-1", name="Agent", email="agent@example.org", verify_key="k")
+    DrpRequest.objects.create(
+        request=request,
+        agent=agent,
+        drp_version="1.0",
+        exercise="access",
+        status_callback="https://agent.example/callback",
+        message_digest="0" * 64,
+    )
+    sent = _dispatch_messages(monkeypatch)
+    with transaction.atomic():
+        transition(request, State.VERIFIED, ACTOR)
+    change = RequestEvent.objects.filter(request=request, kind=EventKind.REQUEST_STATE_CHANGED).get()
+    assert change.dispatched_at is None
+    assert sent == [(change.pk,)]
