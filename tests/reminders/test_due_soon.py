@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from requests_app.models import EventKind, RequestEvent, State
 from requests_app.reminders.due_soon import due_soon_events_record
@@ -62,13 +63,18 @@ def test_a_closed_or_overdue_request_is_not_announced(window: Any) -> None:
 
 @pytest.mark.django_db
 def test_an_extension_gives_the_new_due_date_its_own_announcement(window: Any) -> None:
-    request = open_request()
-    due_soon_events_record(at(date(2026, 11, 26)))
+    # Received 20 days ago, so still within its first period today: the law lets it be extended.
+    request = request_in_state(State.IN_PROGRESS, received_at=timezone.now() - timedelta(days=20))
+    first_due = request.due_at
+    due_soon_events_record(at(first_due - timedelta(days=6)))
     request = request_extend(request=request, actor=ACTOR, reason="Many stores to search.")
-    assert request.due_at > date(2026, 12, 2)
+    assert request.due_at > first_due
     due_soon_events_record(at(request.due_at - timedelta(days=3)))
     keys = [event.unique_key for event in due_soon_events(request)]
-    assert keys == [f"due_soon:{request.pk}:2026-12-02", f"due_soon:{request.pk}:{request.due_at.isoformat()}"]
+    assert keys == [
+        f"due_soon:{request.pk}:{first_due.isoformat()}",
+        f"due_soon:{request.pk}:{request.due_at.isoformat()}",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
