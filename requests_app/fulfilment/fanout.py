@@ -152,45 +152,58 @@ def request_advance(request_pk: int) -> None:
     """Queue the next step's tasks, or record that every store is done. Safe to run twice."""
     with transaction.atomic():
         request = DataSubjectRequest.objects.select_for_update().filter(pk=request_pk).first()
-        if request is None or request.state not in (State.IN_PROGRESS, State.NEEDS_ATTENTION):
+        if request is None:
             return
-        tasks = list(request.store_tasks.order_by("step", "id"))
-        unfinished = [t for t in tasks if t.state not in FINISHED_STATES]
-        if not unfinished:
-            unfinished = _recipient_tasks(request, tasks)
-        if not unfinished:
-            _fulfilled(request)
-            return
-        step = unfinished[0].step
-        current = [t for t in unfinished if t.step == step]
-        if any(t.state == StoreTaskState.FAILED for t in current) or any(
-            t.state == StoreTaskState.MANUAL for t in current
-        ):
-            _needs_attention(request, current)
-        for task in current:
-            if task.state == StoreTaskState.PENDING:
-                _queue(task)
+        _advance_locked(request, list(request.store_tasks.order_by("step", "id")))
 
 
-def _queue(task: StoreTask) -> None:
+def _advance_locked(request: DataSubjectRequest, tasks: list[StoreTask]) -> None:
+    """``request_advance`` for a caller that holds the request's row lock and has read its tasks.
+
+    ``request`` was read under the lock, and ``tasks`` after it, in step and id order.
+    """
+    if request.state not in (State.IN_PROGRESS, State.NEEDS_ATTENTION):
+        return
+    unfinished = [t for t in tasks if t.state not in FINISHED_STATES]
+    if not unfinished:
+        unfinished = _recipient_tasks(request, tasks)
+    if not unfinished:
+        _fulfilled(request, tasks)
+        return
+    step = unfinished[0].step
+    current = [t for t in unfinished if t.step == step]
+    if any(t.state in (StoreTaskState.FAILED, StoreTaskState.MANUAL) for t in current):
+        _needs_attention(request, current)
+    _queue([t.pk for t in current if t.state == StoreTaskState.PENDING])
+
+
+def _queue(pending: list[int]) -> None:
+    """Queue these pending tasks in one UPDATE, and send each its message after commit."""
+    if not pending:
+        return
     claimed = store_task_move(
-        StoreTask.objects.filter(pk=task.pk), StoreTaskState.QUEUED,
+        StoreTask.objects.filter(pk__in=pending), StoreTaskState.QUEUED,
         from_states=(StoreTaskState.PENDING,), queued_at=timezone.now(),
     )  # fmt: skip
-    if claimed == 1:
-        queue.enqueue_on_commit(queue.RUN_STORE_TASK, task.pk)
+    if claimed != len(pending):
+        # Some moved meanwhile (a person settled a store): send only those this queued.
+        pending = list(
+            StoreTask.objects.filter(pk__in=pending, state=StoreTaskState.QUEUED).values_list("pk", flat=True)
+        )
+    for pk in pending:
+        queue.enqueue_on_commit(queue.RUN_STORE_TASK, pk)
 
 
-def _fulfilled(request: DataSubjectRequest) -> None:
+def _fulfilled(request: DataSubjectRequest, tasks: list[StoreTask]) -> None:
     if request.fulfilled_at is not None:
         return
     request.fulfilled_at = timezone.now()
     request.save(update_fields=["fulfilled_at", "updated_at"])
     counts = {
         f"{t.system}.{t.action}": ActionCounts.from_dict(t.counts).changes if t.action != StoreAction.RESOLVE else None
-        for t in request.store_tasks.all()
+        for t in tasks
     }
-    audit_append(request=request, actor=SYSTEM, action="fanout.fulfilled", data={"tasks": counts})
+    audit_append(request=request, actor=SYSTEM, action="fanout.fulfilled", data={"tasks": counts}, request_locked=True)
     queue.enqueue_on_commit(queue.FULFIL_REQUEST, request.pk)
 
 
@@ -230,6 +243,7 @@ def _recipient_tasks(request: DataSubjectRequest, tasks: list[StoreTask]) -> lis
     )
     audit_append(
         request=request,
+        request_locked=True,
         actor=SYSTEM,
         action="fanout.recipients",
         data={
@@ -275,7 +289,12 @@ def store_task_run(task_pk: int) -> None:
     )
     if claimed != 1:
         return
-    task = StoreTask.objects.select_related("request__datamap_version").get(pk=task_pk)
+    # The map's document is read only when this process has not parsed that version yet.
+    task = (
+        StoreTask.objects.select_related("request__datamap_version")
+        .defer("request__datamap_version__document")
+        .get(pk=task_pk)
+    )
     try:
         result = _run_action(task, token)
     except LeaseLost:
@@ -302,6 +321,8 @@ def retry_delay(attempts: int) -> float:
 def _subject(task: StoreTask) -> Subject:
     """The subject's email plus every identifier the stores before this one resolved."""
     subject = Subject.from_dict({"email": [task.request.subject_email]})
+    if task.step == 0:
+        return subject  # no store came before the first step
     earlier = StoreTask.objects.filter(request=task.request, state=StoreTaskState.DONE, step__lt=task.step)
     for identifiers in earlier.values_list("identifiers", flat=True):
         subject = subject.merged(identifiers)
@@ -394,8 +415,10 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
         # recording an outcome, the advance of a step) takes them in this order, so none
         # waits for another that waits for it. The request lock also makes the tasks of one
         # step finish one after another, so the last of them sees that the step is over and
-        # asks for the next: one advance a step, not one a task.
-        DataSubjectRequest.objects.select_for_update().filter(pk=task.request_id).values_list("pk").first()
+        # takes the next: one advance a step, not one a task.
+        request = DataSubjectRequest.objects.select_for_update().filter(pk=task.request_id).first()
+        if request is None:
+            return
         done = store_task_move(
             StoreTask.objects.filter(pk=task.pk, lease_token=token),
             state,
@@ -411,13 +434,11 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
         )
         if done != 1:
             return
-        step_open = (
-            StoreTask.objects.filter(request_id=task.request_id, step=task.step)
-            .exclude(state__in=FINISHED_STATES)
-            .exists()
-        )
+        tasks = list(request.store_tasks.order_by("step", "id"))
+        step_open = any(t.step == task.step and t.state not in FINISHED_STATES for t in tasks)
         audit_append(
-            request=task.request,
+            request=request,
+            request_locked=True,
             actor=SYSTEM,
             action=f"store_task.{state}",
             data={
@@ -429,7 +450,21 @@ def _finish(task: StoreTask, token: str, result: dict[str, Any]) -> None:
             personal={"counts": result.get("counts")} if _has_personal_counts(result.get("counts")) else None,
         )
         if not step_open or state == StoreTaskState.MANUAL:
-            queue.enqueue_on_commit(queue.ADVANCE_REQUEST, task.request_id)
+            _advance_now(request, tasks)
+
+
+def _advance_now(request: DataSubjectRequest, tasks: list[StoreTask]) -> None:
+    """Advance the request in the transaction that finished its step, under the lock it holds.
+
+    A savepoint keeps the task's result if the advance fails: the advance is then left to
+    a message (and to the sweeper), as if it had never been tried here.
+    """
+    try:
+        with transaction.atomic():
+            _advance_locked(request, tasks)
+    except Exception:
+        logger.exception("request %s: advancing after its step failed; left to the advance task", request.pk)
+        queue.enqueue_on_commit(queue.ADVANCE_REQUEST, request.pk)
 
 
 def _release(task: StoreTask, token: str, *, error: str, retry_in: float, count_attempt: bool = True) -> None:

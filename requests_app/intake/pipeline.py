@@ -197,8 +197,10 @@ def _new_request_or_triage(message: EmailMessage, parsed: ParsedEmail) -> EmailM
     message.request = request
     message.status = EmailStatus.ATTACHED
     message.save()
+    # The request was inserted in this transaction, which holds its row.
     audit_append(
         request=request,
+        request_locked=True,
         actor=Actor.system("email"),
         action="email.received",
         data={"email": message.pk, "created_request": True},

@@ -124,7 +124,8 @@ def _queue(
     subject, text, html = rendered
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
     message_id = make_msgid(domain=domain).strip("<>")
-    with transaction.atomic():
+    # No savepoint: the queued email belongs to the caller's transaction and fails with it.
+    with transaction.atomic(savepoint=False):
         message = EmailMessage.objects.create(
             direction=Direction.OUTBOUND,
             status=EmailStatus.QUEUED,

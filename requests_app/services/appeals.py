@@ -61,6 +61,7 @@ def appeal_decide(*, request: DataSubjectRequest, actor: Actor, outcome: str, ex
         # The explanation is the privacy team's text about the subject: sealed as the reason.
         audit_append(
             request=locked,
+            request_locked=True,
             actor=actor,
             action="appeal.decided",
             reason=explanation,

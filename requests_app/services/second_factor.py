@@ -109,4 +109,10 @@ def _leave_for_staff(request: DataSubjectRequest, code: str, detail: str) -> Non
         if code not in {s.get("code") for s in locked.fraud_signals}:
             locked.fraud_signals = [*locked.fraud_signals, fraud.signal(code, detail)]
             locked.save(update_fields=["fraud_signals", "updated_at"])
-        audit_append(request=locked, actor=ACTOR, action="verification.second_factor_not_matched", reason=detail)
+        audit_append(
+            request=locked,
+            request_locked=True,
+            actor=ACTOR,
+            action="verification.second_factor_not_matched",
+            reason=detail,
+        )

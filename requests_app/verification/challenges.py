@@ -67,7 +67,8 @@ def challenge_issue(*, request: DataSubjectRequest, purpose: str, email: str) ->
     now = timezone.now()
     token = secrets.token_urlsafe(32)
     digits = f"{secrets.randbelow(10**8):08d}"
-    with transaction.atomic():
+    # No savepoint: the challenge belongs to the caller's transaction and fails with it.
+    with transaction.atomic(savepoint=False):
         VerificationChallenge.objects.filter(
             request=request, purpose=purpose, used_at__isnull=True, superseded_at__isnull=True
         ).update(superseded_at=now)

@@ -110,6 +110,7 @@ def audit_append(
     reason: str = "",
     data: dict[str, Any] | None = None,
     personal: dict[str, Any] | None = None,
+    request_locked: bool = False,
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction.
 
@@ -117,19 +118,25 @@ def audit_append(
     queue up instead of forking the chain; the unique ``seq`` would reject a fork anyway.
     ``data`` is kept as given; ``reason`` and ``personal`` (values that name or describe the
     subject) are sealed under the request's key when there is a request.
+
+    ``request_locked`` says the caller's transaction already holds the request's row lock
+    (``select_for_update``, or it created the row) and that ``request`` was read under it,
+    so its ``minimised_at`` is current: the row is not locked and read a second time.
     """
     # No savepoint: the event belongs to the caller's transaction and fails with it.
     with transaction.atomic(savepoint=False):
-        if request is not None:
+        minimised = False
+        if request is not None and request_locked:
+            minimised = request.minimised_at is not None
+        elif request is not None:
             # One lock order for everyone: the request's row, then the chain head. The event's
             # foreign key would otherwise take a share lock on the request row while this
             # transaction holds the head, and one that holds the row (a worker finishing a
-            # store task) and waits for the head would wait for each other for ever. A no-op
-            # for a caller that holds the row already.
-            DataSubjectRequest.objects.select_for_update().filter(pk=request.pk).values_list("pk").first()
+            # store task) and waits for the head would wait for each other for ever.
+            minimised = _lock_request_row(request.pk)
         if request is None and personal:
             raise GuardFailed("Personal data in the audit trail belongs to a request")
-        if request is not None and (reason or personal) and _is_minimised(request):
+        if request is not None and (reason or personal) and minimised:
             # Its key is gone on purpose, and a new one would keep text the retention rule
             # removed. The services refuse staff text on such a request; what still comes
             # (a refusal's explanation) is recorded without its text, and says so.
@@ -166,8 +173,10 @@ def _aad(request_id: int, seq: int) -> bytes:
     return f"dsar-audit-seal:{request_id}:{seq}".encode("ascii")
 
 
-def _is_minimised(request: DataSubjectRequest) -> bool:
-    return DataSubjectRequest.objects.filter(pk=request.pk, minimised_at__isnull=False).exists()
+def _lock_request_row(request_pk: int) -> bool:
+    """Lock the request's row for the rest of the transaction; return whether it is minimised."""
+    row = DataSubjectRequest.objects.select_for_update().filter(pk=request_pk).values_list("minimised_at").first()
+    return row is not None and row[0] is not None
 
 
 def _seal_for(
@@ -175,11 +184,14 @@ def _seal_for(
 ) -> Callable[[int], str] | None:
     """A function of the event's seq giving its sealed text, or None when nothing is sealed.
 
-    The caller holds the request's row lock, so creating the key here cannot race.
+    The caller holds the request's row lock, so creating the key here cannot race: it is
+    read, and made when there is none, with no savepoint around the insert.
     """
     if request is None or not (reason or personal):
         return None
-    key_row, _ = RequestSealKey.objects.get_or_create(request_id=request.pk, defaults={"key": os.urandom(32)})
+    key_row = RequestSealKey.objects.filter(request_id=request.pk).first()
+    if key_row is None:
+        key_row = RequestSealKey.objects.create(request_id=request.pk, key=os.urandom(32))
     plain = json.dumps({"reason": reason, "personal": _json_safe(personal)}, sort_keys=True, ensure_ascii=False).encode(
         "utf-8"
     )

@@ -67,6 +67,7 @@ def request_jurisdiction_change(
         locked.save(update_fields=["jurisdiction", "rule_version", "due_at", "updated_at"])
         audit_append(
             request=locked,
+            request_locked=True,
             actor=actor,
             action="request.jurisdiction_changed",
             reason=reason,

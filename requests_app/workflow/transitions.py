@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import ForeignKey, Q
 from django.utils import timezone
 
 from requests_app.errors import ExtensionNotAllowed, GuardFailed, TransitionNotAllowed
@@ -156,8 +156,14 @@ def request_create(
         try:
             with transaction.atomic():
                 request = DataSubjectRequest.objects.create(reference=reference_generate(), **fields)
+                # The row was inserted in this transaction, which holds it: nothing to lock.
                 audit_append(
-                    request=request, actor=actor, action="request.received", to_state=request.state, data=audit_data
+                    request=request,
+                    request_locked=True,
+                    actor=actor,
+                    action="request.received",
+                    to_state=request.state,
+                    data=audit_data,
                 )
                 event_record(kind=EventKind.REQUEST_CREATED, request=request)
         except IntegrityError as exc:
@@ -230,6 +236,7 @@ def transition(
         locked.save(update_fields=[*changes, "state", "updated_at"])
         audit_append(
             request=locked,
+            request_locked=True,
             actor=actor,
             action="request.transition",
             from_state=source.value,
@@ -247,8 +254,22 @@ def transition(
             event_record(kind=EventKind.REQUEST_COMPLETED, request=locked)
         if target in TERMINAL_STATES:
             _stop_store_work(locked, actor)
-    request.refresh_from_db()
+    _copy_row(locked, request)
     return request
+
+
+def _copy_row(source: DataSubjectRequest, target: DataSubjectRequest) -> None:
+    """Give the caller's instance the row as ``transition`` left it, as ``refresh_from_db``
+    would, without reading it again: the locked copy is what was just written."""
+    if target is source:
+        return
+    for model_field in source._meta.concrete_fields:
+        value = getattr(source, model_field.attname)
+        changed = getattr(target, model_field.attname) != value
+        if isinstance(model_field, ForeignKey) and changed and model_field.is_cached(target):
+            model_field.delete_cached_value(target)
+        setattr(target, model_field.attname, value)
+    target._prefetched_objects_cache = {}  # type: ignore[attr-defined]
 
 
 def _stop_store_work(request: DataSubjectRequest, actor: Actor) -> None:
@@ -261,7 +282,9 @@ def _stop_store_work(request: DataSubjectRequest, actor: Actor) -> None:
         lease_expires_at=None,
     )
     if stopped:
-        audit_append(request=request, actor=actor, action="fanout.cancelled", data={"tasks": stopped})
+        audit_append(
+            request=request, request_locked=True, actor=actor, action="fanout.cancelled", data={"tasks": stopped}
+        )
 
 
 def completion_blockers(request: DataSubjectRequest, *, reason: str = "") -> list[str]:
@@ -415,6 +438,7 @@ def request_extend(*, request: DataSubjectRequest, actor: Actor, reason: str) ->
         locked.save(update_fields=["extended_at", "extension_reason", "due_at", "updated_at"])
         audit_append(
             request=locked,
+            request_locked=True,
             actor=actor,
             action="request.extended",
             reason=reason,
@@ -457,6 +481,7 @@ def request_assign(*, request: DataSubjectRequest, actor: Actor, assignee: Any |
         locked.save(update_fields=["assignee", "updated_at"])
         audit_append(
             request=locked,
+            request_locked=True,
             actor=actor,
             action="request.assigned",
             data={"from": previous, "to": assignee.get_username() if assignee else None},
