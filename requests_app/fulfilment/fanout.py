@@ -66,7 +66,8 @@ class LeaseLost(Exception):
 
 
 def fanout_create(request: DataSubjectRequest) -> list[StoreTask]:
-    """Write the request's store tasks; call inside the transaction that starts the request.
+    """Write the request's store tasks; call inside the transaction that starts the request,
+    which holds the request's row (``request`` as the move to work left it).
 
     Every system first resolves the subject (forward waves: email, then what the email
     leads to). A deletion then erases in the reverse order, and a correction corrects, so a
@@ -110,12 +111,28 @@ def _created(request: DataSubjectRequest, rows: list[StoreTask], digest: str) ->
     created = StoreTask.objects.bulk_create(rows, ignore_conflicts=True)
     audit_append(
         request=request,
+        request_locked=True,
         actor=SYSTEM,
         action="fanout.created",
         data={"datamap": digest, "tasks": len(rows), "steps": max((r.step for r in rows), default=-1) + 1},
     )
-    queue.enqueue_on_commit(queue.ADVANCE_REQUEST, request.pk)
+    if not _queue_first_step(request):
+        queue.enqueue_on_commit(queue.ADVANCE_REQUEST, request.pk)
     return created
+
+
+def _queue_first_step(request: DataSubjectRequest) -> bool:
+    """Queue the first step's tasks at once when all of them are for a program; say whether.
+
+    The caller's transaction holds the request's row (it just moved it to work). A first
+    step with work for a person (a decision, a manual store) is left to the advance task,
+    which moves the request to needs attention after this transaction, as for a later step.
+    """
+    first = list(StoreTask.objects.filter(request_id=request.pk, step=0).order_by("id").values_list("pk", "state"))
+    if not first or any(state != StoreTaskState.PENDING for _pk, state in first):
+        return False
+    _queue([pk for pk, _state in first])
+    return True
 
 
 def _decision_tasks(request: DataSubjectRequest, datamap: DataMap) -> list[StoreTask]:
