@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from requests_app.drp.status import status_object
 from requests_app.infra import outbound_http, queue
-from requests_app.models import DrpCallback, DrpCallbackStatus, DrpRequest, EventKind
+from requests_app.models import Channel, DrpCallback, DrpCallbackStatus, DrpRequest, EventKind
 from requests_app.workflow.audit import Actor, audit_append
 
 if TYPE_CHECKING:
@@ -56,7 +56,13 @@ def _callback_request(event: RequestEvent) -> DrpRequest | None:
 
 
 def callback_wanted(event: RequestEvent) -> bool:
-    """Whether ``event`` calls for a status callback to an agent."""
+    """Whether ``event`` calls for a status callback to an agent.
+
+    Asked as the event is recorded, with its request in hand: only a request that came in by
+    the Data Rights Protocol has an agent's request behind it, so no other is looked up.
+    """
+    if event.kind not in CALLBACK_EVENTS or event.request.channel != Channel.DRP:
+        return False
     return _callback_request(event) is not None
 
 

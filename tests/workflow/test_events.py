@@ -169,7 +169,7 @@ def test_an_inactive_subscription_is_no_consumer(monkeypatch):
 
 
 def test_a_state_change_of_an_agents_request_with_a_callback_waits_for_the_dispatcher(monkeypatch):
-    request = request_in_state(State.PENDING_VERIFICATION)
+    request = request_in_state(State.PENDING_VERIFICATION, channel="drp")  # an agent's request comes by DRP
     agent = DrpAgent.objects.create(agent_id="agent-1", name="Agent", email="agent@example.org", verify_key="k")
     DrpRequest.objects.create(
         request=request,
