@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bench.benchmarks.estate import GOALS, figure, percentile, spread, worker_log_figures, worker_seconds_by_task
+from bench.benchmarks.worker_memory import flat_verdict
 
 LOAD = ([0.5, 0.4, 0.3], [1.5, 0.6, 0.35])
 
@@ -101,3 +102,18 @@ def test_the_workers_time_is_summed_by_task_most_first() -> None:
         "send_email_message": {"tasks": 1, "seconds": 0.08},
     }
     assert list(worker_seconds_by_task(WORKER_LOG)) == ["fulfil_request", "send_email_message"]
+
+
+def test_children_within_15_percent_of_their_warmed_rss_are_flat() -> None:
+    growth, replaced, flat = flat_verdict({"11": 180.0, "12": 182.0}, {"11": 200.0, "12": 170.0})
+    assert growth == {"11": 0.111, "12": -0.066}
+    assert (replaced, flat) == ([], True)
+
+
+def test_a_child_that_grew_more_than_15_percent_is_not_flat() -> None:
+    assert flat_verdict({"11": 180.0}, {"11": 210.0})[2] is False
+
+
+def test_a_child_the_pool_replaced_is_named_and_not_called_flat() -> None:
+    growth, replaced, flat = flat_verdict({"11": 180.0, "12": 182.0}, {"11": 181.0, "13": 140.0})
+    assert (growth, replaced, flat) == ({"11": 0.006}, ["13"], False)
