@@ -9,15 +9,15 @@ from __future__ import annotations
 import smtplib
 
 from celery import Task, shared_task
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 from django.db import OperationalError
 from django.utils import timezone
 
 from requests_app.drp import callbacks as drp_callbacks
 from requests_app.fulfilment import fanout
 from requests_app.fulfilment import results as fulfilment
-from requests_app.fulfilment.bundles.warm import pdf_warm_quietly
 from requests_app.fulfilment.connectors import ConnectorError
+from requests_app.fulfilment.warmup import worker_warm
 from requests_app.infra import queue
 from requests_app.intake import mailbox, pipeline
 from requests_app.integrations import dispatch
@@ -29,14 +29,25 @@ from requests_app.services import requests as services
 from requests_app.webhooks import deliveries as webhooks
 
 
-@worker_process_init.connect
-def warm_pdf_renderer(**_: object) -> None:
-    """Each prefork child loads fonts and stylesheets as it starts, not on its first bundle.
+def warm_worker_child(**_: object) -> None:
+    """Each prefork child loads what its first request needs as it starts (fulfilment/warmup.py).
 
     Children only: Pango and Fontconfig are best not loaded before a fork. The solo pool (the
-    tests' worker) does not send this signal; it pays on its first PDF as before.
+    tests' worker) does not send this signal; it pays on its first request as before.
     """
-    pdf_warm_quietly()
+    worker_warm()
+
+
+@worker_init.connect
+def connect_child_warming(**_: object) -> None:
+    """Have each child warm itself as it starts, after Celery's Django fixup has run there.
+
+    Celery calls a signal's receivers in the order they were connected. The fixup connects
+    its child-start receiver (which drops the database connections a child inherited from
+    its parent) when the worker starts; connecting ours now, at the same moment but later,
+    puts it after, so warming never reads the data map through the parent's connection.
+    """
+    worker_process_init.connect(warm_worker_child, dispatch_uid="dsar-warm-worker-child")
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_jitter=True, max_retries=5)

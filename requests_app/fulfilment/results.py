@@ -548,6 +548,20 @@ def _field_change(
     return FieldChange(name, was, str(value))
 
 
+def company_facts() -> dict[str, Any]:
+    """What every document says of the company, from its settings (the explanation of an access
+    report is laid out once for these, so a worker warms it with the same: warmup.py)."""
+    return {
+        "company_name": settings.DSAR_COMPANY_NAME,
+        "company_address": settings.DSAR_COMPANY_ADDRESS,
+        "contact_email": settings.DSAR_REPLY_TO_EMAIL,
+        "supervisory_authority": settings.DSAR_SUPERVISORY_AUTHORITY,
+        "automated_decision_making": settings.DSAR_AUTOMATED_DECISIONS,
+        "transfer_safeguards": settings.DSAR_TRANSFER_SAFEGUARDS,
+        "branding": Branding(company_name=settings.DSAR_COMPANY_NAME),
+    }
+
+
 def bundle_context(
     request: DataSubjectRequest, datamap: DataMap, tasks: list[StoreTask] | None = None
 ) -> BundleContext:
@@ -562,15 +576,9 @@ def bundle_context(
         received_at=request.received_at,
         completed_at=timezone.now(),
         jurisdiction_name=deadlines.rule_of(request).name,
-        company_name=settings.DSAR_COMPANY_NAME,
-        company_address=settings.DSAR_COMPANY_ADDRESS,
-        contact_email=settings.DSAR_REPLY_TO_EMAIL,
-        supervisory_authority=settings.DSAR_SUPERVISORY_AUTHORITY,
         datamap_version=f"{datamap.version} ({datamap.digest[:12]})",
         systems=datamap.systems,
-        automated_decision_making=settings.DSAR_AUTOMATED_DECISIONS,
-        transfer_safeguards=settings.DSAR_TRANSFER_SAFEGUARDS,
-        branding=Branding(company_name=settings.DSAR_COMPANY_NAME),
+        **company_facts(),
         public_key_url=absolute_url(PUBLIC_KEY_PATH),
         store_records=store_records(tasks),
         recipients=recipient_records(request, datamap, tasks),

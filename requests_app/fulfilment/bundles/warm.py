@@ -2,8 +2,9 @@
 
 A fresh process pays seconds for its first PDF: WeasyPrint and Pango load, Fontconfig reads
 the system's fonts, the templates compile, the stylesheet is parsed, and the first layout
-loads the glyphs. A Celery worker child does it here, when it starts (dsar/celery.py), so a
-subject's request does not wait for it.
+loads the glyphs, and the explanation of the data map in use is laid out. A Celery worker
+child does it here when it starts (fulfilment/warmup.py), so a subject's request does not
+wait for it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.utils import translation
@@ -26,22 +28,41 @@ logger = logging.getLogger(__name__)
 STYLESHEET = "bundles/report.css"
 
 
-def _sample_context() -> BundleContext:
-    """A request that never happened, with one system and one record, to lay out once."""
-    moment = datetime(2026, 1, 1, tzinfo=UTC)
+def _sample_system() -> System:
+    """A system with one field, for a worker that has no data map to warm with."""
     fields = (
         Field(
             name="email", category="contact details", purpose="warm-up", legal_basis="warm-up", recipients=(),
             retention="warm-up", source="you", correctable=False, erasure="retain",
         ),
     )  # fmt: skip
-    system = System(
+    return System(
         name="warm-up",
         description="",
         kind="sql",
         connection={},
         datasets=(Dataset(name="users", description="", locator={}, fields=fields),),
     )
+
+
+def sample_context(systems: tuple[System, ...] = (), company: dict[str, Any] | None = None) -> BundleContext:
+    """A request that never happened, to lay out once.
+
+    Given the data map's systems and the company's facts that real reports are made with
+    (results.company_facts), its explanation is the one the next access reports take from
+    the cache; without them, a one-field system and the company's name only.
+    """
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    facts: dict[str, Any] = {
+        "company_name": settings.DSAR_COMPANY_NAME,
+        "company_address": "",
+        "contact_email": "",
+        "supervisory_authority": "",
+        "automated_decision_making": "",
+        "transfer_safeguards": "",
+        "branding": Branding(company_name=settings.DSAR_COMPANY_NAME),
+        **(company or {}),
+    }
     return BundleContext(
         reference="WARM-UP",
         request_type="access",
@@ -50,25 +71,21 @@ def _sample_context() -> BundleContext:
         received_at=moment,
         completed_at=moment,
         jurisdiction_name="",
-        company_name=settings.DSAR_COMPANY_NAME,
-        company_address="",
-        contact_email="",
-        supervisory_authority="",
         datamap_version="warm-up",
-        systems=(system,),
-        automated_decision_making="",
-        transfer_safeguards="",
-        branding=Branding(company_name=settings.DSAR_COMPANY_NAME),
+        systems=systems or (_sample_system(),),
+        **facts,
     )
 
 
-def pdf_warm() -> None:
+def pdf_warm(context: BundleContext | None = None) -> None:
     """Load the fonts, parse the stylesheet in every language and lay out one small report.
 
     The stylesheet is parsed for the company's branding as results.py builds it, so the
-    entries made here are the ones the requests use. Nothing is written anywhere.
+    entries made here are the ones the requests use; so is the explanation, when `context`
+    (see sample_context) carries the data map and the company's facts, in the company's
+    language. Nothing is written anywhere.
     """
-    context = _sample_context()
+    context = context or sample_context()
     brand = branding_context(context.branding)
     rendering.font_config()
     for language, _name in settings.LANGUAGES:
@@ -83,10 +100,10 @@ def pdf_warm() -> None:
         spool.close()
 
 
-def pdf_warm_quietly() -> None:
+def pdf_warm_quietly(context: BundleContext | None = None) -> None:
     """Warm, but never stop a worker from starting: its first PDF then pays the cost, or fails
     with the real error, recorded against that request."""
     try:
-        pdf_warm()
+        pdf_warm(context)
     except Exception:
         logger.exception("Warming the PDF renderer failed; the first report will load it")

@@ -14,12 +14,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from celery.signals import worker_process_init
 from django.conf import settings
 from django.utils import translation
 from pypdf import PdfReader
 
-from requests_app import tasks  # noqa: F401 - connects the worker's signal receivers, as the worker does
 from requests_app.fulfilment.bundles import rendering
 from requests_app.fulfilment.bundles.inputs import Branding
 from requests_app.fulfilment.bundles.report import render_access_report
@@ -176,18 +174,6 @@ def test_the_tables_keep_their_size_and_drop_the_oldest():
     assert len(table) == 2
     assert made == [1, 2, 3, 2]  # 1 was used again, so 2 was the oldest when 3 came
     assert 1 in table and 2 in table and 3 not in table
-
-
-def test_warming_a_worker_child_loads_the_fonts_and_fills_the_caches():
-    def warm() -> tuple[bool, int, int]:
-        worker_process_init.send(sender=None)  # what a prefork child sends as it starts
-        state = rendering.state()
-        return state.font_config is not None, len(state.stylesheets), len(state.explanations)
-
-    fonts, stylesheets, explanations = _in_fresh_thread(warm)
-    assert fonts
-    assert stylesheets == len(settings.LANGUAGES)
-    assert explanations == 1
 
 
 def test_after_warming_the_first_report_uses_the_stylesheet_warming_parsed():

@@ -1,0 +1,76 @@
+"""A worker child made ready before its first request, not by it.
+
+A fresh child would otherwise pay, on the first request it runs, for: the PDF renderer
+(fonts, stylesheets, the first layout: bundles/warm.py), the laid-out explanation of the data
+map in use (about 0.3 s), the URL patterns of each language (the links in every email), the
+templates of the emails and documents, and the data map version the requests are answered
+with. All of it is read here, from the database and the files, and nothing is written.
+
+A failure to warm never stops a worker from starting: the first request then pays, or fails
+with the real error, recorded against that request.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.template.loader import get_template
+from django.urls import get_resolver
+from django.utils import translation
+
+from requests_app.fulfilment import results
+from requests_app.fulfilment.bundles.warm import pdf_warm_quietly, sample_context
+from requests_app.fulfilment.datamap_versions import datamap_current, datamap_of
+from requests_app.models import DataMapVersion
+from requests_app.notifications.emails import KINDS
+
+if TYPE_CHECKING:
+    from requests_app.datamap.schema import DataMap
+
+logger = logging.getLogger(__name__)
+
+DOCUMENT_TEMPLATES = ("bundles/certificate.html", "bundles/correction.html", "bundles/decision.html")
+
+
+def worker_warm() -> None:
+    """Warm everything a child's first request would load (see the module's docstring)."""
+    datamap = _datamap_in_use()
+    context = sample_context(datamap.systems, results.company_facts()) if datamap and datamap.systems else None
+    pdf_warm_quietly(context)
+    try:
+        urls_warm()
+        templates_warm()
+    except Exception:
+        logger.exception("Warming the URL patterns or templates failed; the first request will load them")
+
+
+def _datamap_in_use() -> DataMap | None:
+    """The map the next requests will be answered with: the stored version of the current map
+    (as the store tasks and bundles read it), else the current map; None if it cannot be read."""
+    try:
+        current = datamap_current()
+        version = DataMapVersion.objects.filter(digest=current.digest).first()
+        return datamap_of(version) if version is not None else current
+    except Exception:
+        logger.exception("Reading the data map to warm with failed; the first access report will lay it out")
+        return None
+
+
+def urls_warm() -> None:
+    """Build the reverse table of the URL patterns in every language (Django makes one per
+    active language, on the first `reverse`)."""
+    resolver = get_resolver()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            resolver.reverse_dict  # noqa: B018 - read for its side effect: the table is built
+
+
+def templates_warm() -> None:
+    """Compile the emails' and the documents' templates into the loader's cache."""
+    for kind in sorted(KINDS):
+        for name in (f"emails/{kind}_subject.txt", f"emails/{kind}.txt", f"emails/{kind}.html"):
+            get_template(name)
+    for name in DOCUMENT_TEMPLATES:
+        get_template(name)

@@ -1,0 +1,113 @@
+"""A worker child warms what its first request needs as it starts (fulfilment/warmup.py).
+
+Each test starts from empty caches, as a new child does: the PDF renderer's tables and the
+data maps a process has read are replaced for the test.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+from celery.signals import worker_process_init
+from django.conf import settings
+from django.template import engines
+from django.template.backends.django import DjangoTemplates
+from django.urls import get_resolver
+from django.utils import translation
+
+from requests_app import tasks
+from requests_app.fulfilment import datamap_versions, results, warmup
+from requests_app.fulfilment.bundles import rendering
+from requests_app.fulfilment.bundles.report import render_access_report
+from requests_app.fulfilment.datamap_versions import datamap_of, datamap_snapshot
+from requests_app.notifications.emails import KINDS
+from tests.factories import DataSubjectRequestFactory, demo_datamap_for_tests
+
+if TYPE_CHECKING:
+    from requests_app.models import DataSubjectRequest
+
+pytestmark = pytest.mark.django_db
+
+GENERATED = datetime(2026, 3, 20, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def new_child(monkeypatch: pytest.MonkeyPatch) -> rendering._State:
+    """Empty caches, as in a child that has just started; the tables it fills are returned."""
+    state = rendering._State()
+    monkeypatch.setattr(rendering, "_state", state)
+    monkeypatch.setattr(datamap_versions, "_MAPS_BY_DIGEST", {})
+    return state
+
+
+def _child_starts() -> None:
+    tasks.connect_child_warming()  # what the worker does as it starts (worker_init)
+    worker_process_init.send(sender=None)  # what a prefork child sends as it starts
+
+
+def _access_report_of(request: DataSubjectRequest) -> None:
+    """The access report of `request`, made as fulfilment makes it (no records found)."""
+    assert request.datamap_version is not None
+    context = results.bundle_context(request, datamap_of(request.datamap_version), tasks=[])
+    with translation.override(request.language):
+        render_access_report(io.BytesIO(), context, [], generated_at=GENERATED, record_limit=10)
+
+
+def test_a_child_lays_out_the_explanation_of_the_data_map_in_use_so_its_first_access_report_does_not(new_child):
+    demo_datamap_for_tests()
+    version = datamap_snapshot()  # the stored version requests are answered with
+
+    _child_starts()
+
+    assert new_child.font_config is not None
+    assert len(new_child.stylesheets) == len(settings.LANGUAGES)
+    assert len(new_child.explanations) == 1
+    assert version.digest in datamap_versions._MAPS_BY_DIGEST  # the store tasks' map, read once
+
+    request = DataSubjectRequestFactory.create(language=settings.LANGUAGE_CODE)
+    request.datamap_version = version
+    _access_report_of(request)
+    assert len(new_child.explanations) == 1  # taken from the cache: nothing was laid out again
+
+
+def test_a_request_in_another_language_lays_its_own_explanation_out(new_child):
+    demo_datamap_for_tests()
+    version = datamap_snapshot()
+    _child_starts()
+
+    request = DataSubjectRequestFactory.create(language="fr")
+    request.datamap_version = version
+    _access_report_of(request)
+    assert len(new_child.explanations) == 2  # the company's language was warmed, not every one
+
+
+def test_a_current_map_never_stored_yet_is_warmed_from_the_map_itself(new_child):
+    demo_datamap_for_tests()
+    _child_starts()  # no request has stored this version yet
+    assert len(new_child.explanations) == 1
+
+    request = DataSubjectRequestFactory.create(language=settings.LANGUAGE_CODE)
+    request.datamap_version = datamap_snapshot()  # the first request stores it
+    _access_report_of(request)
+    assert len(new_child.explanations) == 1
+
+
+def test_with_no_data_map_a_child_still_warms_the_renderer_with_a_sample(new_child):
+    _child_starts()
+    assert new_child.font_config is not None
+    assert len(new_child.explanations) == 1
+
+
+def test_a_child_builds_the_url_table_of_every_language_and_compiles_the_email_templates(new_child):
+    warmup.worker_warm()
+
+    built = get_resolver()._reverse_dict
+    assert {language for language, _name in settings.LANGUAGES} <= set(built)
+    engine = engines["django"]
+    assert isinstance(engine, DjangoTemplates)
+    cache = engine.engine.template_loaders[0].get_template_cache
+    for kind in KINDS:
+        assert {f"emails/{kind}_subject.txt", f"emails/{kind}.txt", f"emails/{kind}.html"} <= set(cache)
