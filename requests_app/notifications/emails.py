@@ -190,8 +190,24 @@ def _language_of(message: EmailMessage) -> str:
     return message.request.language or settings.LANGUAGE_CODE
 
 
+class _BuiltOnce(EmailMultiAlternatives):
+    """An email whose MIME message is built once: the copy kept is the message sent.
+
+    Django builds the message again each time it is asked for it, with a new multipart
+    boundary (and a new Date, a second later), so a copy taken before sending would differ
+    from what the mail server was given.
+    """
+
+    _built: Any = None
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        if self._built is None:
+            self._built = super().message(*args, **kwargs)
+        return self._built
+
+
 def _deliver(message: EmailMessage) -> None:
-    mail = EmailMultiAlternatives(
+    mail = _BuiltOnce(
         subject=message.subject,
         body=message.body_text,
         from_email=message.from_address,

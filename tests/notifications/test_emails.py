@@ -145,3 +145,39 @@ def test_closing_unverified_requests_tells_each_requester() -> None:
 def test_an_unknown_kind_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="Unknown notification kind"):
         notify(request=DataSubjectRequestFactory.create(), kind="marketing", to="a@example.org")
+
+
+class _Inbox:
+    """A real SMTP server's handler: keeps each message's bytes as they came over the wire."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.received.append(envelope.original_content)  # type: ignore[attr-defined]
+        return "250 OK"
+
+
+def test_the_kept_copy_is_byte_for_byte_the_message_the_mail_server_was_given(settings: Any) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.reliability.processes import free_port
+
+    inbox, port = _Inbox(), free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    request = DataSubjectRequestFactory.create(subject_email="ada@example.org")
+    message = notify(request=request, kind="completion", to="ada@example.org", context=CONTEXTS["completion"])
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert email_send(message.pk) is True
+    finally:
+        controller.stop()
+
+    (wire,) = inbox.received
+    message.refresh_from_db()
+    kept = message.raw.read()
+    assert b"multipart/alternative" in kept  # text and HTML: a boundary that must match too
+    assert wire.replace(b"\r\n", b"\n") == kept  # SMTP sends lines ending CRLF
+    assert hashlib.sha256(kept).hexdigest() == message.sha256
