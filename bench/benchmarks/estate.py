@@ -67,6 +67,19 @@ ROOT = Path(__file__).resolve().parents[2]
 STAFF = Actor.system("bench")
 URL_ENV = "DSAR_BENCH_ESTATE_URL"
 CONCURRENCY = 2
+
+
+def _warmed_line() -> str:
+    """What a worker child logs once warmed: warmup.py's line, else the last step of the
+    warm-up report (versions before warmup.py), so either version is timed warm."""
+    try:
+        from requests_app.fulfilment import warmup
+    except ImportError:
+        return "Step 7 - Adding PDF metadata"
+    return warmup.READY.split("%")[0]
+
+
+_WARMED_LINE = _warmed_line()
 BURST = 20
 SAMPLE_SECONDS = 0.1
 POLL_SECONDS = 0.01
@@ -415,12 +428,18 @@ class _Worker:
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
 
     def wait_ready(self) -> None:
-        """Until the pool's children are up and the worker answers a ping."""
+        """Until the pool's children have warmed up and the worker answers a ping.
+
+        The parent answers the ping while its children still warm, so the log tells when
+        each has: the line warmup.py logs, or (a version without it) the warm-up report's
+        last WeasyPrint step.
+        """
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the worker exited with {self.process.returncode}: {self.tail()}")
-            if len(_tree(self.process.pid)) > CONCURRENCY and celery_app.control.ping(timeout=0.5):
+            warmed = self.log.read_text(errors="replace").count(_WARMED_LINE) >= CONCURRENCY
+            if warmed and len(_tree(self.process.pid)) > CONCURRENCY and celery_app.control.ping(timeout=0.5):
                 return
             time.sleep(0.2)
         raise RuntimeError(f"the worker was not ready within 120 s: {self.tail()}")

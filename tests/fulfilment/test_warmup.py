@@ -7,6 +7,7 @@ data maps a process has read are replaced for the test.
 from __future__ import annotations
 
 import io
+import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -95,10 +96,13 @@ def test_a_current_map_never_stored_yet_is_warmed_from_the_map_itself(new_child)
     assert len(new_child.explanations) == 1
 
 
-def test_with_no_data_map_a_child_still_warms_the_renderer_with_a_sample(new_child):
-    _child_starts()
+def test_with_no_data_map_a_child_still_warms_the_renderer_with_a_sample_and_says_it_is_ready(new_child, caplog):
+    with caplog.at_level(logging.INFO, logger="requests_app.fulfilment.warmup"):
+        _child_starts()
     assert new_child.font_config is not None
     assert len(new_child.explanations) == 1
+    ready = [r.getMessage() for r in caplog.records if r.name == "requests_app.fulfilment.warmup"]
+    assert len(ready) == 1 and ready[0].startswith("Worker child ready: warmed in ")
 
 
 def test_a_child_builds_the_url_table_of_every_language_and_compiles_the_email_templates(new_child):
