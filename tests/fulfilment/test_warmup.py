@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
 from celery.signals import worker_process_init
 from django.conf import settings
 from django.template import engines
@@ -115,3 +116,27 @@ def test_a_child_builds_the_url_table_of_every_language_and_compiles_the_email_t
     cache = engine.engine.template_loaders[0].get_template_cache
     for kind in KINDS:
         assert {f"emails/{kind}_subject.txt", f"emails/{kind}.txt", f"emails/{kind}.html"} <= set(cache)
+
+
+def test_a_child_makes_each_systems_connector_without_connecting_to_any_store(new_child, monkeypatch, caplog):
+    from requests_app.fulfilment.connectors import sql
+
+    engines_made: dict[object, object] = {}
+    monkeypatch.setattr(sql, "_ENGINES", engines_made)
+    nothing_listens = "postgresql+psycopg://warm:secret@127.0.0.1:9/customers"  # the discard port
+    monkeypatch.setenv("DSAR_DEMO_SQL_URL", nothing_listens)
+    monkeypatch.delenv("DSAR_DEMO_AUTH_URL", raising=False)  # a system without its settings
+    demo_datamap_for_tests()
+    datamap_snapshot()
+
+    with caplog.at_level(logging.INFO, logger="requests_app.fulfilment.warmup"):
+        warmup.worker_warm()
+
+    (engine,) = engines_made.values()  # the demo's SQL systems share one database, so one pool
+    assert isinstance(engine, sa.Engine)
+    assert engine.url.render_as_string(hide_password=False) == nothing_listens
+    pool = engine.pool
+    assert isinstance(pool, sa.QueuePool)
+    assert pool.checkedin() == 0 and pool.checkedout() == 0  # never connected
+    failures = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert failures == []  # the system without settings is left to its first task to report
