@@ -18,15 +18,11 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.template.loader import get_template
-from django.urls import get_resolver
-from django.utils import translation
-
 from requests_app.fulfilment import results
 from requests_app.fulfilment.bundles.warm import pdf_warm_quietly, sample_context
 from requests_app.fulfilment.connectors import ConnectorError, connector_for
 from requests_app.fulfilment.datamap_versions import datamap_current, datamap_of
+from requests_app.infra.warmup import templates_warm, urls_warm
 from requests_app.models import DataMapVersion
 from requests_app.notifications.emails import KINDS
 
@@ -51,7 +47,7 @@ def worker_warm() -> None:
         if datamap is not None:
             connectors_warm(datamap)
         urls_warm()
-        templates_warm()
+        templates_warm(worker_templates())
     except Exception:
         logger.exception("Warming the connectors, URL patterns or templates failed; the first request will load them")
     logger.info(READY, time.monotonic() - started)
@@ -81,19 +77,7 @@ def connectors_warm(datamap: DataMap) -> None:
             continue
 
 
-def urls_warm() -> None:
-    """Build the reverse table of the URL patterns in every language (Django makes one per
-    active language, on the first `reverse`)."""
-    resolver = get_resolver()
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            resolver.reverse_dict  # noqa: B018 - read for its side effect: the table is built
-
-
-def templates_warm() -> None:
-    """Compile the emails' and the documents' templates into the loader's cache."""
-    for kind in sorted(KINDS):
-        for name in (f"emails/{kind}_subject.txt", f"emails/{kind}.txt", f"emails/{kind}.html"):
-            get_template(name)
-    for name in DOCUMENT_TEMPLATES:
-        get_template(name)
+def worker_templates() -> list[str]:
+    """The templates a worker renders: every email's three parts, and the documents."""
+    names = [f"emails/{kind}{part}" for kind in sorted(KINDS) for part in ("_subject.txt", ".txt", ".html")]
+    return names + list(DOCUMENT_TEMPLATES)
