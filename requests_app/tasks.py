@@ -30,10 +30,11 @@ from requests_app.webhooks import deliveries as webhooks
 
 
 def warm_worker_child(**_: object) -> None:
-    """Each prefork child loads what its first request needs as it starts (fulfilment/warmup.py).
+    """Each pool process loads what its first request needs as it starts (fulfilment/warmup.py).
 
-    Children only: Pango and Fontconfig are best not loaded before a fork. The solo pool (the
-    tests' worker) does not send this signal; it pays on its first request as before.
+    Pool processes only, never the prefork parent: Pango and Fontconfig are best not loaded
+    before a fork. Celery sends this signal in each prefork child, and in the solo pool's one
+    process (the tests' worker) as its pool starts.
     """
     worker_warm()
 
