@@ -61,9 +61,7 @@ def callback_wanted(event: RequestEvent) -> bool:
     Asked as the event is recorded, with its request in hand: only a request that came in by
     the Data Rights Protocol has an agent's request behind it, so no other is looked up.
     """
-    if event.kind not in CALLBACK_EVENTS or event.request.channel != Channel.DRP:
-        return False
-    return _callback_request(event) is not None
+    return event.request.channel == Channel.DRP and _callback_request(event) is not None
 
 
 def callbacks_from_event(event: RequestEvent) -> None:

@@ -32,7 +32,6 @@ from requests_app.fulfilment.bundles.certificate import (
 )
 from requests_app.fulfilment.bundles.crypto import encrypt_stream
 from requests_app.fulfilment.bundles.inputs import (
-    Branding,
     BundleContext,
     CorrectionOutcome,
     Decision,
@@ -42,6 +41,7 @@ from requests_app.fulfilment.bundles.inputs import (
     ManualExport,
     RecipientRecord,
     StoreRecord,
+    company_facts,
 )
 from requests_app.fulfilment.bundles.writer import write_access_bundle
 from requests_app.fulfilment.connectors import ActionCounts, Subject, connector_for
@@ -546,20 +546,6 @@ def _field_change(
         return FieldChange(name, (), "", withheld_reason=data_field.disclose_reason)
     was = tuple(counts.previous.get(name, ())) if counts is not None and not resolved else ()
     return FieldChange(name, was, str(value))
-
-
-def company_facts() -> dict[str, Any]:
-    """What every document says of the company, from its settings (the explanation of an access
-    report is laid out once for these, so a worker warms it with the same: warmup.py)."""
-    return {
-        "company_name": settings.DSAR_COMPANY_NAME,
-        "company_address": settings.DSAR_COMPANY_ADDRESS,
-        "contact_email": settings.DSAR_REPLY_TO_EMAIL,
-        "supervisory_authority": settings.DSAR_SUPERVISORY_AUTHORITY,
-        "automated_decision_making": settings.DSAR_AUTOMATED_DECISIONS,
-        "transfer_safeguards": settings.DSAR_TRANSFER_SAFEGUARDS,
-        "branding": Branding(company_name=settings.DSAR_COMPANY_NAME),
-    }
 
 
 def bundle_context(

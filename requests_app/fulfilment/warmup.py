@@ -18,7 +18,6 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from requests_app.fulfilment import results
 from requests_app.fulfilment.bundles.warm import pdf_warm_quietly, sample_context
 from requests_app.fulfilment.connectors import ConnectorError, connector_for
 from requests_app.fulfilment.datamap_versions import datamap_current, datamap_of
@@ -41,8 +40,7 @@ def worker_warm() -> None:
     """Warm everything a child's first request would load (see the module's docstring)."""
     started = time.monotonic()
     datamap = _datamap_in_use()
-    context = sample_context(datamap.systems, results.company_facts()) if datamap and datamap.systems else None
-    pdf_warm_quietly(context)
+    pdf_warm_quietly(sample_context(datamap.systems if datamap else ()))
     try:
         if datamap is not None:
             connectors_warm(datamap)

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
+from django.conf import settings
+
 if TYPE_CHECKING:
     from datetime import date, datetime
     from pathlib import Path
@@ -197,3 +199,18 @@ class DecisionOutcome:
     at: datetime | None = None
     note: str = ""
     evidence: str = ""
+
+
+def company_facts() -> dict[str, Any]:
+    """What every document says of the company, from its settings: the `BundleContext` fields
+    that are the same for every request (results.py builds each request's context with them,
+    and a worker warms the explanation they are laid out in with them: bundles/warm.py)."""
+    return {
+        "company_name": settings.DSAR_COMPANY_NAME,
+        "company_address": settings.DSAR_COMPANY_ADDRESS,
+        "contact_email": settings.DSAR_REPLY_TO_EMAIL,
+        "supervisory_authority": settings.DSAR_SUPERVISORY_AUTHORITY,
+        "automated_decision_making": settings.DSAR_AUTOMATED_DECISIONS,
+        "transfer_safeguards": settings.DSAR_TRANSFER_SAFEGUARDS,
+        "branding": Branding(company_name=settings.DSAR_COMPANY_NAME),
+    }

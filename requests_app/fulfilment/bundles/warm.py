@@ -19,7 +19,7 @@ from django.utils import translation
 
 from requests_app.datamap.schema import Dataset, Field, System
 from requests_app.fulfilment.bundles import rendering
-from requests_app.fulfilment.bundles.inputs import Branding, BundleContext
+from requests_app.fulfilment.bundles.inputs import BundleContext, company_facts
 from requests_app.fulfilment.bundles.report import branding_context, render_access_report
 from requests_app.fulfilment.bundles.spool import DatasetSpool
 
@@ -48,21 +48,11 @@ def _sample_system() -> System:
 def sample_context(systems: tuple[System, ...] = (), company: dict[str, Any] | None = None) -> BundleContext:
     """A request that never happened, to lay out once.
 
-    Given the data map's systems and the company's facts that real reports are made with
-    (results.company_facts), its explanation is the one the next access reports take from
-    the cache; without them, a one-field system and the company's name only.
+    Given the data map's systems, and the company's facts as real reports have them (the
+    default), its explanation is the one the next access reports take from the cache;
+    without systems, a one-field system stands in.
     """
     moment = datetime(2026, 1, 1, tzinfo=UTC)
-    facts: dict[str, Any] = {
-        "company_name": settings.DSAR_COMPANY_NAME,
-        "company_address": "",
-        "contact_email": "",
-        "supervisory_authority": "",
-        "automated_decision_making": "",
-        "transfer_safeguards": "",
-        "branding": Branding(company_name=settings.DSAR_COMPANY_NAME),
-        **(company or {}),
-    }
     return BundleContext(
         reference="WARM-UP",
         request_type="access",
@@ -73,7 +63,7 @@ def sample_context(systems: tuple[System, ...] = (), company: dict[str, Any] | N
         jurisdiction_name="",
         datamap_version="warm-up",
         systems=systems or (_sample_system(),),
-        **facts,
+        **(company if company is not None else company_facts()),
     )
 
 
