@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from celery.signals import worker_process_init
 from django.conf import settings
 from django.template import engines
 from django.template.backends.django import DjangoTemplates
-from django.urls import get_resolver
+from django.urls import clear_url_caches, get_resolver
 from django.utils import translation
 
 from requests_app import tasks
@@ -43,6 +43,12 @@ def new_child(monkeypatch: pytest.MonkeyPatch) -> rendering._State:
     monkeypatch.setattr(rendering, "_state", state)
     monkeypatch.setattr(datamap_versions, "_MAPS_BY_DIGEST", {})
     return state
+
+
+def _template_loader() -> Any:
+    engine = engines["django"]
+    assert isinstance(engine, DjangoTemplates)
+    return engine.engine.template_loaders[0]  # the cached loader, in front of the others
 
 
 def _child_starts() -> None:
@@ -107,13 +113,14 @@ def test_with_no_data_map_a_child_still_warms_the_renderer_with_a_sample_and_say
 
 
 def test_a_child_builds_the_url_table_of_every_language_and_compiles_the_email_templates(new_child):
+    clear_url_caches()  # as in a new process: no table built, no template compiled
+    _template_loader().reset()
+
     warmup.worker_warm()
 
     built = get_resolver()._reverse_dict
     assert {language for language, _name in settings.LANGUAGES} <= set(built)
-    engine = engines["django"]
-    assert isinstance(engine, DjangoTemplates)
-    cache = engine.engine.template_loaders[0].get_template_cache
+    cache = _template_loader().get_template_cache
     for kind in KINDS:
         assert {f"emails/{kind}_subject.txt", f"emails/{kind}.txt", f"emails/{kind}.html"} <= set(cache)
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from django.conf import settings
 from django.template import engines
 from django.template.backends.django import DjangoTemplates
-from django.urls import get_resolver
+from django.urls import clear_url_caches, get_resolver
 
 from requests_app.infra import warmup
 
 
-def _compiled() -> set[str]:
+def _template_loader() -> Any:
     engine = engines["django"]
     assert isinstance(engine, DjangoTemplates)
-    return set(engine.engine.template_loaders[0].get_template_cache)
+    return engine.engine.template_loaders[0]  # the cached loader, in front of the others
+
+
+def _compiled() -> set[str]:
+    return set(_template_loader().get_template_cache)
 
 
 def test_every_template_of_the_project_is_found_by_the_name_views_render_it_by():
@@ -25,6 +30,9 @@ def test_every_template_of_the_project_is_found_by_the_name_views_render_it_by()
 
 
 def test_the_web_application_builds_its_url_tables_and_compiles_its_templates_as_it_loads():
+    clear_url_caches()  # as in a new process: no table built, no template compiled
+    _template_loader().reset()
+
     importlib.reload(importlib.import_module("dsar.wsgi"))  # what gunicorn does in each worker
 
     assert {language for language, _name in settings.LANGUAGES} <= set(get_resolver()._reverse_dict)
